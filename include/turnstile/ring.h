@@ -1,0 +1,59 @@
+/* Bounded ring of preallocated frame slots between one producer (capture
+ * thread) and one consumer (inference thread).
+ *
+ * Slots are allocated once by ring_create and handed out by pointer:
+ * producer: ring_acquire_write -> fill -> ring_commit (or ring_cancel_write);
+ * consumer: ring_acquire_read -> use -> ring_release.
+ * Each side holds at most one slot at a time. Frames are delivered in commit
+ * order. One mutex and two condition variables on CLOCK_MONOTONIC. */
+#ifndef TURNSTILE_RING_H
+#define TURNSTILE_RING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "turnstile/frame.h"
+
+enum ring_policy {
+	RING_BLOCK,       /* file replay: a full ring makes the producer wait; never drops */
+	RING_DROP_OLDEST, /* live source: a full ring drops the oldest unread frame, counted */
+};
+
+struct ring_stats {
+	uint64_t committed; /* frames committed by the producer */
+	uint64_t consumed;  /* frames handed to the consumer */
+	uint64_t dropped;   /* frames discarded unread (RING_DROP_OLDEST only) */
+	size_t fill;        /* frames committed and not yet handed out */
+	size_t nslots;
+};
+
+struct ring;
+
+/* Allocates nslots (>= 2) slots of slot_bytes each. Returns 0 or -errno
+ * (-EINVAL for bad sizes, -ENOMEM). */
+int ring_create(size_t nslots, size_t slot_bytes, enum ring_policy policy, struct ring **out);
+/* Frees the ring and its slots. No thread may be using it. NULL is fine. */
+void ring_destroy(struct ring *ring);
+
+/* Returns an empty slot for the producer. RING_BLOCK waits while the ring is
+ * full; RING_DROP_OLDEST reuses the oldest unread frame and counts a drop.
+ * Returns NULL once the ring is closed. */
+struct frame *ring_acquire_write(struct ring *ring);
+/* Publishes the slot (stamps capture_ns) and wakes the consumer. */
+void ring_commit(struct ring *ring, struct frame *slot);
+/* Gives back an acquired slot unpublished (the read failed). */
+void ring_cancel_write(struct ring *ring, struct frame *slot);
+
+/* Returns the oldest committed frame, waiting while there is none. Returns
+ * NULL when the ring is closed and every committed frame has been handed out. */
+struct frame *ring_acquire_read(struct ring *ring);
+/* Returns a slot obtained from ring_acquire_read to the free pool. */
+void ring_release(struct ring *ring, struct frame *slot);
+
+/* End of stream, or shutdown: wakes every waiter. The producer gets NULL from
+ * then on; the consumer still drains what was committed, then gets NULL. */
+void ring_close(struct ring *ring);
+
+void ring_get_stats(struct ring *ring, struct ring_stats *out);
+
+#endif
