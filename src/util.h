@@ -38,4 +38,7 @@ void cond_timedwait_ns(pthread_cond_t *c, pthread_mutex_t *m, int64_t timeout_ns
 /* One line on stderr, prefixed "turnstile: ". Thread-safe (stdio locks). */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Writes s as a JSON string literal, quotes included. */
+void json_write_string(FILE *f, const char *s);
+
 #endif

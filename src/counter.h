@@ -1,0 +1,37 @@
+/* Line-crossing counter for one line of one camera. Reads the tracker's
+ * slots each frame and reports each crossing once: an object must be
+ * clearly on one side (beyond a hysteresis band) and then clearly on the
+ * other, crossing inside the drawn segment, as a confirmed track.
+ * Jitter on the line therefore never counts twice. */
+#ifndef TURNSTILE_COUNTER_H
+#define TURNSTILE_COUNTER_H
+
+#include <stdint.h>
+
+#include "tracker.h"
+#include "turnstile/coord.h"
+#include "turnstile/line.h"
+
+struct counter_params {
+	float band; /* half-width of the hysteresis band, normalised (0.03) */
+};
+
+#define COUNTER_PARAMS_DEFAULT ((struct counter_params){0.03f})
+
+struct crossing {
+	uint32_t track;
+	enum direction dir;
+};
+
+struct counter;
+
+int counter_create(const struct line *l, const struct counter_params *p, struct counter **out);
+
+/* Updates side states from tracks (the tracker's TRACKER_MAX_TRACKS slots)
+ * and writes the crossings of this frame to out (room for
+ * TRACKER_MAX_TRACKS). Returns how many. */
+int counter_update(struct counter *c, const struct track *tracks, struct crossing *out);
+
+void counter_destroy(struct counter *c);
+
+#endif

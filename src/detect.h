@@ -1,0 +1,38 @@
+/* Moving-object detection on the reduced gray image: background model ->
+ * foreground mask -> connected components -> blobs. One detector per
+ * inference thread; every buffer is allocated at create. */
+#ifndef TURNSTILE_DETECT_H
+#define TURNSTILE_DETECT_H
+
+#include "decode.h"
+
+#define DETECT_MAX_BLOBS 64
+
+struct blob {
+	float cx, cy;           /* centroid, normalised 0..1 */
+	float x0, y0, x1, y1;   /* bounding box, normalised */
+	float area;             /* fraction of the frame */
+};
+
+struct detect_params {
+	float min_area;      /* smallest blob kept, fraction of the frame (0.002) */
+	float learn_seconds; /* background time constant for background pixels (2 s) */
+	float fps;           /* frame rate, to turn seconds into frames */
+};
+
+#define DETECT_PARAMS_DEFAULT ((struct detect_params){0.002f, 2.0f, 25.0f})
+
+struct detector;
+
+int detector_create(int w, int h, const struct detect_params *p, struct detector **out);
+
+/* Updates the model with g and returns the foreground blobs (largest first)
+ * in blobs[0..*n). The first frames only train the model (*n = 0). */
+void detector_process(struct detector *d, const struct gray *g, struct blob *blobs, int *n);
+
+/* The last foreground mask (w * h, 0 or 1), for tests and debugging. */
+const uint8_t *detector_mask(const struct detector *d);
+
+void detector_destroy(struct detector *d);
+
+#endif

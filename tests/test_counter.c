@@ -1,0 +1,204 @@
+/* Counting rules on scripted tracks: no video, no detector, no tracker. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "counter.h"
+
+struct script {
+	struct counter *c;
+	struct track slots[TRACKER_MAX_TRACKS];
+	int in, out;
+	int last_frame_counted;
+};
+
+static void setup_line(struct script *s, struct line l)
+{
+	struct counter_params p = COUNTER_PARAMS_DEFAULT;
+	*s = (struct script){.last_frame_counted = -1};
+	assert_int_equal(counter_create(&l, &p, &s->c), 0);
+}
+
+/* One frame: slot 0 holds track id at (x, y); returns crossings this frame. */
+static int step(struct script *s, int frame, uint32_t id, float x, float y, bool confirmed,
+		bool updated)
+{
+	struct crossing cr[TRACKER_MAX_TRACKS];
+	s->slots[0] = (struct track){.id = id, .x = x, .y = y, .confirmed = confirmed,
+				     .updated = updated, .hits = confirmed ? 5 : 1};
+	int n = counter_update(s->c, s->slots, cr);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(cr[i].track, id);
+		if (cr[i].dir == DIR_IN)
+			s->in++;
+		else
+			s->out++;
+		s->last_frame_counted = frame;
+	}
+	return n;
+}
+
+static void walk(struct script *s, uint32_t id, float x0, float y0, float x1, float y1, int frames)
+{
+	for (int f = 0; f <= frames; f++)
+		step(s, f, id, x0 + (x1 - x0) * f / frames, y0 + (y1 - y0) * f / frames, true, true);
+}
+
+static void moving_down_across_default_line_is_one_in(void **state)
+{
+	(void)state;
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	walk(&s, 1, 0.5f, 0.1f, 0.5f, 0.9f, 40);
+	assert_int_equal(s.in, 1);
+	assert_int_equal(s.out, 0);
+	/* Counted once clearly past the band: y > 0.53 first at frame 22 (0.1 + 0.02*22 = 0.54). */
+	assert_int_equal(s.last_frame_counted, 22);
+	counter_destroy(s.c);
+}
+
+static void moving_up_is_out(void **state)
+{
+	(void)state;
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	walk(&s, 1, 0.5f, 0.9f, 0.5f, 0.1f, 40);
+	assert_int_equal(s.in, 0);
+	assert_int_equal(s.out, 1);
+	counter_destroy(s.c);
+}
+
+static void direction_follows_the_side_not_the_axis(void **state)
+{
+	(void)state;
+	/* A line drawn right-to-left flips in and out for the same motion. */
+	struct script s;
+	setup_line(&s, (struct line){1.0f, 0.5f, 0.0f, 0.5f});
+	walk(&s, 1, 0.5f, 0.1f, 0.5f, 0.9f, 40);
+	assert_int_equal(s.in, 0);
+	assert_int_equal(s.out, 1);
+	counter_destroy(s.c);
+	/* A diagonal line: moving right and down crosses from left to right of A->B. */
+	setup_line(&s, (struct line){0.0f, 0.0f, 1.0f, 1.0f});
+	walk(&s, 1, 0.3f, 0.6f, 0.7f, 0.4f, 40);
+	assert_int_equal(s.in, 0);
+	assert_int_equal(s.out, 1);
+	counter_destroy(s.c);
+}
+
+static void jitter_on_the_line_counts_once(void **state)
+{
+	(void)state;
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	int f = 0;
+	for (; f < 10; f++)
+		step(&s, f, 1, 0.5f, 0.3f + 0.02f * f, true, true);
+	/* Centroid wobbles +-0.02 around the line for a long time. */
+	for (int k = 0; k < 60; k++, f++)
+		step(&s, f, 1, 0.5f, 0.5f + (k % 2 ? 0.02f : -0.02f), true, true);
+	for (int k = 0; k < 10; k++, f++)
+		step(&s, f, 1, 0.5f, 0.55f + 0.02f * k, true, true);
+	assert_int_equal(s.in, 1);
+	assert_int_equal(s.out, 0);
+	counter_destroy(s.c);
+}
+
+static void stop_on_the_line_then_go_back_is_not_counted(void **state)
+{
+	(void)state;
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	walk(&s, 1, 0.5f, 0.1f, 0.5f, 0.51f, 20);
+	for (int f = 0; f < 100; f++)
+		step(&s, f, 1, 0.5f, 0.51f, true, true);
+	walk(&s, 1, 0.5f, 0.51f, 0.5f, 0.1f, 20);
+	assert_int_equal(s.in + s.out, 0);
+	counter_destroy(s.c);
+}
+
+static void crossing_beyond_the_segment_is_not_counted(void **state)
+{
+	(void)state;
+	struct script s;
+	setup_line(&s, (struct line){0.3f, 0.5f, 0.7f, 0.5f});
+	walk(&s, 1, 0.1f, 0.1f, 0.1f, 0.9f, 40);
+	walk(&s, 2, 0.9f, 0.9f, 0.9f, 0.1f, 40);
+	assert_int_equal(s.in + s.out, 0);
+	walk(&s, 3, 0.5f, 0.1f, 0.5f, 0.9f, 40);
+	assert_int_equal(s.in, 1);
+	counter_destroy(s.c);
+}
+
+static void cross_and_come_back_counts_both_ways(void **state)
+{
+	(void)state;
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	walk(&s, 1, 0.5f, 0.2f, 0.5f, 0.8f, 30);
+	walk(&s, 1, 0.5f, 0.8f, 0.5f, 0.2f, 30);
+	walk(&s, 1, 0.5f, 0.2f, 0.5f, 0.8f, 30);
+	assert_int_equal(s.in, 2);
+	assert_int_equal(s.out, 1);
+	counter_destroy(s.c);
+}
+
+static void unconfirmed_track_counts_once_confirmed(void **state)
+{
+	(void)state;
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	/* A fast mover: first seen above, already below before it is confirmed. */
+	assert_int_equal(step(&s, 0, 1, 0.5f, 0.2f, false, true), 0);
+	assert_int_equal(step(&s, 1, 1, 0.5f, 0.6f, false, true), 0);
+	assert_int_equal(step(&s, 2, 1, 0.5f, 0.9f, true, true), 1);
+	assert_int_equal(s.in, 1);
+	/* And a track that is never confirmed never counts. */
+	step(&s, 3, 2, 0.5f, 0.2f, false, true);
+	step(&s, 4, 2, 0.5f, 0.8f, false, true);
+	assert_int_equal(s.in, 1);
+	counter_destroy(s.c);
+}
+
+static void coasting_prediction_does_not_count(void **state)
+{
+	(void)state;
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	walk(&s, 1, 0.5f, 0.1f, 0.5f, 0.4f, 10);
+	/* The tracker predicts it onward across the line, but never sees it there. */
+	step(&s, 11, 1, 0.5f, 0.6f, true, false);
+	step(&s, 12, 1, 0.5f, 0.7f, true, false);
+	assert_int_equal(s.in + s.out, 0);
+	counter_destroy(s.c);
+}
+
+static void a_new_track_in_a_reused_slot_starts_fresh(void **state)
+{
+	(void)state;
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	walk(&s, 1, 0.5f, 0.1f, 0.5f, 0.3f, 10);
+	/* Track 1 ends; track 2 appears below in the same slot: no crossing. */
+	walk(&s, 2, 0.5f, 0.8f, 0.5f, 0.9f, 10);
+	assert_int_equal(s.in + s.out, 0);
+	counter_destroy(s.c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(moving_down_across_default_line_is_one_in),
+		cmocka_unit_test(moving_up_is_out),
+		cmocka_unit_test(direction_follows_the_side_not_the_axis),
+		cmocka_unit_test(jitter_on_the_line_counts_once),
+		cmocka_unit_test(stop_on_the_line_then_go_back_is_not_counted),
+		cmocka_unit_test(crossing_beyond_the_segment_is_not_counted),
+		cmocka_unit_test(cross_and_come_back_counts_both_ways),
+		cmocka_unit_test(unconfirmed_track_counts_once_confirmed),
+		cmocka_unit_test(coasting_prediction_does_not_count),
+		cmocka_unit_test(a_new_track_in_a_reused_slot_starts_fresh),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
