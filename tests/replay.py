@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""End-to-end replay tests: run the real turnstile binary on clips whose true
+crossings are known and require exact counts.
+
+Usage: replay.py CASE --turnstile BIN --scenegen BIN --score PY --samples DIR
+CASE is one of: samples, generated, multicam, stdin, formats, cli.
+Prints one line per check and 'N passed, N failed' at the end; exits 1 on any
+failure, 77 (meson's skip) when the inputs are missing.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+RESULTS = {"passed": 0, "failed": 0}
+
+
+def check(ok, what):
+    RESULTS["passed" if ok else "failed"] += 1
+    print(("ok     " if ok else "FAILED ") + what, flush=True)
+    return ok
+
+
+def run(cmd, stdin=None, timeout=600):
+    return subprocess.run(cmd, stdin=stdin, capture_output=True, text=True, timeout=timeout)
+
+
+def load_truth(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def line_arg(truth):
+    return ",".join(repr(float(v)) for v in truth["line"])
+
+
+def turnstile_json(args, sources, stdin=None, extra=()):
+    cmd = [args.turnstile, "--json", *extra, *sources]
+    p = run(cmd, stdin=stdin)
+    if p.returncode != 0:
+        print(f"  {' '.join(cmd)} exited {p.returncode}: {p.stderr.strip()}")
+        return None
+    return json.loads(p.stdout)
+
+
+def score(args, truth_path, events_path, camera=None):
+    cmd = [sys.executable, args.score, truth_path, events_path]
+    if camera:
+        cmd += ["--camera", camera]
+    p = run(cmd)
+    if p.returncode != 0:
+        print("  " + p.stdout.strip().replace("\n", "\n  "))
+    return p.returncode == 0
+
+
+def replay_clip(args, clip, truth_path, tmp, name):
+    """Counts one clip and checks totals and event timing against its truth."""
+    truth = load_truth(truth_path)
+    events = os.path.join(tmp, name + ".events.jsonl")
+    res = turnstile_json(args, [clip], extra=["--line", line_arg(truth), "--events", events])
+    if res is None:
+        return check(False, f"{name}: turnstile ran")
+    cam = res["cameras"][0]
+    ok = check(cam["in"] == truth["in"] and cam["out"] == truth["out"],
+               f"{name}: in {cam['in']}/{truth['in']} out {cam['out']}/{truth['out']}")
+    ok &= check(cam["frames"] == truth["frames"] and cam["corrupt"] == 0 and cam["dropped"] == 0,
+                f"{name}: every frame processed ({cam['frames']}/{truth['frames']}, "
+                f"corrupt {cam['corrupt']}, dropped {cam['dropped']})")
+    ok &= check(score(args, truth_path, events), f"{name}: events match the truth in time")
+    return ok
+
+
+def case_samples(args, tmp):
+    truths = sorted(f for f in os.listdir(args.samples) if f.endswith(".truth.json"))
+    if not truths:
+        return 77
+    for t in truths:
+        name = t[: -len(".truth.json")]
+        for ext in (".avi", ".mjpeg", ".y4m"):
+            clip = os.path.join(args.samples, name + ext)
+            if os.path.exists(clip):
+                replay_clip(args, clip, os.path.join(args.samples, t), tmp, name + ext)
+
+
+# A larger set than the samples: other sizes, rates, lines, speeds and noise.
+GENERATED = [
+    ["--width", "320", "--height", "240", "--fps", "15", "--seconds", "30", "--seed", "101"],
+    ["--width", "640", "--height", "360", "--fps", "25", "--seconds", "30", "--seed", "202"],
+    ["--width", "352", "--height", "288", "--fps", "12.5", "--seconds", "40", "--seed", "303",
+     "--line", "0.5,1,0.5,0"],
+    ["--width", "480", "--height", "270", "--fps", "20", "--seconds", "30", "--seed", "404",
+     "--line", "0.1,0.4,0.9,0.6", "--noise", "6"],
+    ["--width", "320", "--height", "240", "--fps", "10", "--seconds", "40", "--seed", "505",
+     "--line", "0.5,0,0.5,1", "--crossings", "10"],
+    ["--width", "768", "--height", "432", "--fps", "30", "--seconds", "25", "--seed", "606",
+     "--quality", "60"],
+]
+
+
+def generate(args, tmp, name, opts, formats="avi"):
+    out = os.path.join(tmp, name)
+    p = run([args.scenegen, "--out", out, "--formats", formats, *opts])
+    if p.returncode != 0:
+        print(f"  scenegen failed: {p.stderr.strip()}")
+        return None
+    return out
+
+
+def case_generated(args, tmp):
+    for i, opts in enumerate(GENERATED):
+        name = f"gen{i}"
+        out = generate(args, tmp, name, opts)
+        if check(out is not None, f"{name}: generated {' '.join(opts)}"):
+            replay_clip(args, out + ".avi", out + ".truth.json", tmp, name)
+
+
+def case_multicam(args, tmp):
+    """Eight cameras at once, three times: the same exact counts every time."""
+    clips = []
+    for i, opts in enumerate(GENERATED[:4]):
+        out = generate(args, tmp, f"mc{i}", opts)
+        if out is None:
+            return check(False, "generate clips")
+        clips.append((out, load_truth(out + ".truth.json")))
+    # turnstile takes one --line for all command-line cameras, so use a config.
+    ini = os.path.join(tmp, "multicam.ini")
+    with open(ini, "w") as f:
+        for k in range(8):
+            out, truth = clips[k % len(clips)]
+            f.write(f"[camera cam{k}]\nsource={out}.avi\nline={line_arg(truth)}\n\n")
+    for rep in range(3):
+        res = turnstile_json(args, [], extra=["-c", ini])
+        if not check(res is not None, f"run {rep}: 8 cameras ran"):
+            continue
+        want_in = want_out = 0
+        for k, cam in enumerate(res["cameras"]):
+            truth = clips[k % len(clips)][1]
+            want_in += truth["in"]
+            want_out += truth["out"]
+            check(cam["name"] == f"cam{k}" and cam["in"] == truth["in"] and cam["out"] == truth["out"],
+                  f"run {rep}: {cam['name']} in {cam['in']}/{truth['in']} out {cam['out']}/{truth['out']}")
+        check(res["in"] == want_in and res["out"] == want_out and res["occupancy"] == want_in - want_out,
+              f"run {rep}: site in {res['in']}/{want_in} out {res['out']}/{want_out} "
+              f"occupancy {res['occupancy']}")
+
+
+def case_stdin(args, tmp):
+    out = generate(args, tmp, "pipe", GENERATED[0], formats="y4m")
+    if not check(out is not None, "generate y4m"):
+        return
+    truth = load_truth(out + ".truth.json")
+    extra = ["--line", line_arg(truth)]
+    from_file = turnstile_json(args, [out + ".y4m"], extra=extra)
+    with open(out + ".y4m", "rb") as f:
+        from_pipe = turnstile_json(args, ["-"], stdin=f, extra=extra)
+    if not check(from_file is not None and from_pipe is not None, "both runs succeeded"):
+        return
+    a, b = from_file["cameras"][0], from_pipe["cameras"][0]
+    check(b["name"] == "stdin", f"stdin camera is named 'stdin' ({b['name']})")
+    check((a["in"], a["out"], a["frames"]) == (b["in"], b["out"], b["frames"]),
+          f"file in/out/frames {a['in']}/{a['out']}/{a['frames']} == "
+          f"stdin {b['in']}/{b['out']}/{b['frames']}")
+    check((a["in"], a["out"]) == (truth["in"], truth["out"]), "and both equal the truth")
+
+
+def case_formats(args, tmp):
+    for i in (0, 2):
+        out = generate(args, tmp, f"fmt{i}", GENERATED[i], formats="avi,mjpeg,y4m")
+        if not check(out is not None, "generate avi, mjpeg and y4m of one clip"):
+            return
+        truth = load_truth(out + ".truth.json")
+        counts = {}
+        for ext in ("avi", "mjpeg", "y4m"):
+            res = turnstile_json(args, [f"{out}.{ext}"], extra=["--line", line_arg(truth)])
+            if res is not None:
+                cam = res["cameras"][0]
+                counts[ext] = (cam["in"], cam["out"], cam["frames"])
+        check(len(set(counts.values())) == 1 and len(counts) == 3,
+              f"fmt{i}: avi/mjpeg/y4m (in, out, frames) agree: {counts}")
+        check(counts.get("avi", (0, 0))[:2] == (truth["in"], truth["out"]),
+              f"fmt{i}: and equal the truth ({truth['in']}, {truth['out']})")
+
+
+def case_cli(args, tmp):
+    t = args.turnstile
+    p = run([t, "--help"])
+    check(p.returncode == 0 and "Usage: turnstile" in p.stdout, "--help exits 0 with usage")
+    p = run([t, "--version"])
+    check(p.returncode == 0 and p.stdout.startswith("turnstile "), "--version exits 0")
+    p = run([t])
+    check(p.returncode == 2 and "no SOURCE" in p.stderr, "no source: exit 2, says so")
+    p = run([t, "--bogus", "x"])
+    check(p.returncode == 2, "unknown option: exit 2")
+    p = run([t, "--line", "0,0.5,1", "x.avi"])
+    check(p.returncode == 2 and "--line" in p.stderr and "0,0.5,1" in p.stderr,
+          "bad --line: exit 2 naming the option and value")
+    p = run([t, "--frames", "-3", "x.avi"])
+    check(p.returncode == 2 and "--frames" in p.stderr, "bad --frames: exit 2")
+    missing = os.path.join(tmp, "missing.avi")
+    p = run([t, missing])
+    check(p.returncode == 1 and missing in p.stderr and len(p.stderr.strip().splitlines()) == 1,
+          f"missing file: exit 1, one line naming it ({p.stderr.strip()})")
+    junk = os.path.join(tmp, "junk.avi")
+    with open(junk, "wb") as f:
+        f.write(b"this is not a video at all" * 10)
+    p = run([t, junk])
+    check(p.returncode == 1 and junk in p.stderr, f"unknown format: exit 1 naming it ({p.stderr.strip()})")
+    p = run([t, "-", "-"])
+    check(p.returncode == 2, "stdin twice: usage error")
+    p = run([t, "-c", os.path.join(tmp, "nope.ini")])
+    check(p.returncode != 0 and "nope.ini" in p.stderr, "missing config names the file")
+    out = generate(args, tmp, "cli", ["--seconds", "20", "--seed", "7"])
+    if out:
+        truth = load_truth(out + ".truth.json")
+        p = run([t, "--events", "-", out + ".avi"])
+        lines = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")]
+        check(p.returncode == 0 and len(lines) == truth["in"] + truth["out"] and
+              all({"seq", "time", "camera", "direction", "frame", "track"} <= set(e) for e in lines)
+              and [e["seq"] for e in lines] == list(range(len(lines))),
+              f"--events -: one JSON object per crossing with seq/time/camera/direction/frame/track")
+        res = turnstile_json(args, [out + ".avi"], extra=["--frames", "50"])
+        check(res is not None and res["cameras"][0]["frames"] == 50, "--frames 50 stops at 50 frames")
+        p = run([t, "--realtime", "--duration", "1", "--json", out + ".avi"])
+        res = json.loads(p.stdout) if p.returncode == 0 else None
+        fr = res["cameras"][0]["frames"] if res else -1
+        check(res is not None and 0 < fr < truth["frames"],
+              f"--realtime --duration 1 stops early ({fr} of {truth['frames']} frames)")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case")
+    ap.add_argument("--turnstile", required=True)
+    ap.add_argument("--scenegen", required=True)
+    ap.add_argument("--score", required=True)
+    ap.add_argument("--samples", required=True)
+    args = ap.parse_args()
+    cases = {"samples": case_samples, "generated": case_generated, "multicam": case_multicam,
+             "stdin": case_stdin, "formats": case_formats, "cli": case_cli}
+    with tempfile.TemporaryDirectory(prefix="turnstile-replay-") as tmp:
+        rc = cases[args.case](args, tmp)
+    if rc == 77:
+        print("skipped: no inputs")
+        return 77
+    print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
+    return 1 if RESULTS["failed"] or not RESULTS["passed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
