@@ -37,7 +37,8 @@ static void usage(FILE *f)
 {
 	fputs("Usage: turnstile [OPTIONS] SOURCE...\n"
 	      "Counts objects crossing a line in each SOURCE (a camera): an MJPEG AVI,\n"
-	      "a raw MJPEG stream or a Y4M file; '-' reads Y4M from standard input.\n"
+	      "a raw MJPEG stream or a Y4M file, recognised by content; '-' is standard\n"
+	      "input (e.g. ffmpeg -i clip.mp4 -f yuv4mpegpipe - | turnstile -).\n"
 	      "\n"
 	      "  -c, --config FILE       cameras from an INI file ([camera NAME] source= line=)\n"
 	      "  -l, --line X1,Y1,X2,Y2  counting line A->B in 0..1 coordinates for the\n"

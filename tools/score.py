@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Scores turnstile's counts against a clip's truth file (from scenegen).
 
-Usage: score.py TRUTH.json RESULT [--camera NAME] [--tolerance SECONDS]
+Usage: score.py TRUTH.json RESULT [--camera NAME] [--tolerance SECONDS] [--fps FPS]
 
 RESULT is either an events file (JSON lines, one object per counted crossing
 with at least "camera", "direction" and "frame") or turnstile's --json
@@ -26,14 +26,15 @@ class BadInput(Exception):
     pass
 
 
-def load_truth(path):
+def load_truth(path, fps_override=None):
     try:
         with open(path) as f:
             t = json.load(f)
     except (OSError, ValueError) as e:
         raise BadInput(f"{path}: {e}")
     try:
-        fps = float(t["fps"])
+        # Hand-made truth files may leave the rate out: --fps gives it.
+        fps = float(fps_override if fps_override else t["fps"])
         events = [(int(e["frame"]), e["direction"]) for e in t["events"]]
     except (KeyError, TypeError, ValueError) as e:
         raise BadInput(f"{path}: not a truth file ({e!r})")
@@ -152,12 +153,13 @@ def main():
     ap.add_argument("result")
     ap.add_argument("--camera")
     ap.add_argument("--tolerance", type=float, default=1.0, metavar="SECONDS")
+    ap.add_argument("--fps", type=float, help="frame rate when the truth file has none")
     args = ap.parse_args()
     if args.tolerance < 0:
         ap.error("--tolerance must not be negative")
 
     try:
-        truth, fps, truth_events = load_truth(args.truth)
+        truth, fps, truth_events = load_truth(args.truth, args.fps)
         clip = truth.get("clip")
         kind, result = load_result(args.result)
         if kind == "summary":
