@@ -1,0 +1,419 @@
+/* Camera configuration: an INI file read with libinih, or sources named on
+ * the command line.
+ *
+ * Owns: the camera_config array of a camera_list (grown with realloc).
+ * Threads: main only, before any other thread starts; no locks.
+ *
+ * libinih does all the INI parsing, but Debian's build (inih 55) leaves us
+ * three gaps that an error message naming the line needs filled:
+ *  - the handler gets no line number. INI_HANDLER_LINENO is 0 in the shipped
+ *    library; defining it here would change only our prototype, not how the
+ *    library calls us. So we feed libinih through our own reader, which counts
+ *    the lines: when the handler runs, the last line read is its line.
+ *  - the handler is never called for a section header (the library's
+ *    call-on-new-section option is off and not exported), so "[camera a]"
+ *    twice in a row, or a section with no keys, would be invisible. The
+ *    reader notes which lines libinih will take as a section header, using
+ *    libinih's own rule (see line_starts_section).
+ *  - lines are read into 200 bytes (INI_MAX_LINE) and section names kept in
+ *    50 (MAX_SECTION); both truncate silently. The reader refuses an
+ *    overlong line, and a section name that may have been cut is refused.
+ * The build also allows inline comments (" ; ...", so a source path cannot
+ * contain " ;") and indented continuation lines (Python style), which arrive
+ * as a second value for the key above and are refused as a duplicate key. */
+#include "turnstile/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+/* libinih's MAX_SECTION: compiled into the library, not in its header. A
+ * section name of INIH_SECTION_MAX - 1 characters may have been cut short,
+ * so the longest INI camera name is 50 - 2 - strlen("camera ") = 41. */
+#define INIH_SECTION_MAX 50
+
+/* State of one config_load, shared by the reader and the key handler. */
+struct parse {
+	const char *path;
+	FILE *f;
+	const struct line *default_line;
+	struct camera_list list;
+
+	int lineno;       /* last line handed to libinih */
+	bool in_value;    /* a key was seen since the last header: libinih's prev_name */
+	int handler_fail; /* line where our handler first returned 0 */
+
+	int sec_line;     /* line of the current section header, 0 before the first */
+	int sec_keys;     /* keys seen in the current section */
+	int cam;          /* index in list of the current section's camera, or -1 */
+	bool have_source, have_line;
+
+	int err;          /* first error: -errno, with its line (0: none) and text */
+	int err_line;
+	char msg[256];
+};
+
+static void parse_error(struct parse *p, int lineno, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Keeps only the first error: later ones are usually its consequences. */
+static void parse_error(struct parse *p, int lineno, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->err)
+		return;
+	p->err = -EINVAL;
+	p->err_line = lineno;
+	va_start(ap, fmt);
+	vsnprintf(p->msg, sizeof(p->msg), fmt, ap);
+	va_end(ap);
+}
+
+static bool name_char_ok(char ch)
+{
+	return isalnum((unsigned char)ch) || ch == '-' || ch == '_' || ch == '.';
+}
+
+static bool name_taken(const struct camera_list *list, const char *name)
+{
+	for (int i = 0; i < list->n; i++) {
+		if (strcmp(list->cams[i].name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Appends a camera with an empty source. Returns its index or -ENOMEM. */
+static int list_append(struct camera_list *list, const char *name, const struct line *line)
+{
+	struct camera_config *cams;
+	struct camera_config *cam;
+
+	/* Camera lists are a handful of entries: growing by one is fine. */
+	cams = realloc(list->cams, ((size_t)list->n + 1) * sizeof(*cams));
+	if (!cams)
+		return -ENOMEM;
+	list->cams = cams;
+	cam = &cams[list->n];
+	memset(cam, 0, sizeof(*cam));
+	snprintf(cam->name, sizeof(cam->name), "%s", name);
+	cam->line = line ? *line : LINE_DEFAULT;
+	return list->n++;
+}
+
+/* Called when a section ends (a new header or the end of the file). */
+static void section_end(struct parse *p)
+{
+	if (p->sec_line == 0 || p->err)
+		return;
+	if (p->sec_keys == 0)
+		parse_error(p, p->sec_line, "empty section: a camera needs source=");
+	else if (p->cam >= 0 && !p->have_source)
+		parse_error(p, p->sec_line, "camera '%s' has no source=", p->list.cams[p->cam].name);
+}
+
+/* libinih's rule, in its order: after stripping a UTF-8 BOM on line 1 and
+ * leading blanks, a line starting with ';' or '#' is a comment; an indented
+ * line after a key is a continuation of that key's value; otherwise '['
+ * starts a section header. */
+static bool line_starts_section(const struct parse *p, const char *line)
+{
+	const char *s = line;
+
+	if (p->lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	if (*s != '[')
+		return false;
+	return !(p->in_value && s != line);
+}
+
+/* libinih's ini_reader: fgets that counts lines, spots section headers and
+ * refuses lines libinih would split. Returning NULL ends the parse, which we
+ * do on the first error. */
+static char *config_read_line(char *buf, int size, void *stream)
+{
+	struct parse *p = stream;
+	size_t len;
+
+	if (p->err || !fgets(buf, size, p->f))
+		return NULL;
+	p->lineno++;
+
+	len = strlen(buf);
+	if (len == 0 || buf[len - 1] != '\n') {
+		int ch = getc(p->f);
+
+		/* No newline and more to read: libinih would take the rest as a
+		 * new line. A missing newline at the end of the file is fine. */
+		if (ch != EOF) {
+			parse_error(p, p->lineno, "line too long (libinih reads at most %d characters)",
+				    size - 2);
+			return NULL;
+		}
+	}
+
+	if (line_starts_section(p, buf)) {
+		section_end(p);
+		p->sec_line = p->lineno;
+		p->sec_keys = 0;
+		p->cam = -1;
+		p->have_source = false;
+		p->have_line = false;
+		p->in_value = false;
+	}
+	return p->err ? NULL : buf;
+}
+
+/* First key of a section: check "camera NAME" and add the camera. */
+static int camera_begin(struct parse *p, const char *section)
+{
+	const char *s = section, *name;
+	size_t type_len, name_len;
+	char buf[CONFIG_NAME_MAX];
+	int idx;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	type_len = strcspn(s, " \t");
+	if (type_len != strlen("camera") || strncmp(s, "camera", type_len) != 0) {
+		parse_error(p, p->sec_line, "unknown section type '%.*s' (expected [camera NAME])",
+			    (int)type_len, s);
+		return -EINVAL;
+	}
+	name = s + type_len;
+	name += strspn(name, " \t");
+	name_len = strlen(name);
+	while (name_len > 0 && (name[name_len - 1] == ' ' || name[name_len - 1] == '\t'))
+		name_len--;
+
+	if (name_len == 0) {
+		parse_error(p, p->sec_line, "camera section needs a name: [camera NAME]");
+		return -EINVAL;
+	}
+	if (strlen(section) >= INIH_SECTION_MAX - 1 || name_len >= sizeof(buf)) {
+		parse_error(p, p->sec_line, "camera name too long (at most %d characters)",
+			    INIH_SECTION_MAX - 2 - (int)strlen("camera "));
+		return -EINVAL;
+	}
+	memcpy(buf, name, name_len);
+	buf[name_len] = '\0';
+	for (size_t i = 0; i < name_len; i++) {
+		if (!name_char_ok(buf[i])) {
+			parse_error(p, p->sec_line,
+				    "bad camera name '%s' (letters, digits, '-', '_', '.' only)", buf);
+			return -EINVAL;
+		}
+	}
+	if (name_taken(&p->list, buf)) {
+		parse_error(p, p->sec_line, "duplicate camera name '%s'", buf);
+		return -EINVAL;
+	}
+
+	idx = list_append(&p->list, buf, p->default_line);
+	if (idx < 0) {
+		parse_error(p, p->sec_line, "out of memory");
+		p->err = idx;
+		return idx;
+	}
+	p->cam = idx;
+	return 0;
+}
+
+/* libinih's handler: one call per key (and per continuation line). Returns
+ * 0 to make libinih record the line as failed; we stop at our first error. */
+static int config_on_key(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse *p = user;
+	struct camera_config *cam;
+
+	if (p->err)
+		goto fail;
+	p->in_value = key[0] != '\0';
+	if (p->sec_line == 0) {
+		parse_error(p, p->lineno, "key '%s' outside a [camera NAME] section", key);
+		goto fail;
+	}
+	if (p->sec_keys++ == 0 && camera_begin(p, section) < 0)
+		goto fail;
+	cam = &p->list.cams[p->cam];
+
+	if (strcmp(key, "source") == 0) {
+		if (p->have_source) {
+			parse_error(p, p->lineno, "duplicate key 'source' in camera '%s'", cam->name);
+			goto fail;
+		}
+		if (value[0] == '\0') {
+			parse_error(p, p->lineno, "empty source for camera '%s'", cam->name);
+			goto fail;
+		}
+		if (strlen(value) >= sizeof(cam->source)) {
+			parse_error(p, p->lineno, "source path too long for camera '%s'", cam->name);
+			goto fail;
+		}
+		strcpy(cam->source, value);
+		p->have_source = true;
+	} else if (strcmp(key, "line") == 0) {
+		if (p->have_line) {
+			parse_error(p, p->lineno, "duplicate key 'line' in camera '%s'", cam->name);
+			goto fail;
+		}
+		if (line_parse(value, &cam->line) < 0) {
+			parse_error(p, p->lineno,
+				    "bad line '%s' for camera '%s' (expected X1,Y1,X2,Y2 in 0..1, A != B)",
+				    value, cam->name);
+			goto fail;
+		}
+		p->have_line = true;
+	} else {
+		parse_error(p, p->lineno, "unknown key '%s' (expected source= or line=)", key);
+		goto fail;
+	}
+	return 1;
+
+fail:
+	if (!p->handler_fail)
+		p->handler_fail = p->lineno;
+	return 0;
+}
+
+/* *out is overwritten, not appended to; on failure it is left empty. */
+int config_load(const char *path, const struct line *default_line, struct camera_list *out,
+		char *err, size_t errlen)
+{
+	struct parse p = {.path = path, .default_line = default_line, .cam = -1};
+	int syntax_line = 0;
+	int rc;
+
+	if (err && errlen)
+		err[0] = '\0';
+	*out = (struct camera_list){0};
+
+	p.f = fopen(path, "r");
+	if (!p.f) {
+		rc = -errno;
+		if (err && errlen)
+			snprintf(err, errlen, "cannot open '%s': %s", path, strerror(-rc));
+		return rc;
+	}
+
+	rc = ini_parse_stream(config_read_line, &p, config_on_key, &p);
+	if (rc < 0) {
+		/* -2: libinih could not allocate its line buffer. */
+		p.err = -ENOMEM;
+		p.err_line = 0;
+		snprintf(p.msg, sizeof(p.msg), "out of memory");
+		goto fail;
+	}
+	/* A line libinih failed without asking us is a syntax error of its own
+	 * (no '=', no ']'). Report whichever error comes first in the file; on a
+	 * tie the syntax error, since it confused what we saw. */
+	if (rc > 0 && rc != p.handler_fail)
+		syntax_line = rc;
+	if (syntax_line && (!p.err || syntax_line <= p.err_line)) {
+		p.err = -EINVAL;
+		p.err_line = syntax_line;
+		snprintf(p.msg, sizeof(p.msg), "syntax error (expected [camera NAME] or key=value)");
+	}
+	if (ferror(p.f)) {
+		/* stdio keeps no errno for the failed read. */
+		p.err = -EIO;
+		if (err && errlen)
+			snprintf(err, errlen, "cannot read '%s': %s", path, strerror(EIO));
+		goto fail_quiet;
+	}
+	if (p.err)
+		goto fail;
+	section_end(&p);
+	if (p.err)
+		goto fail;
+	if (p.list.n == 0) {
+		p.err = -EINVAL;
+		snprintf(p.msg, sizeof(p.msg), "no [camera NAME] sections");
+		goto fail;
+	}
+
+	fclose(p.f);
+	*out = p.list;
+	return 0;
+
+fail:
+	if (err && errlen) {
+		if (p.err_line)
+			snprintf(err, errlen, "%s:%d: %s", path, p.err_line, p.msg);
+		else
+			snprintf(err, errlen, "%s: %s", path, p.msg);
+	}
+fail_quiet:
+	fclose(p.f);
+	config_free(&p.list);
+	return p.err;
+}
+
+/* Name from the source: basename, extension dropped, characters outside
+ * the INI name set replaced by '_' so both kinds of names look alike. */
+static void name_from_source(const char *source, char *name, size_t size)
+{
+	const char *base, *dot;
+	size_t len;
+
+	if (strcmp(source, "-") == 0) {
+		snprintf(name, size, "stdin");
+		return;
+	}
+	base = strrchr(source, '/');
+	base = base ? base + 1 : source;
+	dot = strrchr(base, '.');
+	len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+	if (len == 0) {
+		/* "dir/" or "/": nothing to name it after. */
+		snprintf(name, size, "camera");
+		return;
+	}
+	if (len > size - 1)
+		len = size - 1;
+	for (size_t i = 0; i < len; i++)
+		name[i] = name_char_ok(base[i]) ? base[i] : '_';
+	name[len] = '\0';
+}
+
+int config_add_source(struct camera_list *list, const char *source, const struct line *line)
+{
+	/* Leave room for a "-N" suffix within CONFIG_NAME_MAX. */
+	char base[CONFIG_NAME_MAX - 12];
+	char name[CONFIG_NAME_MAX];
+	int idx;
+
+	if (!list || !source || source[0] == '\0')
+		return -EINVAL;
+	if (strlen(source) >= CONFIG_PATH_MAX)
+		return -ENAMETOOLONG;
+
+	name_from_source(source, base, sizeof(base));
+	snprintf(name, sizeof(name), "%s", base);
+	for (int k = 2; name_taken(list, name); k++)
+		snprintf(name, sizeof(name), "%s-%d", base, k);
+
+	idx = list_append(list, name, line);
+	if (idx < 0)
+		return idx;
+	strcpy(list->cams[idx].source, source);
+	return 0;
+}
+
+void config_free(struct camera_list *list)
+{
+	if (!list)
+		return;
+	free(list->cams);
+	list->cams = NULL;
+	list->n = 0;
+}

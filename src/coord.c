@@ -1,0 +1,321 @@
+/* Coordinator: numbers every crossing event, keeps the totals and writes the
+ * event log.
+ *
+ * Owns: a bounded FIFO of events (COORD_QUEUE_CAP, allocated at create), the
+ * per-camera and site totals, the camera names (escaped for JSON) and the
+ * thread "coord", the only writer of the events stream while it runs.
+ *
+ * Threads: coord_post from any inference thread; coord_create,
+ * coord_get_totals, coord_stop and coord_destroy from the main thread.
+ *
+ * Lock order: c->lock is a leaf. It guards the queue, the stop flags and the
+ * totals, and is never held while writing the log. Totals are updated as an
+ * event leaves the queue, in the same critical section, so a snapshot never
+ * sees half an event; the log line is written afterwards, outside the lock,
+ * so a slow disk stalls only this thread and, once the queue fills, the
+ * posters (which wait: an event is never dropped). */
+#include "turnstile/coord.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+/* Crossings arrive a few per second per camera; the queue only has to absorb
+ * a burst while a log line is stuck on a slow disk. */
+#define COORD_QUEUE_CAP 1024
+
+struct coord {
+	pthread_mutex_t lock;
+	pthread_cond_t not_empty; /* posters -> thread */
+	pthread_cond_t not_full;  /* thread -> posters */
+
+	struct event *queue;      /* ring of COORD_QUEUE_CAP events */
+	size_t head, count;
+	bool stop;                /* coord_stop asked: drain, then exit */
+	bool exited;              /* the thread has drained and left its loop */
+	bool warned_late;         /* logged a post after exit once */
+	bool warned_bad;          /* logged a malformed event once */
+
+	struct coord_totals *totals; /* ncameras entries, then the site */
+	int ncameras;
+	char **json_names;        /* camera names escaped for a JSON string */
+	FILE *events;
+	bool write_failed;        /* thread only: log write errors on change */
+	uint64_t seq;             /* thread only */
+
+	pthread_t thread;
+	bool joinable;            /* main thread only */
+};
+
+/* Escapes for the inside of a JSON string (RFC 8259 section 7): quote,
+ * backslash and control characters; other bytes pass through as UTF-8. */
+static char *json_escape(const char *s)
+{
+	size_t len = 0;
+	char *out, *o;
+
+	for (const char *p = s; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		len += ch == '"' || ch == '\\' ? 2 : ch < 0x20 ? 6 : 1;
+	}
+	out = malloc(len + 1);
+	if (!out)
+		return NULL;
+	o = out;
+	for (const char *p = s; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '"' || ch == '\\') {
+			*o++ = '\\';
+			*o++ = (char)ch;
+		} else if (ch < 0x20) {
+			snprintf(o, 7, "\\u%04x", ch);
+			o += 6;
+		} else {
+			*o++ = (char)ch;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* "2026-11-23T09:41:00.123Z" from CLOCK_REALTIME nanoseconds. */
+static void format_time(int64_t wall_ns, char *buf, size_t size)
+{
+	int64_t sec = wall_ns / 1000000000;
+	int64_t rem = wall_ns % 1000000000;
+	struct tm tm;
+	time_t t;
+	size_t n;
+
+	/* Floor, not truncation, so times before 1970 still read forwards. */
+	if (rem < 0) {
+		rem += 1000000000;
+		sec--;
+	}
+	t = (time_t)sec;
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(buf, size, "invalid");
+		return;
+	}
+	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, size - n, ".%03dZ", (int)(rem / 1000000));
+}
+
+static void write_event(struct coord *c, const struct event *ev, uint64_t seq)
+{
+	char when[64];
+	bool ok;
+
+	format_time(ev->wall_ns, when, sizeof(when));
+	ok = fprintf(c->events,
+		     "{\"seq\":%" PRIu64 ",\"time\":\"%s\",\"camera\":\"%s\",\"direction\":\"%s\","
+		     "\"frame\":%" PRIu64 ",\"track\":%" PRIu32 "}\n",
+		     seq, when, c->json_names[ev->camera], ev->dir == DIR_IN ? "in" : "out",
+		     ev->frame, ev->track) > 0;
+	/* Flushed per line so a crash or a `tail -f` sees every counted event. */
+	ok = fflush(c->events) == 0 && ok;
+	if (ok != !c->write_failed) {
+		c->write_failed = !ok;
+		if (!ok)
+			log_error("coord: cannot write the event log: %s", strerror(errno));
+		else
+			log_error("coord: event log writable again");
+	}
+}
+
+static void count_event(struct coord *c, const struct event *ev)
+{
+	struct coord_totals *cam = &c->totals[ev->camera];
+	struct coord_totals *site = &c->totals[c->ncameras];
+
+	if (ev->dir == DIR_IN) {
+		cam->in++;
+		site->in++;
+	} else {
+		cam->out++;
+		site->out++;
+	}
+	cam->occupancy = (int64_t)cam->in - (int64_t)cam->out;
+	site->occupancy = (int64_t)site->in - (int64_t)site->out;
+}
+
+static void *coord_main(void *arg)
+{
+	struct coord *c = arg;
+	struct event ev;
+
+	pthread_setname_np(pthread_self(), "coord");
+	for (;;) {
+		mutex_lock(&c->lock);
+		while (c->count == 0 && !c->stop)
+			pthread_cond_wait(&c->not_empty, &c->lock);
+		if (c->count == 0) {
+			/* Stop asked and nothing left: posts from now on are late. */
+			c->exited = true;
+			pthread_cond_broadcast(&c->not_full);
+			mutex_unlock(&c->lock);
+			break;
+		}
+		ev = c->queue[c->head];
+		c->head = (c->head + 1) % COORD_QUEUE_CAP;
+		c->count--;
+		count_event(c, &ev);
+		pthread_cond_signal(&c->not_full);
+		mutex_unlock(&c->lock);
+
+		if (c->events)
+			write_event(c, &ev, c->seq);
+		c->seq++;
+	}
+	return NULL;
+}
+
+int coord_create(int ncameras, const char *const *names, FILE *events, struct coord **out)
+{
+	struct coord *c;
+	sigset_t all, old;
+	int rc;
+
+	*out = NULL;
+	if (ncameras < 0 || (ncameras > 0 && !names))
+		return -EINVAL;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->ncameras = ncameras;
+	c->events = events;
+	rc = -pthread_mutex_init(&c->lock, NULL);
+	if (rc < 0)
+		goto fail_free;
+	rc = cond_init_monotonic(&c->not_empty);
+	if (rc < 0)
+		goto fail_mutex;
+	rc = cond_init_monotonic(&c->not_full);
+	if (rc < 0)
+		goto fail_not_empty;
+
+	rc = -ENOMEM;
+	c->queue = calloc(COORD_QUEUE_CAP, sizeof(*c->queue));
+	c->totals = calloc((size_t)ncameras + 1, sizeof(*c->totals));
+	c->json_names = calloc((size_t)ncameras + 1, sizeof(*c->json_names));
+	if (!c->queue || !c->totals || !c->json_names)
+		goto fail;
+	for (int i = 0; i < ncameras; i++) {
+		c->json_names[i] = json_escape(names[i]);
+		if (!c->json_names[i])
+			goto fail;
+	}
+
+	/* The thread inherits a full signal mask: signals belong to main. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = -pthread_create(&c->thread, NULL, coord_main, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc < 0)
+		goto fail;
+	c->joinable = true;
+
+	*out = c;
+	return 0;
+
+fail:
+	for (int i = 0; c->json_names && i < ncameras; i++)
+		free(c->json_names[i]);
+	free(c->json_names);
+	free(c->totals);
+	free(c->queue);
+	pthread_cond_destroy(&c->not_full);
+fail_not_empty:
+	pthread_cond_destroy(&c->not_empty);
+fail_mutex:
+	pthread_mutex_destroy(&c->lock);
+fail_free:
+	free(c);
+	return rc;
+}
+
+void coord_post(struct coord *c, const struct event *ev)
+{
+	bool bad = false, late = false;
+
+	mutex_lock(&c->lock);
+	if (ev->camera < 0 || ev->camera >= c->ncameras || (ev->dir != DIR_IN && ev->dir != DIR_OUT)) {
+		/* A caller bug; counting it anywhere would make the totals lie. */
+		bad = !c->warned_bad;
+		c->warned_bad = true;
+		goto unlock;
+	}
+	while (c->count == COORD_QUEUE_CAP && !c->exited)
+		pthread_cond_wait(&c->not_full, &c->lock);
+	if (c->exited) {
+		/* Posting after coord_stop is a shutdown-order bug in the caller:
+		 * there is no thread left to count it. */
+		late = !c->warned_late;
+		c->warned_late = true;
+		goto unlock;
+	}
+	c->queue[(c->head + c->count) % COORD_QUEUE_CAP] = *ev;
+	c->count++;
+	pthread_cond_signal(&c->not_empty);
+unlock:
+	mutex_unlock(&c->lock);
+	/* Once each, and outside the lock, which stays a leaf. */
+	if (bad)
+		log_error("coord: bad event (camera %d, direction %d) ignored", ev->camera,
+			  (int)ev->dir);
+	if (late)
+		log_error("coord: event posted after stop, not counted");
+}
+
+/* An index out of range reads as zeros rather than past the array. */
+void coord_get_totals(struct coord *c, int camera, struct coord_totals *out)
+{
+	if (camera < -1 || camera >= c->ncameras) {
+		*out = (struct coord_totals){0};
+		return;
+	}
+	mutex_lock(&c->lock);
+	*out = c->totals[camera < 0 ? c->ncameras : camera];
+	mutex_unlock(&c->lock);
+}
+
+void coord_stop(struct coord *c)
+{
+	if (!c)
+		return;
+	mutex_lock(&c->lock);
+	c->stop = true;
+	pthread_cond_broadcast(&c->not_empty);
+	pthread_cond_broadcast(&c->not_full);
+	mutex_unlock(&c->lock);
+
+	if (c->joinable) {
+		pthread_join(c->thread, NULL);
+		c->joinable = false;
+	}
+}
+
+void coord_destroy(struct coord *c)
+{
+	if (!c)
+		return;
+	coord_stop(c);
+	for (int i = 0; i < c->ncameras; i++)
+		free(c->json_names[i]);
+	free(c->json_names);
+	free(c->totals);
+	free(c->queue);
+	pthread_cond_destroy(&c->not_full);
+	pthread_cond_destroy(&c->not_empty);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}

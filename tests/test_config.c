@@ -1,0 +1,322 @@
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "turnstile/config.h"
+
+/* Every test writes its INI files into one temporary directory. */
+static char tmpdir[] = "/tmp/test_config.XXXXXX";
+static char written[64][256];
+static int nwritten;
+
+static int group_setup(void **state)
+{
+	(void)state;
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	for (int i = 0; i < nwritten; i++)
+		unlink(written[i]);
+	return rmdir(tmpdir);
+}
+
+/* Writes text to a new file and returns its path (valid until teardown). */
+static const char *write_ini(const char *text)
+{
+	char *path;
+	FILE *f;
+
+	assert_true(nwritten < (int)(sizeof(written) / sizeof(written[0])));
+	path = written[nwritten];
+	snprintf(path, sizeof(written[0]), "%s/%d.ini", tmpdir, nwritten);
+	nwritten++;
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+static void assert_line(const struct line *l, float ax, float ay, float bx, float by)
+{
+	assert_float_equal(l->ax, ax, 1e-6);
+	assert_float_equal(l->ay, ay, 1e-6);
+	assert_float_equal(l->bx, bx, 1e-6);
+	assert_float_equal(l->by, by, 1e-6);
+}
+
+static void load_reads_several_cameras_and_lines(void **state)
+{
+	(void)state;
+	struct camera_list list;
+	char err[512];
+	/* BOM, CRLF, comments, inline comment, blank lines, indented key right
+	 * after a header, spaces around '=', no newline at the end. */
+	const char *path = write_ini("\xef\xbb\xbf; site: shop\r\n"
+				     "[camera door]\r\n"
+				     "source = samples/door.avi\r\n"
+				     "line = 0,0.4,1,0.6 ; drawn on the mat\r\n"
+				     "\r\n"
+				     "# back entrance\n"
+				     "[camera back-yard_2.cam]\n"
+				     "  line=0.8,1,0.8,0\n"
+				     "source=/dev/video2\n"
+				     "[camera c]\n"
+				     "source=-");
+
+	assert_int_equal(config_load(path, NULL, &list, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(list.n, 3);
+	assert_string_equal(list.cams[0].name, "door");
+	assert_string_equal(list.cams[0].source, "samples/door.avi");
+	assert_line(&list.cams[0].line, 0.0f, 0.4f, 1.0f, 0.6f);
+	assert_string_equal(list.cams[1].name, "back-yard_2.cam");
+	assert_string_equal(list.cams[1].source, "/dev/video2");
+	assert_line(&list.cams[1].line, 0.8f, 1.0f, 0.8f, 0.0f);
+	assert_string_equal(list.cams[2].name, "c");
+	assert_string_equal(list.cams[2].source, "-");
+	assert_line(&list.cams[2].line, 0.0f, 0.5f, 1.0f, 0.5f);
+	config_free(&list);
+}
+
+static void load_uses_default_line_when_absent(void **state)
+{
+	(void)state;
+	struct camera_list list;
+	struct line def = {0.1f, 0.2f, 0.3f, 0.4f};
+	char err[512];
+	const char *path = write_ini("[camera a]\nsource=a.avi\n"
+				     "[camera b]\nsource=b.avi\nline=0,0,1,1\n");
+
+	assert_int_equal(config_load(path, &def, &list, err, sizeof(err)), 0);
+	assert_int_equal(list.n, 2);
+	assert_line(&list.cams[0].line, 0.1f, 0.2f, 0.3f, 0.4f);
+	assert_line(&list.cams[1].line, 0.0f, 0.0f, 1.0f, 1.0f);
+	config_free(&list);
+}
+
+static void load_accepts_41_character_name(void **state)
+{
+	(void)state;
+	struct camera_list list;
+	char err[512];
+	const char *path = write_ini("[camera abcdefghijklmnopqrstuvwxyz0123456789abcde]\n"
+				     "source=x.avi\n");
+
+	assert_int_equal(config_load(path, NULL, &list, err, sizeof(err)), 0);
+	assert_int_equal(list.n, 1);
+	assert_string_equal(list.cams[0].name, "abcdefghijklmnopqrstuvwxyz0123456789abcde");
+	config_free(&list);
+}
+
+struct bad_case {
+	const char *what;
+	const char *text;
+	const char *msg; /* after "PATH:" */
+};
+
+static const struct bad_case bad_cases[] = {
+	{"unknown section type", "[camera a]\nsource=a.avi\n\n[general]\nfoo=1\n",
+	 "4: unknown section type 'general' (expected [camera NAME])"},
+	{"unknown key", "[camera a]\nsource=a.avi\ncolour=red\n",
+	 "3: unknown key 'colour' (expected source= or line=)"},
+	{"bad line value", "[camera a]\nsource=a.avi\nline=0,0.5,2,0.5\n",
+	 "3: bad line '0,0.5,2,0.5' for camera 'a' (expected X1,Y1,X2,Y2 in 0..1, A != B)"},
+	{"missing source", "[camera a]\nline=0,0.5,1,0.5\n[camera b]\nsource=b.avi\n",
+	 "1: camera 'a' has no source="},
+	{"missing source in last section", "[camera a]\nsource=a\n\n[camera b]\nline=0,0,1,1\n",
+	 "4: camera 'b' has no source="},
+	{"empty section", "[camera a]\n[camera b]\nsource=b.avi\n",
+	 "1: empty section: a camera needs source="},
+	{"empty source", "[camera a]\nsource=\n", "2: empty source for camera 'a'"},
+	{"duplicate camera name", "[camera a]\nsource=a\n[camera b]\nsource=b\n\n[camera a]\nsource=c\n",
+	 "6: duplicate camera name 'a'"},
+	{"duplicate camera name, adjacent", "[camera a]\nsource=a\n[camera a]\nsource=b\n",
+	 "3: duplicate camera name 'a'"},
+	{"name too long", "; 42 characters\n[camera abcdefghijklmnopqrstuvwxyz0123456789abcdef]\nsource=x\n",
+	 "2: camera name too long (at most 41 characters)"},
+	{"name far too long (cut by libinih)",
+	 "[camera abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz]\nsource=x\n",
+	 "1: camera name too long (at most 41 characters)"},
+	{"bad name characters", "[camera front door]\nsource=x\n",
+	 "1: bad camera name 'front door' (letters, digits, '-', '_', '.' only)"},
+	{"no name", "[camera]\nsource=x\n", "1: camera section needs a name: [camera NAME]"},
+	{"key outside a section", "source=a.avi\n[camera a]\nsource=a.avi\n",
+	 "1: key 'source' outside a [camera NAME] section"},
+	{"duplicate key", "[camera a]\nsource=a.avi\nline=0,0,1,1\nline=0,0,1,1\n",
+	 "4: duplicate key 'line' in camera 'a'"},
+	/* libinih takes an indented line after a key as a continuation. */
+	{"continuation line", "[camera a]\nsource=a.avi\n  b.avi\n",
+	 "3: duplicate key 'source' in camera 'a'"},
+	{"indented header after a key is a continuation", "[camera a]\nsource=a.avi\n  [camera b]\n",
+	 "3: duplicate key 'source' in camera 'a'"},
+	{"no '=' on a key line", "[camera a]\nsource=a\njunk\n",
+	 "3: syntax error (expected [camera NAME] or key=value)"},
+	{"header without ']'", "[camera a]\nsource=a\n[camera b\nsource=b\n",
+	 "3: syntax error (expected [camera NAME] or key=value)"},
+};
+
+static void load_reports_file_and_line(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const struct bad_case *bc = &bad_cases[i];
+		struct camera_list list = {NULL, 99};
+		char err[512], want[512];
+		const char *path = write_ini(bc->text);
+
+		snprintf(want, sizeof(want), "%s:%s", path, bc->msg);
+		print_message("case: %s\n", bc->what);
+		assert_int_equal(config_load(path, NULL, &list, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, want);
+		assert_null(list.cams);
+		assert_int_equal(list.n, 0);
+	}
+}
+
+static void load_reports_overlong_line(void **state)
+{
+	(void)state;
+	struct camera_list list;
+	char text[512], err[512], want[512];
+	const char *path;
+
+	snprintf(text, sizeof(text), "[camera a]\nsource=%0300d\n", 0);
+	path = write_ini(text);
+	snprintf(want, sizeof(want), "%s:2: line too long (libinih reads at most 198 characters)",
+		 path);
+	assert_int_equal(config_load(path, NULL, &list, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, want);
+}
+
+static void load_reports_no_cameras(void **state)
+{
+	(void)state;
+	const char *texts[] = {"", "; only a comment\n\n"};
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct camera_list list;
+		char err[512], want[512];
+		const char *path = write_ini(texts[i]);
+
+		snprintf(want, sizeof(want), "%s: no [camera NAME] sections", path);
+		assert_int_equal(config_load(path, NULL, &list, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, want);
+		assert_int_equal(list.n, 0);
+	}
+}
+
+static void load_reports_missing_file(void **state)
+{
+	(void)state;
+	struct camera_list list;
+	char path[300], err[512], want[512];
+
+	snprintf(path, sizeof(path), "%s/no-such.ini", tmpdir);
+	snprintf(want, sizeof(want), "cannot open '%s': No such file or directory", path);
+	assert_int_equal(config_load(path, NULL, &list, err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, want);
+	assert_int_equal(list.n, 0);
+	assert_null(list.cams);
+}
+
+static void add_source_names_after_basename(void **state)
+{
+	(void)state;
+	struct camera_list list = {0};
+	struct line l = {0.2f, 0.0f, 0.2f, 1.0f};
+	const char *sources[] = {"samples/door.avi", "-", "/dev/video0", "door.mjpeg",
+				 "archive.tar.gz", ".hidden", "my cam.avi", "clips/", "other/door.y4m"};
+	const char *names[] = {"door", "stdin", "video0", "door-2", "archive.tar", ".hidden",
+			       "my_cam", "camera", "door-3"};
+
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+		assert_int_equal(config_add_source(&list, sources[i], i == 0 ? &l : NULL), 0);
+	assert_int_equal(list.n, (int)(sizeof(names) / sizeof(names[0])));
+	for (int i = 0; i < list.n; i++) {
+		assert_string_equal(list.cams[i].name, names[i]);
+		assert_string_equal(list.cams[i].source, sources[i]);
+	}
+	assert_line(&list.cams[0].line, 0.2f, 0.0f, 0.2f, 1.0f);
+	assert_line(&list.cams[1].line, 0.0f, 0.5f, 1.0f, 0.5f);
+	config_free(&list);
+}
+
+static void add_source_skips_suffix_already_taken(void **state)
+{
+	(void)state;
+	struct camera_list list = {0};
+
+	assert_int_equal(config_add_source(&list, "door-2.avi", NULL), 0);
+	assert_int_equal(config_add_source(&list, "a/door.avi", NULL), 0);
+	assert_int_equal(config_add_source(&list, "b/door.avi", NULL), 0);
+	assert_int_equal(config_add_source(&list, "-", NULL), 0);
+	assert_int_equal(config_add_source(&list, "-", NULL), 0);
+	assert_int_equal(list.n, 5);
+	assert_string_equal(list.cams[0].name, "door-2");
+	assert_string_equal(list.cams[1].name, "door");
+	assert_string_equal(list.cams[2].name, "door-3");
+	assert_string_equal(list.cams[3].name, "stdin");
+	assert_string_equal(list.cams[4].name, "stdin-2");
+	config_free(&list);
+}
+
+static void add_source_keeps_long_names_in_bounds(void **state)
+{
+	(void)state;
+	struct camera_list list = {0};
+	char source[CONFIG_PATH_MAX + 1];
+
+	memset(source, 'x', 200);
+	strcpy(source + 200, ".avi");
+	assert_int_equal(config_add_source(&list, source, NULL), 0);
+	assert_int_equal(config_add_source(&list, source, NULL), 0);
+	assert_true(strlen(list.cams[0].name) < CONFIG_NAME_MAX);
+	assert_string_not_equal(list.cams[0].name, list.cams[1].name);
+	assert_int_equal(strncmp(list.cams[1].name + strlen(list.cams[1].name) - 2, "-2", 2), 0);
+
+	memset(source, 'y', CONFIG_PATH_MAX);
+	source[CONFIG_PATH_MAX] = '\0';
+	assert_int_equal(config_add_source(&list, source, NULL), -ENAMETOOLONG);
+	assert_int_equal(list.n, 2);
+	config_free(&list);
+}
+
+static void free_zeroes_and_is_repeatable(void **state)
+{
+	(void)state;
+	struct camera_list list = {0};
+
+	assert_int_equal(config_add_source(&list, "a.avi", NULL), 0);
+	config_free(&list);
+	assert_null(list.cams);
+	assert_int_equal(list.n, 0);
+	config_free(&list);
+	config_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(load_reads_several_cameras_and_lines),
+		cmocka_unit_test(load_uses_default_line_when_absent),
+		cmocka_unit_test(load_accepts_41_character_name),
+		cmocka_unit_test(load_reports_file_and_line),
+		cmocka_unit_test(load_reports_overlong_line),
+		cmocka_unit_test(load_reports_no_cameras),
+		cmocka_unit_test(load_reports_missing_file),
+		cmocka_unit_test(add_source_names_after_basename),
+		cmocka_unit_test(add_source_skips_suffix_already_taken),
+		cmocka_unit_test(add_source_keeps_long_names_in_bounds),
+		cmocka_unit_test(free_zeroes_and_is_repeatable),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,394 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <cmocka.h>
+
+#include "turnstile/coord.h"
+
+/* coord.c's COORD_QUEUE_CAP: the queue-full test fills exactly this many. */
+#define QUEUE_CAP 1024
+
+/* 2026-11-23T09:41:00Z */
+#define T0 INT64_C(1795426860000000000)
+
+static void assert_totals(struct coord *c, int camera, uint64_t in, uint64_t out)
+{
+	struct coord_totals t;
+
+	coord_get_totals(c, camera, &t);
+	assert_int_equal(t.in, in);
+	assert_int_equal(t.out, out);
+	assert_int_equal(t.occupancy, (int64_t)in - (int64_t)out);
+}
+
+static void post(struct coord *c, int camera, enum direction dir, uint64_t frame, uint32_t track,
+		 int64_t wall_ns)
+{
+	struct event ev = {.camera = camera, .dir = dir, .frame = frame, .track = track,
+			   .wall_ns = wall_ns};
+
+	coord_post(c, &ev);
+}
+
+static void single_poster_log_lines_and_totals(void **state)
+{
+	(void)state;
+	const char *names[] = {"door", "we\"ird\\cam\n"};
+	struct coord *c;
+	char *log = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&log, &len);
+
+	assert_non_null(f);
+	assert_int_equal(coord_create(2, names, f, &c), 0);
+	post(c, 0, DIR_IN, 123, 7, T0 + 123456789);
+	post(c, 1, DIR_OUT, 5, 8, T0 + 999999999);
+	post(c, 0, DIR_OUT, 124, 7, 0);
+	post(c, 0, DIR_IN, UINT64_MAX, UINT32_MAX, -1);
+	coord_stop(c);
+
+	assert_totals(c, 0, 2, 1);
+	assert_totals(c, 1, 0, 1);
+	assert_totals(c, -1, 2, 2);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(log,
+		"{\"seq\":0,\"time\":\"2026-11-23T09:41:00.123Z\",\"camera\":\"door\","
+		"\"direction\":\"in\",\"frame\":123,\"track\":7}\n"
+		"{\"seq\":1,\"time\":\"2026-11-23T09:41:00.999Z\",\"camera\":\"we\\\"ird\\\\cam\\u000a\","
+		"\"direction\":\"out\",\"frame\":5,\"track\":8}\n"
+		"{\"seq\":2,\"time\":\"1970-01-01T00:00:00.000Z\",\"camera\":\"door\","
+		"\"direction\":\"out\",\"frame\":124,\"track\":7}\n"
+		"{\"seq\":3,\"time\":\"1969-12-31T23:59:59.999Z\",\"camera\":\"door\","
+		"\"direction\":\"in\",\"frame\":18446744073709551615,\"track\":4294967295}\n");
+	coord_destroy(c);
+	free(log);
+}
+
+static void totals_start_at_zero_and_ignore_bad_camera(void **state)
+{
+	(void)state;
+	const char *names[] = {"a", "b"};
+	struct coord *c;
+
+	assert_int_equal(coord_create(2, names, NULL, &c), 0);
+	assert_totals(c, 0, 0, 0);
+	assert_totals(c, 1, 0, 0);
+	assert_totals(c, -1, 0, 0);
+	assert_totals(c, 2, 0, 0);
+	assert_totals(c, -2, 0, 0);
+	coord_destroy(c);
+}
+
+static void stop_is_idempotent(void **state)
+{
+	(void)state;
+	const char *names[] = {"a"};
+	struct coord *c;
+
+	assert_int_equal(coord_create(1, names, NULL, &c), 0);
+	post(c, 0, DIR_IN, 1, 1, T0);
+	coord_stop(c);
+	coord_stop(c);
+	assert_totals(c, -1, 1, 0);
+	coord_destroy(c);
+
+	/* Destroy alone stops and joins too. */
+	assert_int_equal(coord_create(1, names, NULL, &c), 0);
+	post(c, 0, DIR_OUT, 1, 1, T0);
+	coord_destroy(c);
+	coord_stop(NULL);
+	coord_destroy(NULL);
+}
+
+/* Both are caller bugs: logged once, never counted, never a hang. */
+static void bad_and_late_events_are_not_counted(void **state)
+{
+	(void)state;
+	const char *names[] = {"a"};
+	struct event bad_dir = {.camera = 0, .dir = (enum direction)7};
+	struct coord *c;
+
+	assert_int_equal(coord_create(1, names, NULL, &c), 0);
+	post(c, 1, DIR_IN, 1, 1, T0);
+	post(c, -1, DIR_IN, 1, 1, T0);
+	coord_post(c, &bad_dir);
+	post(c, 0, DIR_IN, 1, 1, T0);
+	coord_stop(c);
+	for (int i = 0; i < 2 * QUEUE_CAP; i++)
+		post(c, 0, DIR_OUT, 2, 2, T0);
+	assert_totals(c, 0, 1, 0);
+	assert_totals(c, -1, 1, 0);
+	coord_destroy(c);
+}
+
+static void create_rejects_bad_arguments(void **state)
+{
+	(void)state;
+	struct coord *c = (struct coord *)&c;
+
+	assert_int_equal(coord_create(-1, NULL, NULL, &c), -EINVAL);
+	assert_null(c);
+	assert_int_equal(coord_create(1, NULL, NULL, &c), -EINVAL);
+	assert_int_equal(coord_create(0, NULL, NULL, &c), 0);
+	coord_destroy(c);
+}
+
+/* Many posters: the totals and the log must account for every event once. */
+#define POSTERS 8
+#define PER_POSTER 20000
+#define CAMERAS 3
+
+struct poster {
+	pthread_t thread;
+	struct coord *c;
+	int id;
+};
+
+/* Event i of poster t, derived from its track id alone so the log can be
+ * checked line by line. */
+static int event_camera(uint32_t track)
+{
+	return (int)((track / 7) % CAMERAS);
+}
+
+static enum direction event_dir(uint32_t track)
+{
+	return track % 3 == 0 ? DIR_OUT : DIR_IN;
+}
+
+static void *poster_main(void *arg)
+{
+	struct poster *p = arg;
+
+	for (uint32_t i = 0; i < PER_POSTER; i++) {
+		uint32_t track = (uint32_t)p->id * PER_POSTER + i;
+
+		post(p->c, event_camera(track), event_dir(track), i, track, T0 + i);
+	}
+	return NULL;
+}
+
+static void concurrent_posters_exact_totals_and_seq(void **state)
+{
+	(void)state;
+	const char *names[CAMERAS] = {"door", "back", "dock"};
+	const uint32_t total = POSTERS * PER_POSTER;
+	uint64_t want_in[CAMERAS] = {0}, want_out[CAMERAS] = {0}, site_in = 0, site_out = 0;
+	struct poster posters[POSTERS];
+	struct coord_totals prev = {0};
+	unsigned char *seen;
+	struct coord *c;
+	char *log = NULL, *line;
+	size_t len = 0;
+	uint64_t nlines = 0;
+	FILE *f = open_memstream(&log, &len);
+
+	assert_non_null(f);
+	seen = calloc(total, 1);
+	assert_non_null(seen);
+	assert_int_equal(coord_create(CAMERAS, names, f, &c), 0);
+	for (int t = 0; t < POSTERS; t++) {
+		posters[t] = (struct poster){.c = c, .id = t};
+		assert_int_equal(pthread_create(&posters[t].thread, NULL, poster_main, &posters[t]), 0);
+	}
+
+	/* Snapshots taken while counting are consistent and only grow. */
+	for (int i = 0; i < 1000; i++) {
+		struct coord_totals now;
+
+		coord_get_totals(c, -1, &now);
+		assert_int_equal(now.occupancy, (int64_t)now.in - (int64_t)now.out);
+		assert_true(now.in >= prev.in && now.out >= prev.out);
+		prev = now;
+	}
+	for (int t = 0; t < POSTERS; t++)
+		assert_int_equal(pthread_join(posters[t].thread, NULL), 0);
+	coord_stop(c);
+
+	for (uint32_t track = 0; track < total; track++) {
+		int cam = event_camera(track);
+
+		if (event_dir(track) == DIR_IN) {
+			want_in[cam]++;
+			site_in++;
+		} else {
+			want_out[cam]++;
+			site_out++;
+		}
+	}
+	for (int cam = 0; cam < CAMERAS; cam++)
+		assert_totals(c, cam, want_in[cam], want_out[cam]);
+	assert_totals(c, -1, site_in, site_out);
+
+	assert_int_equal(fclose(f), 0);
+	line = log;
+	while (*line) {
+		uint64_t seq, frame;
+		uint32_t track;
+		char camera[16], dir[4];
+		char *next = strchr(line, '\n');
+
+		assert_non_null(next);
+		*next = '\0';
+		assert_int_equal(sscanf(line,
+					"{\"seq\":%" SCNu64 ",\"time\":\"%*[^\"]\",\"camera\":\"%15[^\"]\","
+					"\"direction\":\"%3[^\"]\",\"frame\":%" SCNu64 ",\"track\":%" SCNu32 "}",
+					&seq, camera, dir, &frame, &track), 5);
+		/* One writer, so seq is the line number: 0..N-1, each once. */
+		assert_int_equal(seq, nlines);
+		assert_true(track < total);
+		assert_int_equal(seen[track], 0);
+		seen[track] = 1;
+		assert_string_equal(camera, names[event_camera(track)]);
+		assert_string_equal(dir, event_dir(track) == DIR_IN ? "in" : "out");
+		assert_int_equal(frame, track % PER_POSTER);
+		nlines++;
+		line = next + 1;
+	}
+	assert_int_equal(nlines, total);
+
+	coord_destroy(c);
+	free(log);
+	free(seen);
+}
+
+/* A log stream whose writes block until the test opens the gate, so the
+ * coordinator thread can be held inside its first write while the queue
+ * fills. Writes are kept for checking. */
+struct gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool open;
+	bool writer_waiting;
+	char *buf;
+	size_t len;
+	int posted; /* events the poster thread has finished posting */
+	struct coord *c;
+};
+
+static ssize_t gate_write(void *cookie, const char *data, size_t size)
+{
+	struct gate *g = cookie;
+	char *buf;
+
+	pthread_mutex_lock(&g->lock);
+	while (!g->open) {
+		g->writer_waiting = true;
+		pthread_cond_broadcast(&g->cond);
+		pthread_cond_wait(&g->cond, &g->lock);
+	}
+	buf = realloc(g->buf, g->len + size + 1);
+	if (buf) {
+		memcpy(buf + g->len, data, size);
+		g->len += size;
+		buf[g->len] = '\0';
+		g->buf = buf;
+	}
+	pthread_mutex_unlock(&g->lock);
+	return buf ? (ssize_t)size : -1;
+}
+
+#define GATED_POSTS (3 * QUEUE_CAP)
+
+static void *gated_poster_main(void *arg)
+{
+	struct gate *g = arg;
+
+	for (uint32_t i = 0; i < GATED_POSTS; i++) {
+		post(g->c, (int)(i % 2), i % 4 == 3 ? DIR_OUT : DIR_IN, i, i + 1, T0);
+		pthread_mutex_lock(&g->lock);
+		g->posted++;
+		pthread_cond_broadcast(&g->cond);
+		pthread_mutex_unlock(&g->lock);
+	}
+	return NULL;
+}
+
+static void full_queue_blocks_poster_and_loses_nothing(void **state)
+{
+	(void)state;
+	const char *names[] = {"a", "b"};
+	struct gate g = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+	cookie_io_functions_t io = {.write = gate_write};
+	uint64_t in[2] = {1, 0}, out[2] = {0, 0};
+	pthread_t poster;
+	FILE *f = fopencookie(&g, "w", io);
+	uint64_t nlines = 0;
+
+	assert_non_null(f);
+	assert_int_equal(coord_create(2, names, f, &g.c), 0);
+
+	/* Event 0 is taken off the queue, counted, and its write blocks. */
+	post(g.c, 0, DIR_IN, 0, 0, T0);
+	pthread_mutex_lock(&g.lock);
+	while (!g.writer_waiting)
+		pthread_cond_wait(&g.cond, &g.lock);
+	pthread_mutex_unlock(&g.lock);
+
+	/* With the thread held, exactly QUEUE_CAP posts fit; the next waits. */
+	assert_int_equal(pthread_create(&poster, NULL, gated_poster_main, &g), 0);
+	pthread_mutex_lock(&g.lock);
+	while (g.posted < QUEUE_CAP)
+		pthread_cond_wait(&g.cond, &g.lock);
+	assert_int_equal(g.posted, QUEUE_CAP);
+	assert_totals(g.c, -1, 1, 0);
+	g.open = true;
+	pthread_cond_broadcast(&g.cond);
+	pthread_mutex_unlock(&g.lock);
+
+	assert_int_equal(pthread_join(poster, NULL), 0);
+	coord_stop(g.c);
+
+	for (uint32_t i = 0; i < GATED_POSTS; i++) {
+		if (i % 4 == 3)
+			out[i % 2]++;
+		else
+			in[i % 2]++;
+	}
+	assert_totals(g.c, 0, in[0], out[0]);
+	assert_totals(g.c, 1, in[1], out[1]);
+	assert_totals(g.c, -1, in[0] + in[1], out[0] + out[1]);
+
+	/* The log holds every event in posting order (one poster). */
+	assert_int_equal(fclose(f), 0);
+	for (char *line = g.buf; line && *line; nlines++) {
+		uint64_t seq;
+		uint32_t track;
+		char *next = strchr(line, '\n');
+
+		assert_non_null(next);
+		assert_int_equal(sscanf(line, "{\"seq\":%" SCNu64 ",%*[^}]", &seq), 1);
+		assert_int_equal(seq, nlines);
+		assert_non_null(strstr(line, "\"track\":"));
+		assert_int_equal(sscanf(strstr(line, "\"track\":"), "\"track\":%" SCNu32, &track), 1);
+		assert_int_equal(track, (uint32_t)nlines);
+		line = next + 1;
+	}
+	assert_int_equal(nlines, GATED_POSTS + 1);
+
+	coord_destroy(g.c);
+	free(g.buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(single_poster_log_lines_and_totals),
+		cmocka_unit_test(totals_start_at_zero_and_ignore_bad_camera),
+		cmocka_unit_test(stop_is_idempotent),
+		cmocka_unit_test(bad_and_late_events_are_not_counted),
+		cmocka_unit_test(create_rejects_bad_arguments),
+		cmocka_unit_test(concurrent_posters_exact_totals_and_seq),
+		cmocka_unit_test(full_queue_blocks_poster_and_loses_nothing),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
