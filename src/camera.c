@@ -48,10 +48,10 @@ static void set_thread_name(pthread_t t, const char *prefix, const char *name)
 	pthread_setname_np(t, buf);
 }
 
-/* Sleeps until the frame's presentation time measured from the first frame. */
-static void pace(int64_t start_ns, int64_t pts_ns)
+/* Sleeps until a frame is due, measured from the start of the replay. */
+static void pace(int64_t start_ns, int64_t offset_ns)
 {
-	int64_t due = start_ns + pts_ns;
+	int64_t due = start_ns + offset_ns;
 	struct timespec ts = {.tv_sec = due / 1000000000, .tv_nsec = due % 1000000000};
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 		;
@@ -82,8 +82,9 @@ static void *capture_main(void *arg)
 			}
 			break;
 		}
+		/* Paced by index: raw MJPEG has no rate of its own (cam->fps is 25 then). */
 		if (cam->o.realtime)
-			pace(start_ns, slot->pts_ns);
+			pace(start_ns, (int64_t)((double)slot->index * 1e9 / cam->fps));
 		ring_commit(cam->ring, slot);
 		atomic_fetch_add(&cam->captured, 1);
 		if (cam->o.max_frames && ++n >= cam->o.max_frames)

@@ -10,9 +10,11 @@ failure, 77 (meson's skip) when the inputs are missing.
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 RESULTS = {"passed": 0, "failed": 0}
 
@@ -227,6 +229,21 @@ def case_cli(args, tmp):
         fr = res["cameras"][0]["frames"] if res else -1
         check(res is not None and 0 < fr < truth["frames"],
               f"--realtime --duration 1 stops early ({fr} of {truth['frames']} frames)")
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            proc = subprocess.Popen([t, "--realtime", "--json", out + ".avi"], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+            time.sleep(1.0)
+            proc.send_signal(sig)
+            try:
+                so, se = proc.communicate(timeout=5)
+                res = json.loads(so) if proc.returncode == 0 else None
+            except (subprocess.TimeoutExpired, ValueError):
+                proc.kill()
+                so, se = proc.communicate()
+                res = None
+            fr = res["cameras"][0]["frames"] if res else -1
+            check(res is not None and 0 < fr < truth["frames"],
+                  f"{signal.Signals(sig).name} mid-replay: exit 0 with the summary ({fr} frames)")
 
 
 def main():

@@ -1,0 +1,145 @@
+/* Opens a recorded file, picks its reader by content and numbers the frames.
+ *
+ * The readers (avi_reader.c, mjpeg_reader.c, y4m_reader.c) only parse; the
+ * frame index and timestamp are assigned here, once, so every kind numbers
+ * frames the same way. Called by the one capture thread that owns the
+ * source. */
+#include "source_impl.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stream.h"
+
+/* Sniffed in this order; each looks for its own magic, so order is moot. */
+static const struct source_ops *const file_kinds[] = {
+	&avi_source_ops,
+	&mjpeg_source_ops,
+	&y4m_source_ops,
+};
+
+#define SNIFF_BYTES 16
+
+void source_error(const struct source *src, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!err || errlen == 0)
+		return;
+	n = snprintf(err, errlen, "'%s': ", src->path);
+	if (n < 0 || (size_t)n >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+int source_open(const char *path, struct source **out, char *err, size_t errlen)
+{
+	struct source *src;
+	const uint8_t *head;
+	ssize_t n;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (err && errlen)
+		err[0] = '\0';
+	src = calloc(1, sizeof(*src));
+	if (!src) {
+		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	snprintf(src->path, sizeof(src->path), "%s", path);
+
+	rc = stream_open(path, &src->in);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(-rc));
+		goto fail;
+	}
+	n = stream_peek(src->in, SNIFF_BYTES, &head);
+	if (n < 0) {
+		rc = (int)n;
+		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(-rc));
+		goto fail;
+	}
+	if (n == 0) {
+		rc = -ENODATA;
+		source_error(src, err, errlen, "empty file");
+		goto fail;
+	}
+	for (i = 0; i < sizeof(file_kinds) / sizeof(file_kinds[0]); i++) {
+		if (file_kinds[i]->sniff(head, (size_t)n)) {
+			src->ops = file_kinds[i];
+			break;
+		}
+	}
+	if (!src->ops) {
+		rc = -EPROTO;
+		source_error(src, err, errlen, "not an AVI, MJPEG or Y4M stream");
+		goto fail;
+	}
+	src->info.kind = src->ops->kind;
+	rc = src->ops->open(src, err, errlen);
+	if (rc < 0)
+		goto fail;
+	*out = src;
+	return 0;
+
+fail:
+	source_close(src);
+	return rc;
+}
+
+int source_read_frame(struct source *src, struct frame *slot, char *err, size_t errlen)
+{
+	int rc;
+
+	slot->len = 0;
+	slot->format = src->info.format;
+	slot->width = src->info.width;
+	slot->height = src->info.height;
+	rc = src->ops->read_frame(src, slot, err, errlen);
+	switch (rc) {
+	case 0:
+		slot->index = src->next_index++;
+		/* From the index, not summed periods: no drift on long files. */
+		slot->pts_ns = src->info.fps > 0 ?
+			(int64_t)llround((double)slot->index * 1e9 / src->info.fps) : 0;
+		break;
+	case SOURCE_CORRUPT:
+		/* The bad frame had its place in the file; keep later numbers
+		 * equal to what a decoder such as ffmpeg would call them. */
+		src->next_index++;
+		slot->len = 0;
+		break;
+	case SOURCE_SKIPPED:
+		slot->len = 0;
+		rc = SOURCE_CORRUPT;
+		break;
+	default:
+		slot->len = 0;
+		break;
+	}
+	return rc;
+}
+
+const struct source_info *source_get_info(const struct source *src)
+{
+	return &src->info;
+}
+
+void source_close(struct source *src)
+{
+	if (!src)
+		return;
+	if (src->ops && src->ops->close)
+		src->ops->close(src);
+	stream_close(src->in);
+	free(src);
+}
