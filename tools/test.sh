@@ -1,9 +1,24 @@
 #!/bin/sh
-# The README's second command (and CI's): install what is needed, build with
-# warnings as errors, run every test suite.
+# The README's second command (and CI's): install what is needed, then build
+# and run every test suite three times: plain with warnings as errors, under
+# ASan+UBSan, and under TSan. Any sanitizer report fails the run.
 set -eu
 cd "$(dirname "$0")/.."
 ./tools/install-deps.sh
-[ -d build-test ] || meson setup build-test -Dwerror=true
-ninja -C build-test
-meson test -C build-test --print-errorlogs
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+
+run_suite() {
+	dir=$1
+	shift
+	[ -d "$dir" ] || meson setup "$dir" -Dwerror=true "$@"
+	ninja -C "$dir"
+	meson test -C "$dir" --print-errorlogs
+}
+
+run_suite build-test
+run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false
+run_suite build-tsan -Db_sanitize=thread -Db_lundef=false
+echo "all suites passed: plain, address+undefined, thread"
