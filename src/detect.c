@@ -1,10 +1,12 @@
 /* Background subtraction tuned for fixed cameras:
- * - the background is a per-pixel running mean, learnt fast where the pixel
- *   looks like background and very slowly under foreground, so a passing
- *   object does not burn in but a parked car eventually does;
+ * - the background is a per-pixel running mean, learnt where the pixel looks
+ *   like background and frozen under foreground. A pixel that stays
+ *   foreground longer than absorb_seconds joins the background at once: a
+ *   parked car goes, a person who stood still for a minute does not, and no
+ *   half-learnt "ghost" is left where somebody stood;
  * - a global gain (median of frame/background) is divided out first, so
  *   auto-exposure or a light switched on does not turn the frame into one
- *   big "object";
+ *   big "object"; the model itself stays at a reference exposure;
  * - the threshold follows the measured noise (median absolute deviation),
  *   so a noisy sensor does not sprinkle the mask with specks.
  * All work is proportional to the reduced frame. */
@@ -20,7 +22,6 @@
 #define DIFF_BINS 256
 #define MIN_THRESHOLD 14.0f
 #define NOISE_K 4.0f
-#define FG_LEARN_SLOWDOWN 40.0f /* background under a foreground pixel learns this much slower */
 
 struct component {
 	int parent;
@@ -33,8 +34,10 @@ struct detector {
 	int w, h;
 	struct detect_params p;
 	float alpha;            /* per-frame learning rate for background pixels */
+	unsigned absorb_frames; /* foreground this long joins the background */
 	unsigned frames;
 	float *bg;
+	uint16_t *fg_age;       /* frames each pixel has been foreground in a row */
 	uint8_t *mask, *tmp;
 	int *labels;
 	struct component *comp;
@@ -52,15 +55,18 @@ int detector_create(int w, int h, const struct detect_params *p, struct detector
 	d->w = w;
 	d->h = h;
 	d->p = *p;
-	d->alpha = 1.0f / fmaxf(1.0f, p->learn_seconds * (p->fps > 0 ? p->fps : 25.0f));
+	float fps = p->fps > 0 ? p->fps : 25.0f;
+	d->alpha = 1.0f / fmaxf(1.0f, p->learn_seconds * fps);
+	d->absorb_frames = (unsigned)fminf(65535.0f, fmaxf(1.0f, p->absorb_seconds * fps));
 	/* A 4-connected labelling of an image needs at most one label per two pixels. */
 	d->max_comp = (int)(n / 2 + 2);
 	d->bg = calloc(n, sizeof(*d->bg));
+	d->fg_age = calloc(n, sizeof(*d->fg_age));
 	d->mask = calloc(n, 1);
 	d->tmp = calloc(n, 1);
 	d->labels = calloc(n, sizeof(*d->labels));
 	d->comp = calloc((size_t)d->max_comp, sizeof(*d->comp));
-	if (!d->bg || !d->mask || !d->tmp || !d->labels || !d->comp) {
+	if (!d->bg || !d->fg_age || !d->mask || !d->tmp || !d->labels || !d->comp) {
 		detector_destroy(d);
 		return -ENOMEM;
 	}
@@ -73,6 +79,7 @@ void detector_destroy(struct detector *d)
 	if (!d)
 		return;
 	free(d->bg);
+	free(d->fg_age);
 	free(d->mask);
 	free(d->tmp);
 	free(d->labels);
@@ -278,11 +285,21 @@ void detector_process(struct detector *d, const struct gray *g, struct blob *blo
 		d->mask[i] = fabsf(px[i] - gain * d->bg[i]) > thr;
 	clean_mask(d);
 
-	/* Learn toward the frame as it is: after a lasting exposure change the
-	 * model follows, and the gain estimate returns to 1. */
-	const float a_bg = d->alpha, a_fg = d->alpha / FG_LEARN_SLOWDOWN;
-	for (size_t i = 0; i < npx; i++)
-		d->bg[i] += (d->mask[i] ? a_fg : a_bg) * (px[i] - d->bg[i]);
+	/* Learn toward the frame brought back to the model's reference exposure.
+	 * Learning the frame as it is would re-learn the exposure everywhere
+	 * except under a slow object, whose old footprint then stands out as a
+	 * trail once the exposure has moved (a white car darkening the frame). */
+	const float a = d->alpha, inv_gain = 1.0f / gain;
+	for (size_t i = 0; i < npx; i++) {
+		float v = px[i] * inv_gain;
+		if (!d->mask[i]) {
+			d->bg[i] += a * (v - d->bg[i]);
+			d->fg_age[i] = 0;
+		} else if (++d->fg_age[i] >= d->absorb_frames) {
+			d->bg[i] = v;
+			d->fg_age[i] = 0;
+		}
+	}
 
 	collect_blobs(d, label_components(d), blobs, n);
 }

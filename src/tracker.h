@@ -16,7 +16,9 @@ struct track {
 	uint32_t id;         /* unique in the run, never 0 */
 	float x, y;          /* current position, normalised */
 	float vx, vy;        /* velocity, normalised units per frame */
-	float size;          /* blob diagonal, normalised */
+	float w, h;          /* box of the last observation, normalised */
+	float size;          /* its diagonal */
+	float area;          /* its foreground area, fraction of the frame */
 	int hits;            /* frames with a matched blob */
 	int missed;          /* consecutive frames without one */
 	bool confirmed;      /* hits reached the confirmation count */

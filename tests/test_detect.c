@@ -136,6 +136,55 @@ static void two_separate_squares_are_two_blobs(void **state)
 	detector_destroy(d);
 }
 
+static void still_object_stays_foreground_for_60s_then_leaves_no_ghost(void **state)
+{
+	(void)state;
+	uint8_t px[W * H];
+	struct blob b[DETECT_MAX_BLOBS];
+	struct detector *d = make(); /* 15 fps */
+	for (int f = 0; f < 20; f++) {
+		render(px, 0, 0, 0, 1.0f, 3.0f);
+		run(d, px, b);
+	}
+	/* A person stops for 60 s: still one blob at the end. */
+	for (int f = 0; f < 60 * 15; f++) {
+		render(px, 70, 50, 20, 1.0f, 3.0f);
+		int n = run(d, px, b);
+		assert_int_equal(n, 1);
+	}
+	/* Then walks away: nothing left behind where they stood. */
+	for (int f = 0; f < 5; f++) {
+		render(px, 0, 0, 0, 1.0f, 3.0f);
+		assert_int_equal(run(d, px, b), 0);
+	}
+	detector_destroy(d);
+}
+
+static void parked_object_is_absorbed_after_absorb_time(void **state)
+{
+	(void)state;
+	uint8_t px[W * H];
+	struct blob b[DETECT_MAX_BLOBS];
+	struct detect_params p = DETECT_PARAMS_DEFAULT;
+	p.fps = 10;
+	p.absorb_seconds = 20;
+	struct detector *d;
+	assert_int_equal(detector_create(W, H, &p, &d), 0);
+	for (int f = 0; f < 20; f++) {
+		render(px, 0, 0, 0, 1.0f, 3.0f);
+		run(d, px, b);
+	}
+	int last_seen = -1;
+	for (int f = 0; f < 30 * 10; f++) {
+		render(px, 70, 50, 20, 1.0f, 3.0f);
+		if (run(d, px, b))
+			last_seen = f;
+	}
+	/* Seen until about the absorb time (20 s = 200 frames), gone after. */
+	assert_in_range(last_seen, 190, 205);
+	detector_destroy(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +192,8 @@ int main(void)
 		cmocka_unit_test(moving_square_is_one_blob_at_its_place),
 		cmocka_unit_test(global_exposure_jump_is_not_an_object),
 		cmocka_unit_test(two_separate_squares_are_two_blobs),
+		cmocka_unit_test(still_object_stays_foreground_for_60s_then_leaves_no_ghost),
+		cmocka_unit_test(parked_object_is_absorbed_after_absorb_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -177,6 +177,69 @@ static void slots_hold_their_track_for_its_life(void **state)
 	tracker_destroy(t);
 }
 
+static void body_fragments_join_their_track_instead_of_new_tracks(void **state)
+{
+	(void)state;
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	/* A tall person walking right... */
+	for (int f = 0; f < 10; f++) {
+		struct blob b = {.cx = 0.3f + 0.02f * f, .cy = 0.5f, .x0 = 0.25f + 0.02f * f, .x1 = 0.35f + 0.02f * f,
+				 .y0 = 0.1f, .y1 = 0.9f, .area = 0.06f};
+		tr = tracker_update(t, &b, 1);
+	}
+	/* ...splits into legs and torso for a few frames. */
+	for (int f = 10; f < 14; f++) {
+		float x = 0.3f + 0.02f * f;
+		struct blob parts[2] = {
+			{.cx = x, .cy = 0.7f, .x0 = x - 0.05f, .x1 = x + 0.05f, .y0 = 0.5f, .y1 = 0.9f, .area = 0.03f},
+			{.cx = x, .cy = 0.3f, .x0 = x - 0.04f, .x1 = x + 0.04f, .y0 = 0.1f, .y1 = 0.45f, .area = 0.012f},
+		};
+		tr = tracker_update(t, parts, 2);
+		assert_int_equal(live_tracks(tr), 1);
+	}
+	/* The observation is the whole body: its centroid lies between the parts. */
+	const struct track *k = find_near(tr, 0.56f, 0.5f);
+	assert_true(k->y > 0.5f && k->y < 0.7f);
+	tracker_destroy(t);
+}
+
+static void a_speck_cannot_jump_onto_a_large_blob(void **state)
+{
+	(void)state;
+	struct tracker *t = make();
+	/* A speck appears... */
+	struct blob speck = blob_at(0.60f, 0.45f, 0.01f);
+	const struct track *tr = tracker_update(t, &speck, 1);
+	uint32_t speck_id = find_near(tr, 0.60f, 0.45f)->id;
+	/* ...and next frame a body-sized blob shows up nearby: a new object, not the speck. */
+	struct blob big = blob_at(0.75f, 0.45f, 0.08f);
+	tr = tracker_update(t, &big, 1);
+	const struct track *k = find_near(tr, 0.75f, 0.45f);
+	assert_int_not_equal(k->id, speck_id);
+	assert_int_equal(k->hits, 1);
+	tracker_destroy(t);
+}
+
+static void lost_track_does_not_grab_a_far_blob(void **state)
+{
+	(void)state;
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	for (int f = 0; f < 10; f++) {
+		struct blob b = blob_at(0.2f, 0.1f + 0.05f * f, 0.03f);
+		tr = tracker_update(t, &b, 1);
+	}
+	uint32_t id = find_near(tr, 0.2f, 0.55f)->id;
+	/* Lost for six frames, then a blob appears half a frame away. */
+	for (int f = 0; f < 6; f++)
+		tr = tracker_update(t, NULL, 0);
+	struct blob far = blob_at(0.7f, 0.5f, 0.03f);
+	tr = tracker_update(t, &far, 1);
+	assert_int_not_equal(find_near(tr, 0.7f, 0.5f)->id, id);
+	tracker_destroy(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +250,9 @@ int main(void)
 		cmocka_unit_test(single_frame_noise_never_confirms),
 		cmocka_unit_test(two_objects_passing_each_other_keep_their_ids),
 		cmocka_unit_test(slots_hold_their_track_for_its_life),
+		cmocka_unit_test(body_fragments_join_their_track_instead_of_new_tracks),
+		cmocka_unit_test(a_speck_cannot_jump_onto_a_large_blob),
+		cmocka_unit_test(lost_track_does_not_grab_a_far_blob),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
