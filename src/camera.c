@@ -100,7 +100,7 @@ static void *inference_main(void *arg)
 {
 	struct camera *cam = arg;
 	struct blob blobs[DETECT_MAX_BLOBS];
-	struct crossing crossings[TRACKER_MAX_TRACKS];
+	struct crossing crossings[COUNTER_MAX_CROSSINGS];
 	struct frame *f;
 
 	while ((f = ring_acquire_read(cam->ring))) {

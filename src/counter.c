@@ -1,6 +1,7 @@
 #include "counter.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 
 struct slot_state {
@@ -13,6 +14,7 @@ struct counter {
 	struct line line;
 	struct counter_params p;
 	struct slot_state s[TRACKER_MAX_TRACKS];
+	struct objsize sizes;
 };
 
 int counter_create(const struct line *l, const struct counter_params *p, struct counter **out)
@@ -22,6 +24,7 @@ int counter_create(const struct line *l, const struct counter_params *p, struct 
 		return -ENOMEM;
 	c->line = *l;
 	c->p = *p;
+	objsize_init(&c->sizes, p->object_area);
 	*out = c;
 	return 0;
 }
@@ -29,6 +32,13 @@ int counter_create(const struct line *l, const struct counter_params *p, struct 
 void counter_destroy(struct counter *c)
 {
 	free(c);
+}
+
+/* Extent of a track's box along the line's direction. */
+static float width_along(const struct line *l, const struct track *tr)
+{
+	float dx = l->bx - l->ax, dy = l->by - l->ay, len = hypotf(dx, dy);
+	return (fabsf(dx) * tr->w + fabsf(dy) * tr->h) / len;
 }
 
 int counter_update(struct counter *c, const struct track *tracks, struct crossing *out)
@@ -60,8 +70,13 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 		 * so the crossing is counted once it is confirmed. */
 		if (!tr->confirmed)
 			continue;
-		if (line_segment_crosses(&c->line, st->ax, st->ay, tr->x, tr->y))
-			out[n++] = (struct crossing){tr->id, side > 0 ? DIR_IN : DIR_OUT};
+		if (line_segment_crosses(&c->line, st->ax, st->ay, tr->x, tr->y)) {
+			float width = width_along(&c->line, tr);
+			int k = objsize_multiple(&c->sizes, tr->area, width);
+			objsize_learn(&c->sizes, tr->area, width);
+			while (k--)
+				out[n++] = (struct crossing){tr->id, side > 0 ? DIR_IN : DIR_OUT};
+		}
 		st->side = side;
 		st->ax = tr->x;
 		st->ay = tr->y;

@@ -8,15 +8,17 @@
 
 #include <stdint.h>
 
+#include "objsize.h"
 #include "tracker.h"
 #include "turnstile/coord.h"
 #include "turnstile/line.h"
 
 struct counter_params {
-	float band; /* half-width of the hysteresis band, normalised (0.03) */
+	float band;        /* half-width of the hysteresis band, normalised (0.03) */
+	float object_area; /* area of one object (fraction of the frame); 0 = learn it */
 };
 
-#define COUNTER_PARAMS_DEFAULT ((struct counter_params){0.03f})
+#define COUNTER_PARAMS_DEFAULT ((struct counter_params){0.03f, 0.0f})
 
 struct crossing {
 	uint32_t track;
@@ -27,9 +29,13 @@ struct counter;
 
 int counter_create(const struct line *l, const struct counter_params *p, struct counter **out);
 
+/* Room a caller's crossing array needs for one counter_update. */
+#define COUNTER_MAX_CROSSINGS (TRACKER_MAX_TRACKS * OBJSIZE_MAX_MULTIPLE)
+
 /* Updates side states from tracks (the tracker's TRACKER_MAX_TRACKS slots)
  * and writes the crossings of this frame to out (room for
- * TRACKER_MAX_TRACKS). Returns how many. */
+ * COUNTER_MAX_CROSSINGS): one per object, so a merged blob the size of two
+ * objects gives two. Returns how many. */
 int counter_update(struct counter *c, const struct track *tracks, struct crossing *out);
 
 void counter_destroy(struct counter *c);

@@ -24,7 +24,7 @@ static void setup_line(struct script *s, struct line l)
 static int step(struct script *s, int frame, uint32_t id, float x, float y, bool confirmed,
 		bool updated)
 {
-	struct crossing cr[TRACKER_MAX_TRACKS];
+	struct crossing cr[COUNTER_MAX_CROSSINGS];
 	s->slots[0] = (struct track){.id = id, .x = x, .y = y, .confirmed = confirmed,
 				     .updated = updated, .hits = confirmed ? 5 : 1};
 	int n = counter_update(s->c, s->slots, cr);
@@ -186,6 +186,62 @@ static void a_new_track_in_a_reused_slot_starts_fresh(void **state)
 	counter_destroy(s.c);
 }
 
+/* A track of box w x h and area crossing the default line downwards. */
+static int cross_with_size(struct script *s, uint32_t id, float w, float h, float area)
+{
+	struct crossing cr[COUNTER_MAX_CROSSINGS];
+	int total = 0;
+	for (int f = 0; f <= 20; f++) {
+		s->slots[0] = (struct track){.id = id, .x = 0.5f, .y = 0.2f + 0.03f * f, .w = w, .h = h,
+					     .area = area, .confirmed = true, .updated = true, .hits = 5};
+		total += counter_update(s->c, s->slots, cr);
+	}
+	return total;
+}
+
+static void two_side_by_side_in_one_blob_count_as_two(void **state)
+{
+	(void)state;
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	/* Single people of somewhat varied size teach the typical size... */
+	const float sizes[] = {0.10f, 0.12f, 0.11f, 0.13f, 0.10f};
+	uint32_t id = 1;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		assert_int_equal(cross_with_size(&s, id++, sizes[i], 1.5f * sizes[i], 0.8f * sizes[i] * sizes[i] * 1.5f), 1);
+	/* ...then two of them shoulder to shoulder: twice as wide, same depth. */
+	assert_int_equal(cross_with_size(&s, id++, 0.23f, 0.17f, 2 * 0.8f * 0.11f * 0.11f * 1.5f), 2);
+	/* Three abreast, of the median size. */
+	assert_int_equal(cross_with_size(&s, id++, 0.37f, 0.18f, 3 * 0.8f * 0.12f * 0.12f * 1.5f), 3);
+	counter_destroy(s.c);
+}
+
+static void one_large_object_is_still_one(void **state)
+{
+	(void)state;
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	uint32_t id = 1;
+	for (int i = 0; i < 5; i++)
+		cross_with_size(&s, id++, 0.10f, 0.15f, 0.012f);
+	/* 1.6 times larger in every direction: area 2.6x, but only 1.6x as wide. */
+	assert_int_equal(cross_with_size(&s, id++, 0.16f, 0.24f, 0.012f * 2.56f), 1);
+	counter_destroy(s.c);
+}
+
+static void configured_object_area_counts_from_the_first_crossing(void **state)
+{
+	(void)state;
+	struct counter_params p = COUNTER_PARAMS_DEFAULT;
+	struct line l = LINE_DEFAULT;
+	struct script s = {.last_frame_counted = -1};
+	p.object_area = 0.01f;
+	assert_int_equal(counter_create(&l, &p, &s.c), 0);
+	/* No history yet: a blob of two objects' area and width is already two. */
+	assert_int_equal(cross_with_size(&s, 1, 0.2f, 0.1f, 0.02f), 2);
+	counter_destroy(s.c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +255,9 @@ int main(void)
 		cmocka_unit_test(unconfirmed_track_counts_once_confirmed),
 		cmocka_unit_test(coasting_prediction_does_not_count),
 		cmocka_unit_test(a_new_track_in_a_reused_slot_starts_fresh),
+		cmocka_unit_test(two_side_by_side_in_one_blob_count_as_two),
+		cmocka_unit_test(one_large_object_is_still_one),
+		cmocka_unit_test(configured_object_area_counts_from_the_first_crossing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

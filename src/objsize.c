@@ -1,0 +1,64 @@
+/* Objects of one kind vary in size (a child and an adult, a hatchback and a
+ * van), so a large area alone does not make two objects. Side by side, two
+ * objects are both larger in area and wider along the line than one; a big
+ * single object is wider only in proportion. Both must hold. */
+#include "objsize.h"
+
+#include <math.h>
+#include <string.h>
+
+#define MIN_SAMPLES 4
+
+static const struct {
+	float area, width;
+} threshold[OBJSIZE_MAX_MULTIPLE + 1] = {
+	{0, 0}, {0, 0}, {1.7f, 1.8f}, {2.6f, 2.7f},
+};
+
+void objsize_init(struct objsize *s, float fixed_area)
+{
+	memset(s, 0, sizeof(*s));
+	s->fixed_area = fixed_area > 0 ? fixed_area : 0;
+}
+
+static float median(const float *src, int n)
+{
+	float v[OBJSIZE_HISTORY];
+	memcpy(v, src, sizeof(float) * (unsigned)n);
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			float t = v[j];
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+	return v[n / 2];
+}
+
+int objsize_multiple(const struct objsize *s, float area, float width)
+{
+	float one_area, one_width;
+
+	if (s->fixed_area > 0) {
+		/* A configured area stands for a roughly square object. */
+		one_area = s->fixed_area;
+		one_width = s->n >= MIN_SAMPLES ? median(s->width, s->n) : sqrtf(one_area);
+	} else {
+		if (s->n < MIN_SAMPLES)
+			return 1;
+		one_area = median(s->area, s->n);
+		one_width = median(s->width, s->n);
+	}
+	for (int k = OBJSIZE_MAX_MULTIPLE; k > 1; k--)
+		if (area >= threshold[k].area * one_area && width >= threshold[k].width * one_width)
+			return k;
+	return 1;
+}
+
+void objsize_learn(struct objsize *s, float area, float width)
+{
+	s->area[s->next] = area;
+	s->width[s->next] = width;
+	s->next = (s->next + 1) % OBJSIZE_HISTORY;
+	if (s->n < OBJSIZE_HISTORY)
+		s->n++;
+}
