@@ -24,7 +24,7 @@ struct camera {
 	struct decoder *dec;
 	struct detector *det;
 	struct tracker *trk;
-	struct counter *cnt;
+	struct counter *cnt[CONFIG_MAX_LINES]; /* one per line of the camera */
 	double fps;
 
 	pthread_t cap_thread, inf_thread;
@@ -116,16 +116,19 @@ static void *inference_main(void *arg)
 		int nblobs;
 		detector_process(cam->det, g, blobs, &nblobs);
 		const struct track *tracks = tracker_update(cam->trk, blobs, nblobs);
-		int nc = counter_update(cam->cnt, tracks, crossings);
-		for (int i = 0; i < nc; i++) {
-			struct event ev = {
-				.camera = cam->o.index,
-				.dir = crossings[i].dir,
-				.frame = index,
-				.track = crossings[i].track,
-				.wall_ns = now_ns(CLOCK_REALTIME),
-			};
-			coord_post(cam->o.coord, &ev);
+		for (int l = 0; l < cam->o.cfg->nlines; l++) {
+			int nc = counter_update(cam->cnt[l], tracks, crossings);
+			for (int i = 0; i < nc; i++) {
+				struct event ev = {
+					.camera = cam->o.index,
+					.line = l,
+					.dir = crossings[i].dir,
+					.frame = index,
+					.track = crossings[i].track,
+					.wall_ns = now_ns(CLOCK_REALTIME),
+				};
+				coord_post(cam->o.coord, &ev);
+			}
 		}
 		atomic_fetch_add(&cam->processed, 1);
 	}
@@ -158,15 +161,22 @@ int camera_open(const struct camera_opts *opts, struct camera **out, char *err, 
 
 	int dw, dh;
 	decoder_get_size(cam->dec, &dw, &dh);
-	struct detect_params dp = DETECT_PARAMS_DEFAULT;
+	const struct tuning *tu = &opts->cfg->tuning;
+	struct detect_params dp = {
+		.min_area = tu->min_object * tu->min_object,
+		.max_area = tu->max_object * tu->max_object,
+		.learn_seconds = tu->learn_seconds,
+		.absorb_seconds = tu->absorb_seconds,
+		.fps = (float)cam->fps,
+	};
 	struct tracker_params tp = TRACKER_PARAMS_DEFAULT;
-	struct counter_params cp = COUNTER_PARAMS_DEFAULT;
-	dp.fps = (float)cam->fps;
+	struct counter_params cp = {.band = tu->band, .object_area = tu->object_area};
+	tp.confirm_hits = tu->min_track_age;
 	rc = detector_create(dw, dh, &dp, &cam->det);
 	if (rc == 0)
 		rc = tracker_create(&tp, &cam->trk);
-	if (rc == 0)
-		rc = counter_create(&opts->cfg->line, &cp, &cam->cnt);
+	for (int l = 0; rc == 0 && l < opts->cfg->nlines; l++)
+		rc = counter_create(&opts->cfg->lines[l].line, &cp, &cam->cnt[l]);
 	if (rc)
 		goto fail_msg;
 	*out = cam;
@@ -239,6 +249,7 @@ void camera_get_stats(struct camera *cam, struct camera_stats *out)
 		.ring_slots = rs.nslots,
 		.width = source_get_info(cam->src)->width,
 		.height = source_get_info(cam->src)->height,
+		.fps = cam->fps,
 	};
 	decoder_get_size(cam->dec, &out->detect_w, &out->detect_h);
 }
@@ -251,7 +262,8 @@ void camera_close(struct camera *cam)
 		camera_stop(cam);
 		camera_join(cam);
 	}
-	counter_destroy(cam->cnt);
+	for (int l = 0; l < CONFIG_MAX_LINES; l++)
+		counter_destroy(cam->cnt[l]);
 	tracker_destroy(cam->trk);
 	detector_destroy(cam->det);
 	decoder_destroy(cam->dec);

@@ -36,6 +36,7 @@ struct camera_stats {
 	uint64_t dropped;    /* frames the ring discarded unread (live sources) */
 	size_t ring_fill, ring_slots;
 	int width, height;   /* source size */
+	double fps;          /* the source's rate (25 when it has none) */
 	int detect_w, detect_h;
 };
 

@@ -52,7 +52,7 @@ struct parse {
 	int sec_line;     /* line of the current section header, 0 before the first */
 	int sec_keys;     /* keys seen in the current section */
 	int cam;          /* index in list of the current section's camera, or -1 */
-	bool have_source, have_line;
+	bool have_source;
 
 	int err;          /* first error: -errno, with its line (0: none) and text */
 	int err_line;
@@ -104,7 +104,12 @@ static int list_append(struct camera_list *list, const char *name, const struct 
 	cam = &cams[list->n];
 	memset(cam, 0, sizeof(*cam));
 	snprintf(cam->name, sizeof(cam->name), "%s", name);
-	cam->line = line ? *line : LINE_DEFAULT;
+	cam->tuning = TUNING_DEFAULT;
+	if (line) {
+		snprintf(cam->lines[0].name, sizeof(cam->lines[0].name), "%s", CONFIG_MAIN_LINE);
+		cam->lines[0].line = *line;
+		cam->nlines = 1;
+	}
 	return list->n++;
 }
 
@@ -117,6 +122,102 @@ static void section_end(struct parse *p)
 		parse_error(p, p->sec_line, "empty section: a camera needs source=");
 	else if (p->cam >= 0 && !p->have_source)
 		parse_error(p, p->sec_line, "camera '%s' has no source=", p->list.cams[p->cam].name);
+	else if (p->cam >= 0 && p->list.cams[p->cam].nlines == 0) {
+		struct camera_config *cam = &p->list.cams[p->cam];
+		snprintf(cam->lines[0].name, sizeof(cam->lines[0].name), "%s", CONFIG_MAIN_LINE);
+		cam->lines[0].line = p->default_line ? *p->default_line : LINE_DEFAULT;
+		cam->nlines = 1;
+	}
+}
+
+/* Adds a line named name to cam. Returns 0 or -EINVAL with the error noted. */
+static int add_line(struct parse *p, struct camera_config *cam, const char *name, const char *value)
+{
+	for (const char *c = name; *c; c++) {
+		if (!name_char_ok(*c)) {
+			parse_error(p, p->lineno, "bad line name '%s' (letters, digits, '-', '_', '.')",
+				    name);
+			return -EINVAL;
+		}
+	}
+	if (name[0] == '\0' || strlen(name) >= CONFIG_NAME_MAX) {
+		parse_error(p, p->lineno, "line name must be 1 to %d characters", CONFIG_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	for (int i = 0; i < cam->nlines; i++) {
+		if (strcmp(cam->lines[i].name, name) == 0) {
+			parse_error(p, p->lineno, "duplicate line '%s' in camera '%s'", name, cam->name);
+			return -EINVAL;
+		}
+	}
+	if (cam->nlines == CONFIG_MAX_LINES) {
+		parse_error(p, p->lineno, "camera '%s' has more than %d lines", cam->name,
+			    CONFIG_MAX_LINES);
+		return -EINVAL;
+	}
+	struct line_config *lc = &cam->lines[cam->nlines];
+	if (line_parse(value, &lc->line) < 0) {
+		parse_error(p, p->lineno,
+			    "bad line '%s' for camera '%s' (expected X1,Y1,X2,Y2 in 0..1, A != B)",
+			    value, cam->name);
+		return -EINVAL;
+	}
+	snprintf(lc->name, sizeof(lc->name), "%s", name);
+	cam->nlines++;
+	return 0;
+}
+
+/* Parses value as one number (or, with out2, "A,B") within [lo, hi]. */
+static int parse_numbers(const char *value, float lo, float hi, float *out, float *out2)
+{
+	char *end;
+	errno = 0;
+	float a = strtof(value, &end);
+	if (end == value || errno || !(a >= lo && a <= hi))
+		return -EINVAL;
+	if (out2) {
+		if (*end != ',')
+			return -EINVAL;
+		const char *b_start = end + 1;
+		float b = strtof(b_start, &end);
+		if (end == b_start || errno || !(b >= lo && b <= hi) || b <= a)
+			return -EINVAL;
+		*out2 = b;
+	}
+	if (*end != '\0')
+		return -EINVAL;
+	*out = a;
+	return 0;
+}
+
+/* Tuning keys: name, accepted range, and where the value goes. */
+static int set_tuning(struct parse *p, struct camera_config *cam, const char *key, const char *value)
+{
+	struct tuning *t = &cam->tuning;
+	float age;
+	int rc = -ENOENT;
+
+	if (strcmp(key, "object_size") == 0)
+		rc = parse_numbers(value, 0.001f, 1.0f, &t->min_object, &t->max_object);
+	else if (strcmp(key, "band") == 0)
+		rc = parse_numbers(value, 0.0f, 0.25f, &t->band, NULL);
+	else if (strcmp(key, "learn_seconds") == 0)
+		rc = parse_numbers(value, 0.1f, 3600.0f, &t->learn_seconds, NULL);
+	else if (strcmp(key, "absorb_seconds") == 0)
+		rc = parse_numbers(value, 1.0f, 3600.0f, &t->absorb_seconds, NULL);
+	else if (strcmp(key, "object_area") == 0)
+		rc = parse_numbers(value, 0.0f, 1.0f, &t->object_area, NULL);
+	else if (strcmp(key, "min_track_age") == 0) {
+		rc = parse_numbers(value, 1.0f, 1000.0f, &age, NULL);
+		if (rc == 0 && age != (float)(int)age)
+			rc = -EINVAL;
+		if (rc == 0)
+			t->min_track_age = (int)age;
+	}
+	if (rc == -EINVAL)
+		parse_error(p, p->lineno, "bad value '%s' for %s in camera '%s'", value, key,
+			    cam->name);
+	return rc;
 }
 
 /* libinih's rule, in its order: after stripping a UTF-8 BOM on line 1 and
@@ -167,7 +268,6 @@ static char *config_read_line(char *buf, int size, void *stream)
 		p->sec_keys = 0;
 		p->cam = -1;
 		p->have_source = false;
-		p->have_line = false;
 		p->in_value = false;
 	}
 	return p->err ? NULL : buf;
@@ -218,7 +318,8 @@ static int camera_begin(struct parse *p, const char *section)
 		return -EINVAL;
 	}
 
-	idx = list_append(&p->list, buf, p->default_line);
+	/* Lines come from the section's keys; section_end adds the default. */
+	idx = list_append(&p->list, buf, NULL);
 	if (idx < 0) {
 		parse_error(p, p->sec_line, "out of memory");
 		p->err = idx;
@@ -262,20 +363,20 @@ static int config_on_key(void *user, const char *section, const char *key, const
 		strcpy(cam->source, value);
 		p->have_source = true;
 	} else if (strcmp(key, "line") == 0) {
-		if (p->have_line) {
-			parse_error(p, p->lineno, "duplicate key 'line' in camera '%s'", cam->name);
+		if (add_line(p, cam, CONFIG_MAIN_LINE, value) < 0)
 			goto fail;
-		}
-		if (line_parse(value, &cam->line) < 0) {
-			parse_error(p, p->lineno,
-				    "bad line '%s' for camera '%s' (expected X1,Y1,X2,Y2 in 0..1, A != B)",
-				    value, cam->name);
+	} else if (strncmp(key, "line.", 5) == 0) {
+		if (add_line(p, cam, key + 5, value) < 0)
 			goto fail;
-		}
-		p->have_line = true;
 	} else {
-		parse_error(p, p->lineno, "unknown key '%s' (expected source= or line=)", key);
-		goto fail;
+		int rc = set_tuning(p, cam, key, value);
+		if (rc == -ENOENT)
+			parse_error(p, p->lineno,
+				    "unknown key '%s' (expected source=, line=, line.NAME=, object_size=, "
+				    "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=)",
+				    key);
+		if (rc)
+			goto fail;
 	}
 	return 1;
 
@@ -402,7 +503,8 @@ int config_add_source(struct camera_list *list, const char *source, const struct
 	for (int k = 2; name_taken(list, name); k++)
 		snprintf(name, sizeof(name), "%s-%d", base, k);
 
-	idx = list_append(list, name, line);
+	/* A command-line camera has exactly one line: the one given, or the default. */
+	idx = list_append(list, name, line ? line : &LINE_DEFAULT);
 	if (idx < 0)
 		return idx;
 	strcpy(list->cams[idx].source, source);

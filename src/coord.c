@@ -2,7 +2,8 @@
  * event log.
  *
  * Owns: a bounded FIFO of events (COORD_QUEUE_CAP, allocated at create), the
- * per-camera and site totals, the camera names (escaped for JSON) and the
+ * per-line, per-camera and site totals, the camera and line names (escaped
+ * for JSON) and the
  * thread "coord", the only writer of the events stream while it runs.
  *
  * Threads: coord_post from any inference thread; coord_create,
@@ -43,8 +44,11 @@ struct coord {
 	bool warned_bad;          /* logged a malformed event once */
 
 	struct coord_totals *totals; /* ncameras entries, then the site */
+	struct coord_totals *line_totals; /* COORD_MAX_LINES per camera */
 	int ncameras;
+	int *nlines;              /* lines per camera */
 	char **json_names;        /* camera names escaped for a JSON string */
+	char **json_lines;        /* line names, COORD_MAX_LINES per camera */
 	FILE *events;
 	bool write_failed;        /* thread only: log write errors on change */
 	uint64_t seq;             /* thread only */
@@ -116,9 +120,11 @@ static void write_event(struct coord *c, const struct event *ev, uint64_t seq)
 
 	format_time(ev->wall_ns, when, sizeof(when));
 	ok = fprintf(c->events,
-		     "{\"seq\":%" PRIu64 ",\"time\":\"%s\",\"camera\":\"%s\",\"direction\":\"%s\","
-		     "\"frame\":%" PRIu64 ",\"track\":%" PRIu32 "}\n",
-		     seq, when, c->json_names[ev->camera], ev->dir == DIR_IN ? "in" : "out",
+		     "{\"seq\":%" PRIu64 ",\"time\":\"%s\",\"camera\":\"%s\",\"line\":\"%s\","
+		     "\"direction\":\"%s\",\"frame\":%" PRIu64 ",\"track\":%" PRIu32 "}\n",
+		     seq, when, c->json_names[ev->camera],
+		     c->json_lines[ev->camera * COORD_MAX_LINES + ev->line],
+		     ev->dir == DIR_IN ? "in" : "out",
 		     ev->frame, ev->track) > 0;
 	/* Flushed per line so a crash or a `tail -f` sees every counted event. */
 	ok = fflush(c->events) == 0 && ok;
@@ -131,20 +137,32 @@ static void write_event(struct coord *c, const struct event *ev, uint64_t seq)
 	}
 }
 
+/* Occupancy cannot go below zero: an exit with nobody counted inside means
+ * an entry was missed, and is counted as a correction instead. */
+static void add_crossing(struct coord_totals *t, enum direction dir)
+{
+	if (dir == DIR_IN) {
+		t->in++;
+		t->occupancy++;
+	} else {
+		t->out++;
+		if (t->occupancy > 0)
+			t->occupancy--;
+		else
+			t->corrections++;
+	}
+}
+
 static void count_event(struct coord *c, const struct event *ev)
 {
-	struct coord_totals *cam = &c->totals[ev->camera];
-	struct coord_totals *site = &c->totals[c->ncameras];
+	struct coord_totals *line = &c->line_totals[ev->camera * COORD_MAX_LINES + ev->line];
 
-	if (ev->dir == DIR_IN) {
-		cam->in++;
-		site->in++;
-	} else {
-		cam->out++;
-		site->out++;
-	}
-	cam->occupancy = (int64_t)cam->in - (int64_t)cam->out;
-	site->occupancy = (int64_t)site->in - (int64_t)site->out;
+	add_crossing(&c->totals[ev->camera], ev->dir);
+	add_crossing(&c->totals[c->ncameras], ev->dir);
+	if (ev->dir == DIR_IN)
+		line->in++;
+	else
+		line->out++;
 }
 
 static void *coord_main(void *arg)
@@ -178,15 +196,18 @@ static void *coord_main(void *arg)
 	return NULL;
 }
 
-int coord_create(int ncameras, const char *const *names, FILE *events, struct coord **out)
+int coord_create(int ncameras, const struct coord_camera *cams, FILE *events, struct coord **out)
 {
 	struct coord *c;
 	sigset_t all, old;
 	int rc;
 
 	*out = NULL;
-	if (ncameras < 0 || (ncameras > 0 && !names))
+	if (ncameras < 0 || (ncameras > 0 && !cams))
 		return -EINVAL;
+	for (int i = 0; i < ncameras; i++)
+		if (cams[i].nlines < 1 || cams[i].nlines > COORD_MAX_LINES)
+			return -EINVAL;
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
@@ -207,12 +228,23 @@ int coord_create(int ncameras, const char *const *names, FILE *events, struct co
 	c->queue = calloc(COORD_QUEUE_CAP, sizeof(*c->queue));
 	c->totals = calloc((size_t)ncameras + 1, sizeof(*c->totals));
 	c->json_names = calloc((size_t)ncameras + 1, sizeof(*c->json_names));
-	if (!c->queue || !c->totals || !c->json_names)
+	c->line_totals = calloc((size_t)ncameras * COORD_MAX_LINES + 1, sizeof(*c->line_totals));
+	c->json_lines = calloc((size_t)ncameras * COORD_MAX_LINES + 1, sizeof(*c->json_lines));
+	c->nlines = calloc((size_t)ncameras + 1, sizeof(*c->nlines));
+	if (!c->queue || !c->totals || !c->json_names || !c->line_totals || !c->json_lines ||
+	    !c->nlines)
 		goto fail;
 	for (int i = 0; i < ncameras; i++) {
-		c->json_names[i] = json_escape(names[i]);
+		c->json_names[i] = json_escape(cams[i].name);
 		if (!c->json_names[i])
 			goto fail;
+		c->nlines[i] = cams[i].nlines;
+		for (int l = 0; l < cams[i].nlines; l++) {
+			char **dst = &c->json_lines[i * COORD_MAX_LINES + l];
+			*dst = json_escape(cams[i].line_names[l]);
+			if (!*dst)
+				goto fail;
+		}
 	}
 
 	/* The thread inherits a full signal mask: signals belong to main. */
@@ -230,7 +262,12 @@ int coord_create(int ncameras, const char *const *names, FILE *events, struct co
 fail:
 	for (int i = 0; c->json_names && i < ncameras; i++)
 		free(c->json_names[i]);
+	for (int i = 0; c->json_lines && i < ncameras * COORD_MAX_LINES; i++)
+		free(c->json_lines[i]);
 	free(c->json_names);
+	free(c->json_lines);
+	free(c->line_totals);
+	free(c->nlines);
 	free(c->totals);
 	free(c->queue);
 	pthread_cond_destroy(&c->not_full);
@@ -248,7 +285,8 @@ void coord_post(struct coord *c, const struct event *ev)
 	bool bad = false, late = false;
 
 	mutex_lock(&c->lock);
-	if (ev->camera < 0 || ev->camera >= c->ncameras || (ev->dir != DIR_IN && ev->dir != DIR_OUT)) {
+	if (ev->camera < 0 || ev->camera >= c->ncameras || ev->line < 0 ||
+	    ev->line >= c->nlines[ev->camera] || (ev->dir != DIR_IN && ev->dir != DIR_OUT)) {
 		/* A caller bug; counting it anywhere would make the totals lie. */
 		bad = !c->warned_bad;
 		c->warned_bad = true;
@@ -274,6 +312,17 @@ unlock:
 			  (int)ev->dir);
 	if (late)
 		log_error("coord: event posted after stop, not counted");
+}
+
+void coord_get_line_totals(struct coord *c, int camera, int line, struct coord_totals *out)
+{
+	if (camera < 0 || camera >= c->ncameras || line < 0 || line >= c->nlines[camera]) {
+		*out = (struct coord_totals){0};
+		return;
+	}
+	mutex_lock(&c->lock);
+	*out = c->line_totals[camera * COORD_MAX_LINES + line];
+	mutex_unlock(&c->lock);
 }
 
 /* An index out of range reads as zeros rather than past the array. */
@@ -311,7 +360,12 @@ void coord_destroy(struct coord *c)
 	coord_stop(c);
 	for (int i = 0; i < c->ncameras; i++)
 		free(c->json_names[i]);
+	for (int i = 0; i < c->ncameras * COORD_MAX_LINES; i++)
+		free(c->json_lines[i]);
 	free(c->json_names);
+	free(c->json_lines);
+	free(c->line_totals);
+	free(c->nlines);
 	free(c->totals);
 	free(c->queue);
 	pthread_cond_destroy(&c->not_full);

@@ -239,7 +239,7 @@ static void collect_blobs(struct detector *d, int nlabels, struct blob *blobs, i
 
 	for (int l = 1; l < nlabels; l++) {
 		const struct component *c = &d->comp[l];
-		if (c->parent != l || c->area < d->p.min_area * npx)
+		if (c->parent != l || c->area < d->p.min_area * npx || c->area > d->p.max_area * npx)
 			continue;
 		struct blob b = {
 			.cx = ((float)c->sx / c->area + 0.5f) / fw,

@@ -16,12 +16,13 @@ struct blob {
 
 struct detect_params {
 	float min_area;      /* smallest blob kept, fraction of the frame (0.002) */
+	float max_area;      /* largest blob that can be an object (0.81) */
 	float learn_seconds; /* background time constant for background pixels (2 s) */
 	float absorb_seconds;/* foreground still this long becomes background (90 s) */
 	float fps;           /* frame rate, to turn seconds into frames */
 };
 
-#define DETECT_PARAMS_DEFAULT ((struct detect_params){0.002f, 2.0f, 90.0f, 25.0f})
+#define DETECT_PARAMS_DEFAULT ((struct detect_params){0.002f, 0.81f, 2.0f, 90.0f, 25.0f})
 
 struct detector;
 

@@ -202,11 +202,20 @@ static void print_summary(struct camera **cams, const struct camera_list *list, 
 			json_write_string(stdout, list->cams[i].name);
 			fputs(",\"source\":", stdout);
 			json_write_string(stdout, list->cams[i].source);
-			printf(",\"frames\":%llu,\"dropped\":%llu,\"corrupt\":%llu,\"in\":%llu,"
-			       "\"out\":%llu}",
-			       (unsigned long long)s.processed, (unsigned long long)s.dropped,
+			printf(",\"fps\":%g,\"frames\":%llu,\"dropped\":%llu,\"corrupt\":%llu,"
+			       "\"in\":%llu,\"out\":%llu,\"lines\":[",
+			       s.fps, (unsigned long long)s.processed, (unsigned long long)s.dropped,
 			       (unsigned long long)s.corrupt, (unsigned long long)t.in,
 			       (unsigned long long)t.out);
+			for (int l = 0; l < list->cams[i].nlines; l++) {
+				struct coord_totals lt;
+				coord_get_line_totals(co, i, l, &lt);
+				printf("%s{\"name\":", l ? "," : "");
+				json_write_string(stdout, list->cams[i].lines[l].name);
+				printf(",\"in\":%llu,\"out\":%llu}", (unsigned long long)lt.in,
+				       (unsigned long long)lt.out);
+			}
+			fputs("]}", stdout);
 		} else {
 			printf("%-16s in %6llu  out %6llu   (%llu frames, %llu corrupt, %llu dropped)\n",
 			       list->cams[i].name, (unsigned long long)t.in,
@@ -216,11 +225,13 @@ static void print_summary(struct camera **cams, const struct camera_list *list, 
 	}
 	coord_get_totals(co, -1, &t);
 	if (json)
-		printf("],\"in\":%llu,\"out\":%llu,\"occupancy\":%lld}\n", (unsigned long long)t.in,
-		       (unsigned long long)t.out, (long long)t.occupancy);
+		printf("],\"in\":%llu,\"out\":%llu,\"occupancy\":%lld,\"occupancy_corrections\":%llu}\n",
+		       (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy,
+		       (unsigned long long)t.corrections);
 	else
-		printf("%-16s in %6llu  out %6llu   occupancy %lld\n", "site",
-		       (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy);
+		printf("%-16s in %6llu  out %6llu   occupancy %lld (%llu corrections)\n", "site",
+		       (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy,
+		       (unsigned long long)t.corrections);
 	fflush(stdout);
 }
 
@@ -259,7 +270,7 @@ int main(int argc, char **argv)
 	struct camera **cams = NULL;
 	struct coord *co = NULL;
 	FILE *events = NULL;
-	const char **names = NULL;
+	struct coord_camera *ccams = NULL;
 	int status = EXIT_FAILURE;
 	sigset_t sigs;
 	char err[512];
@@ -277,8 +288,8 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	cams = calloc((size_t)list.n, sizeof(*cams));
-	names = calloc((size_t)list.n, sizeof(*names));
-	if (!cams || !names) {
+	ccams = calloc((size_t)list.n, sizeof(*ccams));
+	if (!cams || !ccams) {
 		log_error("out of memory");
 		goto out;
 	}
@@ -289,9 +300,13 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	for (int i = 0; i < list.n; i++)
-		names[i] = list.cams[i].name;
-	rc = coord_create(list.n, names, events, &co);
+	for (int i = 0; i < list.n; i++) {
+		ccams[i].name = list.cams[i].name;
+		ccams[i].nlines = list.cams[i].nlines;
+		for (int l = 0; l < list.cams[i].nlines; l++)
+			ccams[i].line_names[l] = list.cams[i].lines[l].name;
+	}
+	rc = coord_create(list.n, ccams, events, &co);
 	if (rc) {
 		log_error("cannot start the coordinator: %s", strerror(-rc));
 		goto out;
@@ -347,7 +362,7 @@ out:
 	if (events && events != stdout)
 		fclose(events);
 	free(cams);
-	free(names);
+	free(ccams);
 	config_free(&list);
 	return status;
 }

@@ -78,13 +78,13 @@ static void load_reads_several_cameras_and_lines(void **state)
 	assert_int_equal(list.n, 3);
 	assert_string_equal(list.cams[0].name, "door");
 	assert_string_equal(list.cams[0].source, "samples/door.avi");
-	assert_line(&list.cams[0].line, 0.0f, 0.4f, 1.0f, 0.6f);
+	assert_line(&list.cams[0].lines[0].line, 0.0f, 0.4f, 1.0f, 0.6f);
 	assert_string_equal(list.cams[1].name, "back-yard_2.cam");
 	assert_string_equal(list.cams[1].source, "/dev/video2");
-	assert_line(&list.cams[1].line, 0.8f, 1.0f, 0.8f, 0.0f);
+	assert_line(&list.cams[1].lines[0].line, 0.8f, 1.0f, 0.8f, 0.0f);
 	assert_string_equal(list.cams[2].name, "c");
 	assert_string_equal(list.cams[2].source, "-");
-	assert_line(&list.cams[2].line, 0.0f, 0.5f, 1.0f, 0.5f);
+	assert_line(&list.cams[2].lines[0].line, 0.0f, 0.5f, 1.0f, 0.5f);
 	config_free(&list);
 }
 
@@ -99,8 +99,8 @@ static void load_uses_default_line_when_absent(void **state)
 
 	assert_int_equal(config_load(path, &def, &list, err, sizeof(err)), 0);
 	assert_int_equal(list.n, 2);
-	assert_line(&list.cams[0].line, 0.1f, 0.2f, 0.3f, 0.4f);
-	assert_line(&list.cams[1].line, 0.0f, 0.0f, 1.0f, 1.0f);
+	assert_line(&list.cams[0].lines[0].line, 0.1f, 0.2f, 0.3f, 0.4f);
+	assert_line(&list.cams[1].lines[0].line, 0.0f, 0.0f, 1.0f, 1.0f);
 	config_free(&list);
 }
 
@@ -128,7 +128,22 @@ static const struct bad_case bad_cases[] = {
 	{"unknown section type", "[camera a]\nsource=a.avi\n\n[general]\nfoo=1\n",
 	 "4: unknown section type 'general' (expected [camera NAME])"},
 	{"unknown key", "[camera a]\nsource=a.avi\ncolour=red\n",
-	 "3: unknown key 'colour' (expected source= or line=)"},
+	 "3: unknown key 'colour' (expected source=, line=, line.NAME=, object_size=, "
+	 "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=)"},
+	{"bad line name", "[camera a]\nsource=a.avi\nline.front door=0,0,1,1\n",
+	 "3: bad line name 'front door' (letters, digits, '-', '_', '.')"},
+	{"duplicate named line", "[camera a]\nsource=a.avi\nline.x=0,0,1,1\nline.x=0,1,1,0\n",
+	 "4: duplicate line 'x' in camera 'a'"},
+	{"too many lines", "[camera a]\nsource=a\nline.a=0,0,1,1\nline.b=0,0,1,1\nline.c=0,0,1,1\n"
+	 "line.d=0,0,1,1\nline.e=0,0,1,1\nline.f=0,0,1,1\nline.g=0,0,1,1\nline.h=0,0,1,1\n"
+	 "line.i=0,0,1,1\n",
+	 "11: camera 'a' has more than 8 lines"},
+	{"bad object_size order", "[camera a]\nsource=a\nobject_size=0.3,0.1\n",
+	 "3: bad value '0.3,0.1' for object_size in camera 'a'"},
+	{"bad min_track_age", "[camera a]\nsource=a\nmin_track_age=2.5\n",
+	 "3: bad value '2.5' for min_track_age in camera 'a'"},
+	{"band out of range", "[camera a]\nsource=a\nband=0.5\n",
+	 "3: bad value '0.5' for band in camera 'a'"},
 	{"bad line value", "[camera a]\nsource=a.avi\nline=0,0.5,2,0.5\n",
 	 "3: bad line '0,0.5,2,0.5' for camera 'a' (expected X1,Y1,X2,Y2 in 0..1, A != B)"},
 	{"missing source", "[camera a]\nline=0,0.5,1,0.5\n[camera b]\nsource=b.avi\n",
@@ -153,7 +168,7 @@ static const struct bad_case bad_cases[] = {
 	{"key outside a section", "source=a.avi\n[camera a]\nsource=a.avi\n",
 	 "1: key 'source' outside a [camera NAME] section"},
 	{"duplicate key", "[camera a]\nsource=a.avi\nline=0,0,1,1\nline=0,0,1,1\n",
-	 "4: duplicate key 'line' in camera 'a'"},
+	 "4: duplicate line 'main' in camera 'a'"},
 	/* libinih takes an indented line after a key as a continuation. */
 	{"continuation line", "[camera a]\nsource=a.avi\n  b.avi\n",
 	 "3: duplicate key 'source' in camera 'a'"},
@@ -164,6 +179,39 @@ static const struct bad_case bad_cases[] = {
 	{"header without ']'", "[camera a]\nsource=a\n[camera b\nsource=b\n",
 	 "3: syntax error (expected [camera NAME] or key=value)"},
 };
+
+static void load_reads_named_lines_and_tuning(void **state)
+{
+	(void)state;
+	struct camera_list list;
+	char err[512];
+	const char *path = write_ini("[camera gates]\nsource=g.avi\nline.north=0,0.3,1,0.3\n"
+				     "line.south=1,0.8,0,0.8\nobject_size=0.05,0.5\nmin_track_age=5\n"
+				     "band=0.05\nlearn_seconds=4\nabsorb_seconds=120\nobject_area=0.02\n"
+				     "[camera door]\nsource=d.avi\n");
+	struct line def = {0.0f, 0.5f, 1.0f, 0.5f};
+	assert_int_equal(config_load(path, &def, &list, err, sizeof(err)), 0);
+	assert_int_equal(list.n, 2);
+	const struct camera_config *g = &list.cams[0];
+	assert_int_equal(g->nlines, 2);
+	assert_string_equal(g->lines[0].name, "north");
+	assert_line(&g->lines[0].line, 0.0f, 0.3f, 1.0f, 0.3f);
+	assert_string_equal(g->lines[1].name, "south");
+	assert_line(&g->lines[1].line, 1.0f, 0.8f, 0.0f, 0.8f);
+	assert_float_equal(g->tuning.min_object, 0.05f, 1e-6);
+	assert_float_equal(g->tuning.max_object, 0.5f, 1e-6);
+	assert_int_equal(g->tuning.min_track_age, 5);
+	assert_float_equal(g->tuning.band, 0.05f, 1e-6);
+	assert_float_equal(g->tuning.learn_seconds, 4.0f, 1e-6);
+	assert_float_equal(g->tuning.absorb_seconds, 120.0f, 1e-6);
+	assert_float_equal(g->tuning.object_area, 0.02f, 1e-6);
+	/* A camera without lines gets the default one, named "main", and default tuning. */
+	const struct camera_config *d = &list.cams[1];
+	assert_int_equal(d->nlines, 1);
+	assert_string_equal(d->lines[0].name, "main");
+	assert_int_equal(d->tuning.min_track_age, TUNING_DEFAULT.min_track_age);
+	config_free(&list);
+}
 
 static void load_reports_file_and_line(void **state)
 {
@@ -245,8 +293,8 @@ static void add_source_names_after_basename(void **state)
 		assert_string_equal(list.cams[i].name, names[i]);
 		assert_string_equal(list.cams[i].source, sources[i]);
 	}
-	assert_line(&list.cams[0].line, 0.2f, 0.0f, 0.2f, 1.0f);
-	assert_line(&list.cams[1].line, 0.0f, 0.5f, 1.0f, 0.5f);
+	assert_line(&list.cams[0].lines[0].line, 0.2f, 0.0f, 0.2f, 1.0f);
+	assert_line(&list.cams[1].lines[0].line, 0.0f, 0.5f, 1.0f, 0.5f);
 	config_free(&list);
 }
 
@@ -309,6 +357,7 @@ int main(void)
 		cmocka_unit_test(load_reads_several_cameras_and_lines),
 		cmocka_unit_test(load_uses_default_line_when_absent),
 		cmocka_unit_test(load_accepts_41_character_name),
+		cmocka_unit_test(load_reads_named_lines_and_tuning),
 		cmocka_unit_test(load_reports_file_and_line),
 		cmocka_unit_test(load_reports_overlong_line),
 		cmocka_unit_test(load_reports_no_cameras),

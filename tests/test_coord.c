@@ -20,6 +20,19 @@
 /* 2026-11-23T09:41:00Z */
 #define T0 INT64_C(1795426860000000000)
 
+/* Every camera with one line, "main", as the command line gives. */
+static struct coord_camera cams_buf[16];
+
+static const struct coord_camera *one_line_each(const char *const *names, int n)
+{
+	if (!names)
+		return NULL;
+	for (int i = 0; i < n; i++)
+		cams_buf[i] = (struct coord_camera){.name = names[i], .nlines = 1,
+						    .line_names = {"main"}};
+	return cams_buf;
+}
+
 static void assert_totals(struct coord *c, int camera, uint64_t in, uint64_t out)
 {
 	struct coord_totals t;
@@ -27,7 +40,9 @@ static void assert_totals(struct coord *c, int camera, uint64_t in, uint64_t out
 	coord_get_totals(c, camera, &t);
 	assert_int_equal(t.in, in);
 	assert_int_equal(t.out, out);
-	assert_int_equal(t.occupancy, (int64_t)in - (int64_t)out);
+	/* Never below zero; each exit that would have gone below is a correction. */
+	assert_true(t.occupancy >= 0);
+	assert_int_equal(t.occupancy - (int64_t)t.corrections, (int64_t)in - (int64_t)out);
 }
 
 static void post(struct coord *c, int camera, enum direction dir, uint64_t frame, uint32_t track,
@@ -49,7 +64,7 @@ static void single_poster_log_lines_and_totals(void **state)
 	FILE *f = open_memstream(&log, &len);
 
 	assert_non_null(f);
-	assert_int_equal(coord_create(2, names, f, &c), 0);
+	assert_int_equal(coord_create(2, one_line_each(names, 2), f, &c), 0);
 	post(c, 0, DIR_IN, 123, 7, T0 + 123456789);
 	post(c, 1, DIR_OUT, 5, 8, T0 + 999999999);
 	post(c, 0, DIR_OUT, 124, 7, 0);
@@ -61,13 +76,13 @@ static void single_poster_log_lines_and_totals(void **state)
 	assert_totals(c, -1, 2, 2);
 	assert_int_equal(fclose(f), 0);
 	assert_string_equal(log,
-		"{\"seq\":0,\"time\":\"2026-11-23T09:41:00.123Z\",\"camera\":\"door\","
+		"{\"seq\":0,\"time\":\"2026-11-23T09:41:00.123Z\",\"camera\":\"door\",\"line\":\"main\","
 		"\"direction\":\"in\",\"frame\":123,\"track\":7}\n"
-		"{\"seq\":1,\"time\":\"2026-11-23T09:41:00.999Z\",\"camera\":\"we\\\"ird\\\\cam\\u000a\","
+		"{\"seq\":1,\"time\":\"2026-11-23T09:41:00.999Z\",\"camera\":\"we\\\"ird\\\\cam\\u000a\",\"line\":\"main\","
 		"\"direction\":\"out\",\"frame\":5,\"track\":8}\n"
-		"{\"seq\":2,\"time\":\"1970-01-01T00:00:00.000Z\",\"camera\":\"door\","
+		"{\"seq\":2,\"time\":\"1970-01-01T00:00:00.000Z\",\"camera\":\"door\",\"line\":\"main\","
 		"\"direction\":\"out\",\"frame\":124,\"track\":7}\n"
-		"{\"seq\":3,\"time\":\"1969-12-31T23:59:59.999Z\",\"camera\":\"door\","
+		"{\"seq\":3,\"time\":\"1969-12-31T23:59:59.999Z\",\"camera\":\"door\",\"line\":\"main\","
 		"\"direction\":\"in\",\"frame\":18446744073709551615,\"track\":4294967295}\n");
 	coord_destroy(c);
 	free(log);
@@ -79,7 +94,7 @@ static void totals_start_at_zero_and_ignore_bad_camera(void **state)
 	const char *names[] = {"a", "b"};
 	struct coord *c;
 
-	assert_int_equal(coord_create(2, names, NULL, &c), 0);
+	assert_int_equal(coord_create(2, one_line_each(names, 2), NULL, &c), 0);
 	assert_totals(c, 0, 0, 0);
 	assert_totals(c, 1, 0, 0);
 	assert_totals(c, -1, 0, 0);
@@ -94,7 +109,7 @@ static void stop_is_idempotent(void **state)
 	const char *names[] = {"a"};
 	struct coord *c;
 
-	assert_int_equal(coord_create(1, names, NULL, &c), 0);
+	assert_int_equal(coord_create(1, one_line_each(names, 1), NULL, &c), 0);
 	post(c, 0, DIR_IN, 1, 1, T0);
 	coord_stop(c);
 	coord_stop(c);
@@ -102,7 +117,7 @@ static void stop_is_idempotent(void **state)
 	coord_destroy(c);
 
 	/* Destroy alone stops and joins too. */
-	assert_int_equal(coord_create(1, names, NULL, &c), 0);
+	assert_int_equal(coord_create(1, one_line_each(names, 1), NULL, &c), 0);
 	post(c, 0, DIR_OUT, 1, 1, T0);
 	coord_destroy(c);
 	coord_stop(NULL);
@@ -117,7 +132,7 @@ static void bad_and_late_events_are_not_counted(void **state)
 	struct event bad_dir = {.camera = 0, .dir = (enum direction)7};
 	struct coord *c;
 
-	assert_int_equal(coord_create(1, names, NULL, &c), 0);
+	assert_int_equal(coord_create(1, one_line_each(names, 1), NULL, &c), 0);
 	post(c, 1, DIR_IN, 1, 1, T0);
 	post(c, -1, DIR_IN, 1, 1, T0);
 	coord_post(c, &bad_dir);
@@ -137,7 +152,7 @@ static void create_rejects_bad_arguments(void **state)
 
 	assert_int_equal(coord_create(-1, NULL, NULL, &c), -EINVAL);
 	assert_null(c);
-	assert_int_equal(coord_create(1, NULL, NULL, &c), -EINVAL);
+	assert_int_equal(coord_create(1, one_line_each(NULL, 1), NULL, &c), -EINVAL);
 	assert_int_equal(coord_create(0, NULL, NULL, &c), 0);
 	coord_destroy(c);
 }
@@ -195,7 +210,7 @@ static void concurrent_posters_exact_totals_and_seq(void **state)
 	assert_non_null(f);
 	seen = calloc(total, 1);
 	assert_non_null(seen);
-	assert_int_equal(coord_create(CAMERAS, names, f, &c), 0);
+	assert_int_equal(coord_create(CAMERAS, one_line_each(names, CAMERAS), f, &c), 0);
 	for (int t = 0; t < POSTERS; t++) {
 		posters[t] = (struct poster){.c = c, .id = t};
 		assert_int_equal(pthread_create(&posters[t].thread, NULL, poster_main, &posters[t]), 0);
@@ -206,7 +221,9 @@ static void concurrent_posters_exact_totals_and_seq(void **state)
 		struct coord_totals now;
 
 		coord_get_totals(c, -1, &now);
-		assert_int_equal(now.occupancy, (int64_t)now.in - (int64_t)now.out);
+		assert_true(now.occupancy >= 0);
+		assert_int_equal(now.occupancy - (int64_t)now.corrections,
+				 (int64_t)now.in - (int64_t)now.out);
 		assert_true(now.in >= prev.in && now.out >= prev.out);
 		prev = now;
 	}
@@ -240,7 +257,7 @@ static void concurrent_posters_exact_totals_and_seq(void **state)
 		assert_non_null(next);
 		*next = '\0';
 		assert_int_equal(sscanf(line,
-					"{\"seq\":%" SCNu64 ",\"time\":\"%*[^\"]\",\"camera\":\"%15[^\"]\","
+					"{\"seq\":%" SCNu64 ",\"time\":\"%*[^\"]\",\"camera\":\"%15[^\"]\",\"line\":\"main\","
 					"\"direction\":\"%3[^\"]\",\"frame\":%" SCNu64 ",\"track\":%" SCNu32 "}",
 					&seq, camera, dir, &frame, &track), 5);
 		/* One writer, so seq is the line number: 0..N-1, each once. */
@@ -325,7 +342,7 @@ static void full_queue_blocks_poster_and_loses_nothing(void **state)
 	uint64_t nlines = 0;
 
 	assert_non_null(f);
-	assert_int_equal(coord_create(2, names, f, &g.c), 0);
+	assert_int_equal(coord_create(2, one_line_each(names, 2), f, &g.c), 0);
 
 	/* Event 0 is taken off the queue, counted, and its write blocks. */
 	post(g.c, 0, DIR_IN, 0, 0, T0);
@@ -379,6 +396,74 @@ static void full_queue_blocks_poster_and_loses_nothing(void **state)
 	free(g.buf);
 }
 
+static void occupancy_never_goes_below_zero(void **state)
+{
+	(void)state;
+	const char *names[] = {"door"};
+	struct coord *c;
+	struct coord_totals t;
+
+	assert_int_equal(coord_create(1, one_line_each(names, 1), NULL, &c), 0);
+	/* Two exits before any entry (missed entries), then two in, one out. */
+	post(c, 0, DIR_OUT, 1, 1, T0);
+	post(c, 0, DIR_OUT, 2, 2, T0);
+	post(c, 0, DIR_IN, 3, 3, T0);
+	post(c, 0, DIR_IN, 4, 4, T0);
+	post(c, 0, DIR_OUT, 5, 4, T0);
+	coord_stop(c);
+	coord_get_totals(c, -1, &t);
+	assert_int_equal(t.in, 2);
+	assert_int_equal(t.out, 3);
+	assert_int_equal(t.occupancy, 1);
+	assert_int_equal(t.corrections, 2);
+	coord_destroy(c);
+}
+
+static void lines_are_counted_and_logged_apart(void **state)
+{
+	(void)state;
+	struct coord_camera cams[2] = {
+		{.name = "gates", .nlines = 2, .line_names = {"north", "south"}},
+		{.name = "door", .nlines = 1, .line_names = {"main"}},
+	};
+	struct coord *c;
+	struct coord_totals t;
+	char *log = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&log, &len);
+
+	assert_non_null(f);
+	assert_int_equal(coord_create(2, cams, f, &c), 0);
+	struct event evs[] = {
+		{.camera = 0, .line = 1, .dir = DIR_IN, .wall_ns = T0},
+		{.camera = 0, .line = 0, .dir = DIR_OUT, .wall_ns = T0},
+		{.camera = 0, .line = 1, .dir = DIR_IN, .wall_ns = T0},
+		{.camera = 1, .line = 0, .dir = DIR_IN, .wall_ns = T0},
+		{.camera = 1, .line = 1, .dir = DIR_IN, .wall_ns = T0}, /* no such line: ignored */
+	};
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		coord_post(c, &evs[i]);
+	coord_stop(c);
+	coord_get_line_totals(c, 0, 0, &t);
+	assert_int_equal(t.in, 0);
+	assert_int_equal(t.out, 1);
+	coord_get_line_totals(c, 0, 1, &t);
+	assert_int_equal(t.in, 2);
+	assert_int_equal(t.out, 0);
+	coord_get_line_totals(c, 1, 0, &t);
+	assert_int_equal(t.in, 1);
+	coord_get_line_totals(c, 1, 1, &t);
+	assert_int_equal(t.in + t.out, 0);
+	assert_totals(c, 0, 2, 1);
+	assert_totals(c, -1, 3, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(log, "\"camera\":\"gates\",\"line\":\"south\",\"direction\":\"in\""));
+	assert_non_null(strstr(log, "\"camera\":\"gates\",\"line\":\"north\",\"direction\":\"out\""));
+	assert_null(strstr(log, "\"line\":\"main\",\"direction\":\"out\""));
+	free(log);
+	coord_destroy(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +474,8 @@ int main(void)
 		cmocka_unit_test(create_rejects_bad_arguments),
 		cmocka_unit_test(concurrent_posters_exact_totals_and_seq),
 		cmocka_unit_test(full_queue_blocks_poster_and_loses_nothing),
+		cmocka_unit_test(occupancy_never_goes_below_zero),
+		cmocka_unit_test(lines_are_counted_and_logged_apart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,8 +12,18 @@
 
 enum direction { DIR_IN, DIR_OUT };
 
+#define COORD_MAX_LINES 8
+
+/* A camera as the coordinator knows it: a name and its lines' names. */
+struct coord_camera {
+	const char *name;
+	int nlines;
+	const char *line_names[COORD_MAX_LINES];
+};
+
 struct event {
-	int camera;          /* index into the names given to coord_create */
+	int camera;          /* index into the cameras given to coord_create */
+	int line;            /* index into that camera's lines */
 	enum direction dir;
 	uint64_t frame;      /* 0-based frame index where the crossing was counted */
 	uint32_t track;      /* the tracker's object id */
@@ -22,21 +32,27 @@ struct event {
 
 struct coord_totals {
 	uint64_t in, out;
-	int64_t occupancy; /* in - out */
+	/* in - out, except that it never goes below zero: an exit counted while
+	 * nobody is counted inside (a missed entry) is a correction instead. */
+	int64_t occupancy;
+	uint64_t corrections;
 };
 
 struct coord;
 
-/* names: ncameras camera names, copied. events: stream for JSON lines (one
+/* cams: ncameras cameras, names copied. events: stream for JSON lines (one
  * object per event, flushed per line) or NULL. Starts the thread "coord".
  * Returns 0 or -errno. */
-int coord_create(int ncameras, const char *const *names, FILE *events, struct coord **out);
+int coord_create(int ncameras, const struct coord_camera *cams, FILE *events, struct coord **out);
 
 /* Queues an event; never drops one (waits if the queue is full). Thread-safe. */
 void coord_post(struct coord *c, const struct event *ev);
 
 /* Current totals (consistent snapshot); camera = -1 for the site. */
 void coord_get_totals(struct coord *c, int camera, struct coord_totals *out);
+
+/* In and out of one line of one camera (occupancy and corrections are 0). */
+void coord_get_line_totals(struct coord *c, int camera, int line, struct coord_totals *out);
 
 /* Processes every queued event, stops and joins the thread. Totals stay
  * readable until coord_destroy. Idempotent. */
