@@ -73,7 +73,8 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 		if (line_segment_crosses(&c->line, st->ax, st->ay, tr->x, tr->y)) {
 			float width = width_along(&c->line, tr);
 			int k = objsize_multiple(&c->sizes, tr->area, width);
-			objsize_learn(&c->sizes, tr->area, width);
+			if (k == 1)
+				objsize_learn(&c->sizes, tr->area, width);
 			while (k--)
 				out[n++] = (struct crossing){tr->id, side > 0 ? DIR_IN : DIR_OUT};
 		}

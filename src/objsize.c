@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#define MIN_SAMPLES 4
+#define MIN_SAMPLES 2
 
 static const struct {
 	float area, width;
@@ -31,7 +31,8 @@ static float median(const float *src, int n)
 			v[j] = v[j - 1];
 			v[j - 1] = t;
 		}
-	return v[n / 2];
+	/* The lower middle: with few samples, a larger one is more likely a merge. */
+	return v[(n - 1) / 2];
 }
 
 int objsize_multiple(const struct objsize *s, float area, float width)
@@ -48,6 +49,8 @@ int objsize_multiple(const struct objsize *s, float area, float width)
 		one_area = median(s->area, s->n);
 		one_width = median(s->width, s->n);
 	}
+	if (one_area <= 0 || one_width <= 0)
+		return 1; /* nothing measurable to compare with */
 	for (int k = OBJSIZE_MAX_MULTIPLE; k > 1; k--)
 		if (area >= threshold[k].area * one_area && width >= threshold[k].width * one_width)
 			return k;

@@ -21,7 +21,8 @@ void objsize_init(struct objsize *s, float fixed_area);
  * no area is configured. */
 int objsize_multiple(const struct objsize *s, float area, float width);
 
-/* Records a track that crossed the line. */
+/* Records a track that crossed the line as one object; merged blobs are not
+ * recorded, so they cannot inflate what "one object" means. */
 void objsize_learn(struct objsize *s, float area, float width);
 
 #endif
