@@ -3,11 +3,12 @@
 crossings are known and require exact counts.
 
 Usage: replay.py CASE --turnstile BIN --scenegen BIN --score PY --samples DIR
-CASE is one of: samples, generated, multicam, stdin, formats, cli.
+CASE is one of: samples, generated, scenarios, multicam, stdin, formats, cli, lines.
 Prints one line per check and 'N passed, N failed' at the end; exits 1 on any
 failure, 77 (meson's skip) when the inputs are missing.
 """
 import argparse
+import concurrent.futures
 import json
 import os
 import signal
@@ -116,6 +117,55 @@ def case_generated(args, tmp):
         out = generate(args, tmp, name, opts)
         if check(out is not None, f"{name}: generated {' '.join(opts)}"):
             replay_clip(args, out + ".avi", out + ".truth.json", tmp, name)
+
+
+def replay_result(args, clip, truth_path, events):
+    """Counts one clip; returns (summary or None, turnstile's error, score's
+    exit status and output). Prints nothing, so clips can run in parallel."""
+    truth = load_truth(truth_path)
+    cmd = [args.turnstile, "--json", "--line", line_arg(truth), "--events", events, clip]
+    p = run(cmd)
+    if p.returncode != 0:
+        return None, f"{' '.join(cmd)} exited {p.returncode}: {p.stderr.strip()}", 2, ""
+    s = run([sys.executable, args.score, truth_path, events])
+    return json.loads(p.stdout), "", s.returncode, s.stdout
+
+
+def case_scenarios(args, tmp):
+    """Every scripted scenario of scenegen (--list-scenarios): exact in/out,
+    every frame processed, and each event matched in time by score.py."""
+    p = run([args.scenegen, "--list-scenarios"])
+    names = [ln.split()[0] for ln in p.stdout.splitlines() if ln.strip()]
+    if not check(p.returncode == 0 and len(names) >= 17, f"scenegen lists {len(names)} scenarios"):
+        return
+    jobs = os.cpu_count() or 2
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        gen = [pool.submit(run, [args.scenegen, "--out", os.path.join(tmp, n), "--scenario", n])
+               for n in names]
+        made = [g.result() for g in gen]
+        ran = {n: pool.submit(replay_result, args, os.path.join(tmp, n + ".avi"),
+                              os.path.join(tmp, n + ".truth.json"),
+                              os.path.join(tmp, n + ".events.jsonl"))
+               for n, m in zip(names, made) if m.returncode == 0}
+        results = {n: r.result() for n, r in ran.items()}
+    for n, m in zip(names, made):
+        if not check(m.returncode == 0, f"{n}: generated"):
+            print(f"  scenegen: {m.stderr.strip()}")
+            continue
+        truth = load_truth(os.path.join(tmp, n + ".truth.json"))
+        res, err, score_rc, score_out = results[n]
+        if res is None:
+            print(f"  {err}")
+            check(False, f"{n}: turnstile ran")
+            continue
+        cam = res["cameras"][0]
+        check(cam["in"] == truth["in"] and cam["out"] == truth["out"],
+              f"{n}: in {cam['in']}/{truth['in']} out {cam['out']}/{truth['out']}")
+        check(cam["frames"] == truth["frames"] and cam["corrupt"] == 0 and cam["dropped"] == 0,
+              f"{n}: every frame processed ({cam['frames']}/{truth['frames']})")
+        if score_rc != 0:
+            print("  " + score_out.strip().replace("\n", "\n  "))
+        check(score_rc == 0, f"{n}: events match the truth in time")
 
 
 def case_multicam(args, tmp):
@@ -288,9 +338,9 @@ def main():
     ap.add_argument("--score", required=True)
     ap.add_argument("--samples", required=True)
     args = ap.parse_args()
-    cases = {"samples": case_samples, "generated": case_generated, "multicam": case_multicam,
-             "stdin": case_stdin, "formats": case_formats, "cli": case_cli,
-             "lines": case_lines}
+    cases = {"samples": case_samples, "generated": case_generated, "scenarios": case_scenarios,
+             "multicam": case_multicam, "stdin": case_stdin, "formats": case_formats,
+             "cli": case_cli, "lines": case_lines}
     with tempfile.TemporaryDirectory(prefix="turnstile-replay-") as tmp:
         rc = cases[args.case](args, tmp)
     if rc == 77:

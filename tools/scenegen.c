@@ -6,16 +6,27 @@
  * roughly perpendicular to the line. Everything is decided by one seed and
  * our own PRNG, so the same arguments give the same bytes on one platform.
  *
+ * --scenario NAME replaces the random plan with a scripted one (the
+ * scenarios table, below the truth file's code): objects follow piecewise-linear paths with
+ * stops and turns, may cast shadows, and the whole frame may change
+ * brightness. Each scenario names one way counting goes wrong on real
+ * footage, and its truth says what a correct counter reports.
+ *
  * Outputs NAME.avi / NAME.y4m / NAME.mjpeg (as asked) and NAME.truth.json.
  * The Y4M carries the rendered pixels before JPEG compression, and the JPEGs
  * are compressed from those very YCbCr planes, so every format shows the
  * same scene. Single-threaded.
  *
- * Truth: {"clip", "frames", "fps", "width", "height", "line": [ax,ay,bx,by],
- * "in", "out", "events": [{"frame", "direction", "object"}...]}, events
- * sorted by frame. An event's frame is the first (0-based) whose object
- * centre is on the new side of the line; walking from A to B, the
- * right-hand side is "in". */
+ * Truth: {"clip", ["scenario",] "frames", "fps", "width", "height",
+ * "line": [ax,ay,bx,by], "in", "out", "events": [{"frame", "direction",
+ * "object"}...]}, events sorted by frame. An event's frame is the first
+ * (0-based) whose object centre is on the new side of the line; walking
+ * from A to B, the right-hand side is "in". A scripted object's centre must
+ * go from more than ON_LINE_FRAC of the frame height on one side to more
+ * than that on the other, through the drawn segment, and the event's frame
+ * is the first beyond it. So one that stops on the line, swaying across it,
+ * and goes back makes no event, nor one crossing beyond the segment's ends,
+ * and one that crosses and comes back makes two. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -48,6 +59,17 @@
 #define BRIGHT_LUMA_MAX 240.0
 #define TEX_AMP_MAX 6.0
 #define NOISE_TABLE_BITS 16
+/* A scripted centre closer to the line than this (fraction of the frame
+ * height) is on neither side: standing on the line and swaying is not
+ * crossing it. */
+#define ON_LINE_FRAC 0.02
+/* Someone standing is never quite still: their centre wanders this far
+ * (fraction of the frame height), within ON_LINE_FRAC, over SWAY_S. */
+#define SWAY_FRAC 0.012
+#define SWAY_S 1.5
+#define MAX_KEYS 12             /* waypoints of one scripted path */
+#define MAX_GAIN_KEYS 8
+#define MAX_SCRIPTED 16         /* objects in one scenario */
 
 struct options {
 	const char *out;
@@ -63,6 +85,7 @@ struct options {
 	bool index;
 	double size_min, size_max;      /* object width across its motion, fraction of height */
 	double transit_min, transit_max;/* seconds an object is in view */
+	const struct scenario *scenario;/* NULL: the random plan */
 };
 
 enum shape { SHAPE_ELLIPSE, SHAPE_ROUNDRECT };
@@ -83,6 +106,22 @@ struct object {
 	double tex_amp;
 	uint64_t tex_seed;
 	int event_frame;
+	/* Scripted objects only: the path as waypoints in time (a stop is two
+	 * waypoints at one place), whether it casts a shadow, and how far it
+	 * sways about its path (pixels). */
+	struct waypoint {
+		double t, x, y;
+	} key[MAX_KEYS];
+	int n_keys;
+	bool shadow;
+	double sway;
+};
+
+/* One crossing in the truth. */
+struct event {
+	int frame;
+	bool in;
+	int object;
 };
 
 struct scene {
@@ -90,7 +129,37 @@ struct scene {
 	double fps;
 	struct object *obj;
 	int n_obj;
+	struct event *ev;
+	int n_ev;
 	float *bg;              /* width * height * 3, RGB */
+	/* Global brightness as a function of time, piecewise linear; two keys
+	 * at one time make a step. None: gain 1, the frame is left alone. */
+	struct gain_key {
+		double t, gain;
+	} gain[MAX_GAIN_KEYS];
+	int n_gain;
+	double shadow_dx, shadow_dy;    /* shadow offset, in bounding radii */
+};
+
+/* A scenario scripts its objects through a builder, in pixels and seconds,
+ * with the line as the frame of reference: "along" runs from A (0) to B (1),
+ * "across" is the distance from the line, positive on the "in" side. */
+struct builder {
+	struct scene *sc;
+	struct rng *r;
+	double ax, ay;          /* A, pixels */
+	double ux, uy, len;     /* unit vector A->B; the segment's length */
+	double nx, ny;          /* unit normal toward the "in" side */
+};
+
+struct scenario {
+	const char *name;
+	const char *what;       /* one line for --list-scenarios */
+	uint32_t fps;
+	double line[4];
+	double noise;
+	int want_in, want_out;  /* what the script is meant to produce */
+	void (*build)(struct builder *b);
 };
 
 /* ---- random numbers ------------------------------------------------------ */
@@ -251,9 +320,43 @@ static double frame_time(const struct scene *sc, int f)
 	return f / sc->fps;
 }
 
+/* Where a scripted object is at t: on the segment between the waypoints
+ * around t, or at the first or last one outside them. */
+static void path_pos(const struct object *o, double t, double *x, double *y)
+{
+	const struct waypoint *k = o->key;
+	int i;
+
+	if (t <= k[0].t) {
+		*x = k[0].x;
+		*y = k[0].y;
+		return;
+	}
+	for (i = 0; i + 1 < o->n_keys && t > k[i + 1].t; i++)
+		;
+	if (i + 1 >= o->n_keys) {
+		*x = k[i].x;
+		*y = k[i].y;
+	} else {
+		double u = (t - k[i].t) / (k[i + 1].t - k[i].t);
+		*x = k[i].x + u * (k[i + 1].x - k[i].x);
+		*y = k[i].y + u * (k[i + 1].y - k[i].y);
+	}
+}
+
 static void object_pos(const struct object *o, double t, double *x, double *y)
 {
-	double s = o->s0 + o->speed * (t - o->t0);
+	double s;
+
+	if (o->n_keys > 0) {
+		path_pos(o, t, x, y);
+		if (o->sway > 0) {
+			*x += o->sway * (2.0 * value_noise(o->tex_seed ^ 1, t / SWAY_S, 0.5) - 1.0);
+			*y += o->sway * (2.0 * value_noise(o->tex_seed ^ 2, t / SWAY_S, 0.5) - 1.0);
+		}
+		return;
+	}
+	s = o->s0 + o->speed * (t - o->t0);
 	*x = o->px + s * o->dx;
 	*y = o->py + s * o->dy;
 }
@@ -290,6 +393,29 @@ static void pick_colour(struct rng *r, double y, double *rgb)
 		rgb[0] = rgb[1] = rgb[2] = y;
 }
 
+/* The stretch [*lo, *hi] of the line (px, py) + s * (dx, dy), (dx, dy) a
+ * unit vector, on which a disc of the given radius touches the frame: an
+ * object entering at lo and leaving at hi is wholly outside at both ends
+ * (slab method). */
+static void path_extent(const struct scene *sc, double px, double py, double dx, double dy,
+			double radius, double *lo, double *hi)
+{
+	double w = sc->width, h = sc->height;
+
+	*lo = -INFINITY;
+	*hi = INFINITY;
+	if (fabs(dx) > 1e-9) {
+		double a = (-radius - px) / dx, b = (w + radius - px) / dx;
+		*lo = fmax(*lo, fmin(a, b));
+		*hi = fmin(*hi, fmax(a, b));
+	}
+	if (fabs(dy) > 1e-9) {
+		double a = (-radius - py) / dy, b = (h + radius - py) / dy;
+		*lo = fmax(*lo, fmin(a, b));
+		*hi = fmin(*hi, fmax(a, b));
+	}
+}
+
 /* Chooses everything about one object except when it starts. */
 static void make_object(const struct options *opt, const struct scene *sc, struct rng *r,
 			bool in, struct object *o)
@@ -302,7 +428,7 @@ static void make_object(const struct options *opt, const struct scene *sc, struc
 	double nx = -ey / len, ny = ex / len;
 	double along = rng_range(r, ALONG_MARGIN, 1.0 - ALONG_MARGIN);
 	double ang = rng_range(r, -MAX_ANGLE_DEG, MAX_ANGLE_DEG) * M_PI / 180.0;
-	double lo = -INFINITY, hi = INFINITY;
+	double lo, hi;
 	double transit;
 
 	memset(o, 0, sizeof(*o));
@@ -322,18 +448,8 @@ static void make_object(const struct options *opt, const struct scene *sc, struc
 	o->corner = 0.35 * fmin(o->half_wid, o->half_len);
 	o->radius = hypot(o->half_wid, o->half_len);
 
-	/* Enter and leave fully outside the frame: clip the path against the
-	 * frame grown by the bounding radius (slab method). */
-	if (fabs(o->dx) > 1e-9) {
-		double a = (-o->radius - o->px) / o->dx, b = (w + o->radius - o->px) / o->dx;
-		lo = fmax(lo, fmin(a, b));
-		hi = fmin(hi, fmax(a, b));
-	}
-	if (fabs(o->dy) > 1e-9) {
-		double a = (-o->radius - o->py) / o->dy, b = (h + o->radius - o->py) / o->dy;
-		lo = fmax(lo, fmin(a, b));
-		hi = fmin(hi, fmax(a, b));
-	}
+	/* Enter and leave fully outside the frame. */
+	path_extent(sc, o->px, o->py, o->dx, o->dy, o->radius, &lo, &hi);
 	o->s0 = lo;
 	o->s1 = hi;
 	transit = rng_range(r, opt->transit_min, opt->transit_max);
@@ -478,6 +594,14 @@ static int plan_scene(const struct options *opt, struct scene *sc, struct rng *r
 	}
 	sc->n_obj = k;
 	free(dirs);
+	sc->ev = calloc(k > 0 ? (size_t)k : 1, sizeof(*sc->ev));
+	if (!sc->ev) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (int i = 0; i < k; i++)
+		sc->ev[i] = (struct event){sc->obj[i].event_frame, sc->obj[i].in, i};
+	sc->n_ev = k;
 	return 0;
 }
 
@@ -538,6 +662,53 @@ static void draw_object(const struct scene *sc, const struct object *o, double t
 				p[c] = (float)(p[c] * (1.0 - alpha) + (o->rgb[c] + tex) * alpha);
 		}
 	}
+}
+
+/* Darkens the floor under o's shadow: o's outline moved by the scene's
+ * shadow offset, with a soft edge, keeping 1 - SHADOW_DEPTH of the light in
+ * its core. Drawn before the objects, so an object hides its own shadow. */
+#define SHADOW_DEPTH 0.35
+static void draw_shadow(const struct scene *sc, const struct object *o, double t, float *img)
+{
+	double cx, cy, soft = 0.4 * o->half_wid + 1.0, R = o->radius + soft + 1.0;
+	int x0, x1, y0, y1;
+
+	object_pos(o, t, &cx, &cy);
+	cx += sc->shadow_dx * o->radius;
+	cy += sc->shadow_dy * o->radius;
+	x0 = (int)fmax(0.0, floor(cx - R));
+	x1 = (int)fmin(sc->width - 1.0, ceil(cx + R));
+	y0 = (int)fmax(0.0, floor(cy - R));
+	y1 = (int)fmin(sc->height - 1.0, ceil(cy + R));
+
+	for (int y = y0; y <= y1; y++) {
+		for (int x = x0; x <= x1; x++) {
+			double rx = x + 0.5 - cx, ry = y + 0.5 - cy;
+			double u = rx * o->dx + ry * o->dy, v = -rx * o->dy + ry * o->dx;
+			double a = fmin(1.0, fmax(0.0, 0.5 - object_sdf(o, u, v) / soft));
+			float *p = img + ((size_t)y * sc->width + x) * 3;
+
+			for (int c = 0; c < 3; c++)
+				p[c] = (float)(p[c] * (1.0 - SHADOW_DEPTH * a));
+		}
+	}
+}
+
+/* Global brightness at t (1 when the scene has no gain curve). */
+static double scene_gain(const struct scene *sc, double t)
+{
+	const struct gain_key *g = sc->gain;
+	int i;
+
+	if (sc->n_gain == 0)
+		return 1.0;
+	if (t < g[0].t)
+		return g[0].gain;
+	for (i = 0; i + 1 < sc->n_gain && t >= g[i + 1].t; i++)
+		;
+	if (i + 1 >= sc->n_gain)
+		return g[i].gain;
+	return g[i].gain + (t - g[i].t) / (g[i + 1].t - g[i].t) * (g[i + 1].gain - g[i].gain);
 }
 
 static uint8_t clamp_u8(double v)
@@ -695,8 +866,17 @@ static int render_clip(const struct options *opt, struct scene *sc, struct rng *
 
 		memcpy(img, sc->bg, npix * 3 * sizeof(*img));
 		for (int i = 0; i < sc->n_obj; i++)
+			if (sc->obj[i].shadow && object_active(&sc->obj[i], t))
+				draw_shadow(sc, &sc->obj[i], t, img);
+		for (int i = 0; i < sc->n_obj; i++)
 			if (object_active(&sc->obj[i], t))
 				draw_object(sc, &sc->obj[i], t, img);
+		/* Light and exposure scale the scene, not the sensor noise. */
+		if (sc->n_gain > 0) {
+			float g = (float)scene_gain(sc, t);
+			for (size_t i = 0; i < npix * 3; i++)
+				img[i] *= g;
+		}
 		for (size_t i = 0; i < npix * 3; i++) {
 			if (nbits < NOISE_TABLE_BITS) {
 				bits = rng_next(noise_rng);
@@ -774,50 +954,48 @@ static void json_string(FILE *f, const char *s)
 
 static int cmp_event(const void *a, const void *b)
 {
-	const struct object *x = *(const struct object *const *)a;
-	const struct object *y = *(const struct object *const *)b;
-	if (x->event_frame != y->event_frame)
-		return x->event_frame < y->event_frame ? -1 : 1;
-	return x < y ? -1 : x > y;     /* qsort is not stable: ties by object */
+	const struct event *x = a, *y = b;
+	if (x->frame != y->frame)
+		return x->frame < y->frame ? -1 : 1;
+	return (x->object > y->object) - (x->object < y->object); /* qsort is not stable */
 }
 
-static int write_truth(const struct options *opt, const struct scene *sc, const char *clip,
+static int write_truth(const struct options *opt, struct scene *sc, const char *clip,
 		       int *n_in, int *n_out)
 {
 	char path[4096];
-	const struct object **ev = calloc(sc->n_obj > 0 ? (size_t)sc->n_obj : 1, sizeof(*ev));
 	FILE *f;
 	int rc = 0;
 
 	*n_in = *n_out = 0;
-	if (!ev)
-		return -ENOMEM;
-	for (int i = 0; i < sc->n_obj; i++) {
-		ev[i] = &sc->obj[i];
-		if (sc->obj[i].in)
+	for (int i = 0; i < sc->n_ev; i++) {
+		if (sc->ev[i].in)
 			(*n_in)++;
 		else
 			(*n_out)++;
 	}
-	qsort(ev, (size_t)sc->n_obj, sizeof(*ev), cmp_event);
+	qsort(sc->ev, (size_t)sc->n_ev, sizeof(*sc->ev), cmp_event);
 
 	snprintf(path, sizeof(path), "%s.truth.json", opt->out);
 	f = fopen(path, "w");
 	if (!f) {
 		rc = -errno;
 		fprintf(stderr, "scenegen: %s: %s\n", path, strerror(errno));
-		free(ev);
 		return rc;
 	}
 	fprintf(f, "{\"clip\":");
 	json_string(f, clip);
+	if (opt->scenario) {
+		fprintf(f, ",\"scenario\":");
+		json_string(f, opt->scenario->name);
+	}
 	fprintf(f, ",\"frames\":%d,\"fps\":%.6g,\"width\":%d,\"height\":%d,", sc->frames, sc->fps,
 		sc->width, sc->height);
 	fprintf(f, "\"line\":[%g,%g,%g,%g],\"in\":%d,\"out\":%d,\"events\":[", opt->line[0],
 		opt->line[1], opt->line[2], opt->line[3], *n_in, *n_out);
-	for (int i = 0; i < sc->n_obj; i++)
+	for (int i = 0; i < sc->n_ev; i++)
 		fprintf(f, "%s\n{\"frame\":%d,\"direction\":\"%s\",\"object\":%d}", i ? "," : "",
-			ev[i]->event_frame, ev[i]->in ? "in" : "out", (int)(ev[i] - sc->obj));
+			sc->ev[i].frame, sc->ev[i].in ? "in" : "out", sc->ev[i].object);
 	fprintf(f, "\n]}\n");
 	if (ferror(f))
 		rc = -EIO;
@@ -825,8 +1003,562 @@ static int write_truth(const struct options *opt, const struct scene *sc, const 
 		rc = -errno;
 	if (rc)
 		fprintf(stderr, "scenegen: %s: %s\n", path, strerror(-rc));
-	free(ev);
 	return rc;
+}
+
+/* ---- scenarios ----------------------------------------------------------- */
+
+/* A script that asks for more than the tables hold is a bug in this file. */
+static void script_bug(const char *what)
+{
+	fprintf(stderr, "scenegen: scenario script: %s\n", what);
+	abort();
+}
+
+static void at(const struct builder *b, double along, double across, double *x, double *y)
+{
+	*x = b->ax + along * b->len * b->ux + across * b->nx;
+	*y = b->ay + along * b->len * b->uy + across * b->ny;
+}
+
+/* Walking pace: a frame height in 2 to 3 seconds. */
+static double walk(struct builder *b)
+{
+	return b->sc->height * rng_range(b->r, 0.35, 0.5);
+}
+
+/* A new object of about the given width (fraction of the frame height),
+ * facing across the line, with a random shape, colour and texture. */
+static struct object *new_object(struct builder *b, double size)
+{
+	struct scene *sc = b->sc;
+	struct rng *r = b->r;
+	struct object *o;
+
+	if (sc->n_obj >= MAX_SCRIPTED)
+		script_bug("too many objects");
+	o = &sc->obj[sc->n_obj++];
+	memset(o, 0, sizeof(*o));
+	o->shape = rng_int(r, 2) ? SHAPE_ROUNDRECT : SHAPE_ELLIPSE;
+	o->half_wid = 0.5 * sc->height * size * rng_range(r, 0.93, 1.07);
+	o->half_len = o->half_wid * rng_range(r, 0.8, 1.3);
+	o->corner = 0.35 * fmin(o->half_wid, o->half_len);
+	o->radius = hypot(o->half_wid, o->half_len);
+	o->dx = b->nx;
+	o->dy = b->ny;
+	if (rng_int(r, 2))
+		pick_colour(r, rng_range(r, DARK_LUMA_MIN, DARK_LUMA_MAX), o->rgb);
+	else
+		pick_colour(r, rng_range(r, BRIGHT_LUMA_MIN, BRIGHT_LUMA_MAX), o->rgb);
+	o->tex_amp = rng_range(r, 3.0, TEX_AMP_MAX);
+	o->tex_seed = rng_next(r);
+	return o;
+}
+
+static void key_at(struct object *o, double t, double x, double y)
+{
+	if (o->n_keys >= MAX_KEYS)
+		script_bug("too many waypoints");
+	if (o->n_keys > 0 && t < o->key[o->n_keys - 1].t)
+		script_bug("waypoints out of order");
+	o->key[o->n_keys++] = (struct waypoint){t, x, y};
+}
+
+static const struct waypoint *last_key(const struct object *o)
+{
+	if (o->n_keys == 0)
+		script_bug("path has no start");
+	return &o->key[o->n_keys - 1];
+}
+
+/* Walks from the last waypoint to (x, y) at the given speed. */
+static void walk_to(struct object *o, double x, double y, double speed)
+{
+	const struct waypoint *k = last_key(o);
+	key_at(o, k->t + hypot(x - k->x, y - k->y) / speed, x, y);
+}
+
+static void stay(struct object *o, double seconds)
+{
+	const struct waypoint *k = last_key(o);
+	key_at(o, k->t + seconds, k->x, k->y);
+}
+
+/* Comes in from wholly outside the frame along (dx, dy), a unit vector,
+ * and reaches (x, y) at time t. */
+static void enter_to(struct builder *b, struct object *o, double x, double y, double dx, double dy,
+		     double t, double speed)
+{
+	double lo, hi;
+
+	path_extent(b->sc, x, y, dx, dy, o->radius, &lo, &hi);
+	o->dx = dx;
+	o->dy = dy;
+	key_at(o, t + lo / speed, x + lo * dx, y + lo * dy);
+	key_at(o, t, x, y);
+}
+
+/* Goes on from the last waypoint along (dx, dy) until wholly outside. */
+static void leave(struct builder *b, struct object *o, double dx, double dy, double speed)
+{
+	const struct waypoint *k = last_key(o);
+	double lo, hi, x = k->x, y = k->y, t = k->t;
+
+	path_extent(b->sc, x, y, dx, dy, o->radius, &lo, &hi);
+	key_at(o, t + hi / speed, x + hi * dx, y + hi * dy);
+}
+
+/* A straight path through (x, y) at time t along (dx, dy), from wholly
+ * outside the frame to wholly outside it. */
+static void pass_through(struct builder *b, struct object *o, double x, double y, double dx,
+			 double dy, double t, double speed)
+{
+	enter_to(b, o, x, y, dx, dy, t, speed);
+	leave(b, o, dx, dy, speed);
+}
+
+/* Unit direction across the line toward "in" (or "out"), turned by deg. */
+static void heading(const struct builder *b, bool in, double deg, double *dx, double *dy)
+{
+	double a = deg * M_PI / 180.0, nx = in ? b->nx : -b->nx, ny = in ? b->ny : -b->ny;
+	*dx = nx * cos(a) - ny * sin(a);
+	*dy = nx * sin(a) + ny * cos(a);
+}
+
+/* Crosses the line at `along`, at time t, walking straight through. */
+static void cross(struct builder *b, struct object *o, double along, bool in, double t,
+		  double speed, double deg)
+{
+	double x, y, dx, dy;
+
+	at(b, along, 0.0, &x, &y);
+	heading(b, in, deg, &dx, &dy);
+	pass_through(b, o, x, y, dx, dy, t, speed);
+}
+
+/* n single crossings, alternating in and out on two lanes, t_gap apart,
+ * at a brisk walk: consecutive objects never meet. */
+static void series(struct builder *b, int n, double t_first, double t_gap, bool shadow)
+{
+	for (int i = 0; i < n; i++) {
+		struct object *o = new_object(b, rng_range(b->r, 0.09, 0.16));
+		double along = (i % 2 ? 0.7 : 0.3) + rng_range(b->r, -0.08, 0.08);
+		double speed = b->sc->height * rng_range(b->r, 0.45, 0.6);
+
+		o->shadow = shadow;
+		cross(b, o, along, i % 2 == 0, t_first + i * t_gap, speed, rng_range(b->r, -20, 20));
+	}
+}
+
+static void build_single(struct builder *b)
+{
+	series(b, 5, 4.0, 3.0, false);
+}
+
+/* Across the whole frame height in 3 to 4 frames: cars at speed. */
+static void build_fast(struct builder *b)
+{
+	for (int i = 0; i < 5; i++) {
+		struct object *o = new_object(b, rng_range(b->r, 0.14, 0.2));
+		double speed = b->sc->height * b->sc->fps / rng_range(b->r, 3.0, 4.0);
+		double t = 3.0 + 1.2 * i + rng_range(b->r, 0.0, 1.0 / b->sc->fps);
+
+		cross(b, o, rng_range(b->r, 0.2, 0.8), i % 2 == 0, t, speed, rng_range(b->r, -15, 15));
+	}
+}
+
+/* About 20 s to cross the frame, three at once on separate lanes: a
+ * background that learns fast swallows them. */
+static void build_slow(struct builder *b)
+{
+	static const double lane[] = {0.25, 0.5, 0.75};
+
+	for (int i = 0; i < 3; i++) {
+		struct object *o = new_object(b, rng_range(b->r, 0.1, 0.15));
+		double speed = b->sc->height / rng_range(b->r, 16.0, 20.0), x, y, dx, dy, lo, hi;
+		bool in = i != 1;
+
+		/* Enter 2.5 s apart, from wherever the lane starts. */
+		at(b, lane[i], 0.0, &x, &y);
+		heading(b, in, rng_range(b->r, -5, 5), &dx, &dy);
+		path_extent(b->sc, x, y, dx, dy, o->radius, &lo, &hi);
+		pass_through(b, o, x, y, dx, dy, 2.5 + 2.5 * i - lo / speed, speed);
+	}
+}
+
+/* Two objects of one size walking together, touching shoulder to
+ * shoulder, one a little ahead: one blob of twice the size, two counts. */
+static void pair(struct builder *b, double size, double along, bool in, double t)
+{
+	struct object *p = new_object(b, size), *q = new_object(b, size);
+	double sep = (p->half_wid + q->half_wid - 2.0) / b->len, speed = walk(b);
+	double lead = rng_range(b->r, -0.25, 0.25) * p->half_len;
+
+	cross(b, p, along - 0.5 * sep, in, t, speed, 0.0);
+	cross(b, q, along + 0.5 * sep, in, t - lead / speed, speed, 0.0);
+}
+
+/* Singles of the same size come first, so a counter can learn the size. */
+static void build_side_by_side(struct builder *b)
+{
+	double size = rng_range(b->r, 0.11, 0.13);
+
+	cross(b, new_object(b, size), 0.35, false, 4.0, walk(b), 0.0);
+	cross(b, new_object(b, size), 0.65, true, 7.0, walk(b), 0.0);
+	pair(b, size, 0.5, true, 10.0);
+	cross(b, new_object(b, size), 0.4, false, 13.0, walk(b), 0.0);
+	pair(b, size, 0.5, false, 16.0);
+}
+
+/* One goes in and one comes out on neighbouring lanes, both on the line
+ * at time t. As they pass, the gap between them is gap_px pixels plus
+ * gap_frac of their mean width. */
+static void encounter(struct builder *b, double along, double t, double gap_frac, double gap_px)
+{
+	struct object *p = new_object(b, rng_range(b->r, 0.1, 0.15));
+	struct object *q = new_object(b, rng_range(b->r, 0.1, 0.15));
+	double gap = gap_px + gap_frac * (p->half_wid + q->half_wid);
+	double sep = (p->half_wid + q->half_wid + gap) / b->len;
+
+	cross(b, p, along - 0.5 * sep, true, t, walk(b), 0.0);
+	cross(b, q, along + 0.5 * sep, false, t, walk(b), 0.0);
+}
+
+static void build_opposite(struct builder *b)
+{
+	encounter(b, 0.35, 4.0, 0.5, 0.0);
+	encounter(b, 0.65, 8.0, 0.0, 3.0);
+}
+
+/* Walks up to the line from one side, stands with its centre on it
+ * (swaying a little across it), and walks back; then two ordinary
+ * crossings show the counter is awake. */
+static void build_stop_back(struct builder *b)
+{
+	struct object *o;
+	double x, y;
+
+	o = new_object(b, rng_range(b->r, 0.1, 0.15));
+	o->sway = SWAY_FRAC * b->sc->height;
+	at(b, 0.3, 0.0, &x, &y);
+	enter_to(b, o, x, y, b->nx, b->ny, 5.0, walk(b));
+	stay(o, 5.0);
+	leave(b, o, -b->nx, -b->ny, walk(b));
+
+	o = new_object(b, rng_range(b->r, 0.1, 0.15));
+	o->sway = SWAY_FRAC * b->sc->height;
+	at(b, 0.7, 0.0, &x, &y);
+	enter_to(b, o, x, y, -b->nx, -b->ny, 5.5, walk(b));
+	stay(o, 4.0);
+	leave(b, o, b->nx, b->ny, walk(b));
+
+	cross(b, new_object(b, 0.12), 0.3, true, 13.5, walk(b), 0.0);
+	cross(b, new_object(b, 0.12), 0.7, false, 13.5, walk(b), 0.0);
+}
+
+/* Walks until its front is over the line, turns and walks back without
+ * stopping; one turns with its front well over, one with its centre a
+ * few pixels short. */
+static void build_turn_back(struct builder *b)
+{
+	struct object *o;
+	double x, y;
+
+	o = new_object(b, rng_range(b->r, 0.1, 0.15));
+	at(b, 0.3, -0.6 * o->half_len, &x, &y);
+	enter_to(b, o, x, y, b->nx, b->ny, 5.0, walk(b));
+	stay(o, 0.3);
+	leave(b, o, -b->nx, -b->ny, walk(b));
+
+	o = new_object(b, rng_range(b->r, 0.1, 0.15));
+	at(b, 0.7, 0.25 * o->half_len, &x, &y);
+	enter_to(b, o, x, y, -b->nx, -b->ny, 5.5, walk(b));
+	stay(o, 0.2);
+	leave(b, o, b->nx, b->ny, walk(b));
+
+	cross(b, new_object(b, 0.12), 0.3, true, 10.5, walk(b), 0.0);
+	cross(b, new_object(b, 0.12), 0.7, false, 10.5, walk(b), 0.0);
+}
+
+/* Stands with its centre on the line for 60 s, swaying a little across it,
+ * then goes on across; someone else crosses the other way meanwhile. */
+static void build_loiter(struct builder *b)
+{
+	struct object *o = new_object(b, rng_range(b->r, 0.1, 0.15));
+	double x, y;
+
+	o->sway = SWAY_FRAC * b->sc->height;
+	at(b, 0.4, 0.0, &x, &y);
+	enter_to(b, o, x, y, b->nx, b->ny, 5.0, walk(b));
+	stay(o, 60.0);
+	leave(b, o, b->nx, b->ny, walk(b));
+	cross(b, new_object(b, 0.12), 0.8, false, 35.0, walk(b), 0.0);
+}
+
+/* Walks in from the "in" side, stands (swaying a little) a quarter of the
+ * frame away from the line for 60 s, then walks out across it. */
+static void build_stand_still(struct builder *b)
+{
+	struct object *o = new_object(b, rng_range(b->r, 0.1, 0.15));
+	double x, y;
+
+	o->sway = SWAY_FRAC * b->sc->height;
+	at(b, 0.6, 0.25 * b->sc->height, &x, &y);
+	enter_to(b, o, x, y, -b->nx, -b->ny, 4.5, walk(b));
+	stay(o, 60.0);
+	leave(b, o, -b->nx, -b->ny, walk(b));
+	cross(b, new_object(b, 0.12), 0.2, true, 35.0, walk(b), 0.0);
+}
+
+/* The line is the middle 40% of the frame: crossings half a segment
+ * beyond either end, both ways, do not count; two inside do. */
+static void build_segment(struct builder *b)
+{
+	cross(b, new_object(b, rng_range(b->r, 0.09, 0.12)), -0.5, true, 4.0, walk(b), 0.0);
+	cross(b, new_object(b, rng_range(b->r, 0.09, 0.12)), 1.5, false, 4.0, walk(b), 0.0);
+	cross(b, new_object(b, rng_range(b->r, 0.09, 0.12)), -0.5, false, 7.5, walk(b), 0.0);
+	cross(b, new_object(b, rng_range(b->r, 0.09, 0.12)), 1.5, true, 7.5, walk(b), 0.0);
+	cross(b, new_object(b, rng_range(b->r, 0.09, 0.12)), 0.25, true, 11.0, walk(b), 0.0);
+	cross(b, new_object(b, rng_range(b->r, 0.09, 0.12)), 0.75, false, 11.0, walk(b), 0.0);
+}
+
+/* For the horizontal middle line: halves of objects sliding along the top
+ * and bottom edges, objects peeking in at an edge and backing out, and
+ * two crossing with a third of their width outside the left and right
+ * edges (those count). */
+static void build_edge(struct builder *b)
+{
+	double w = b->sc->width, h = b->sc->height;
+	struct object *o;
+
+	o = new_object(b, 0.12);
+	pass_through(b, o, 0.5 * w, 0.0, 1.0, 0.0, 5.0, walk(b));
+	o = new_object(b, 0.12);
+	pass_through(b, o, 0.5 * w, h, -1.0, 0.0, 5.0, walk(b));
+
+	o = new_object(b, 0.12);
+	enter_to(b, o, 0.3 * w, 0.8 * h, 0.0, -1.0, 9.0, walk(b));
+	stay(o, 1.0);
+	leave(b, o, 0.0, 1.0, walk(b));
+	o = new_object(b, 0.12);
+	enter_to(b, o, 0.7 * w, 0.2 * h, 0.0, 1.0, 9.0, walk(b));
+	stay(o, 1.0);
+	leave(b, o, 0.0, -1.0, walk(b));
+
+	o = new_object(b, 0.12);
+	pass_through(b, o, 0.3 * o->half_wid, 0.5 * h, 0.0, 1.0, 13.0, walk(b));
+	o = new_object(b, 0.12);
+	pass_through(b, o, w - 0.3 * o->half_wid, 0.5 * h, 0.0, -1.0, 13.0, walk(b));
+}
+
+/* Exposure drops to 60% in one frame as one object reaches the line, and
+ * comes back in one frame as another does. */
+static void build_brightness_jump(struct builder *b)
+{
+	struct scene *sc = b->sc;
+
+	series(b, 5, 3.5, 2.0, false);
+	sc->gain[0] = (struct gain_key){0.0, 1.0};
+	sc->gain[1] = (struct gain_key){5.4, 1.0};
+	sc->gain[2] = (struct gain_key){5.4, 0.6};
+	sc->gain[3] = (struct gain_key){9.4, 0.6};
+	sc->gain[4] = (struct gain_key){9.4, 1.0};
+	sc->n_gain = 5;
+}
+
+/* The light rises by half over 20 s (clouds clearing, dawn) while people
+ * keep crossing. */
+static void build_light_ramp(struct builder *b)
+{
+	struct scene *sc = b->sc;
+
+	series(b, 7, 4.0, 3.0, false);
+	sc->gain[0] = (struct gain_key){2.5, 0.7};
+	sc->gain[1] = (struct gain_key){22.5, 1.05};
+	sc->n_gain = 2;
+}
+
+static void build_noise(struct builder *b)
+{
+	series(b, 5, 4.0, 3.0, false);
+}
+
+/* Low sun: each object casts a soft shadow half its size off to one
+ * side, one blob with it. */
+static void build_shadows(struct builder *b)
+{
+	double a = rng_range(b->r, 0.0, 2.0 * M_PI);
+
+	b->sc->shadow_dx = 0.55 * cos(a);
+	b->sc->shadow_dy = 0.55 * sin(a);
+	series(b, 5, 4.0, 3.0, true);
+}
+
+/* Eight on eight lanes, both ways, all crossing within 2.5 s. */
+static void build_crowd(struct builder *b)
+{
+	static const bool in[] = {true, false, true, true, false, true, false, true};
+
+	for (int i = 0; i < 8; i++) {
+		struct object *o = new_object(b, rng_range(b->r, 0.08, 0.11));
+		cross(b, o, (i + 0.5) / 8.0, in[i], 4.5 + rng_range(b->r, 0.0, 2.5), walk(b), 0.0);
+	}
+}
+
+/* One object goes in, turns, comes out, turns and goes in again, pausing
+ * at each turn well clear of the line. */
+static void build_reentry(struct builder *b)
+{
+	struct object *o = new_object(b, rng_range(b->r, 0.1, 0.15));
+	double x, y, speed = walk(b);
+
+	at(b, 0.5, 0.3 * b->sc->height, &x, &y);
+	enter_to(b, o, x, y, b->nx, b->ny, 5.0, speed);
+	stay(o, 0.8);
+	at(b, 0.5, -0.3 * b->sc->height, &x, &y);
+	walk_to(o, x, y, speed);
+	stay(o, 0.8);
+	leave(b, o, b->nx, b->ny, speed);
+}
+
+#define MID_LINE {0.0, 0.5, 1.0, 0.5}
+static const struct scenario scenarios[] = {
+	{"single", "single crossings both ways, one at a time", 15, MID_LINE, 3.0, 3, 2,
+	 build_single},
+	{"fast", "fast movers: across the frame in 3-4 frames", 15, MID_LINE, 3.0, 3, 2, build_fast},
+	{"slow", "slow movers: about 20 s across, three at once", 10, MID_LINE, 3.0, 2, 1, build_slow},
+	{"side-by-side", "two touching objects walking together (one blob), after singles", 15,
+	 MID_LINE, 3.0, 3, 4, build_side_by_side},
+	{"opposite", "two crossing at the same moment in opposite directions, side by side", 15,
+	 MID_LINE, 3.0, 2, 2, build_opposite},
+	{"stop-back", "stop with the centre on the line, then go back (no count)", 15, MID_LINE, 3.0,
+	 1, 1, build_stop_back},
+	{"turn-back", "approach, front over the line, turn back (no count)", 15, MID_LINE, 3.0, 1, 1,
+	 build_turn_back},
+	{"loiter", "stand on the line for 60 s, then continue across", 10, MID_LINE, 3.0, 1, 1,
+	 build_loiter},
+	{"stand-still", "stand still 60 s away from the line, then cross", 10, MID_LINE, 3.0, 1, 1,
+	 build_stand_still},
+	{"segment", "line is 0.3..0.7 of the width: crossings beyond its ends do not count", 15,
+	 {0.3, 0.5, 0.7, 0.5}, 3.0, 1, 1, build_segment},
+	{"edge", "half-visible objects along and at the frame edges; two clipped crossings", 15,
+	 MID_LINE, 3.0, 1, 1, build_edge},
+	{"brightness-jump", "whole frame x0.6 in one frame and back, while objects cross", 15,
+	 MID_LINE, 3.0, 3, 2, build_brightness_jump},
+	{"light-ramp", "brightness rises by 50% over 20 s while objects cross", 10, MID_LINE, 3.0, 4,
+	 3, build_light_ramp},
+	{"noise", "heavy sensor noise (sigma 12)", 15, MID_LINE, 12.0, 3, 2, build_noise},
+	{"shadows", "each object casts a soft shadow attached to it", 15, MID_LINE, 3.0, 3, 2,
+	 build_shadows},
+	{"crowd", "eight objects on eight lanes crossing both ways within 2.5 s", 15, MID_LINE, 3.0,
+	 5, 3, build_crowd},
+	{"reentry", "one object: in, then out, then in again", 15, MID_LINE, 3.0, 2, 1,
+	 build_reentry},
+};
+#define N_SCENARIOS ((int)(sizeof(scenarios) / sizeof(scenarios[0])))
+
+static const struct scenario *find_scenario(const char *name)
+{
+	for (int i = 0; i < N_SCENARIOS; i++)
+		if (!strcmp(scenarios[i].name, name))
+			return &scenarios[i];
+	return NULL;
+}
+
+/* Signed distance of (x, y) from the line, pixels, positive on "in". */
+static double line_dist(const struct builder *b, double x, double y)
+{
+	return b->nx * (x - b->ax) + b->ny * (y - b->ay);
+}
+
+/* Appends o's crossings to sc->ev: its centre goes from more than
+ * ON_LINE_FRAC on one side, at one frame, to more than that on the other at
+ * a later one, and the step between them meets the drawn segment. */
+static void scripted_events(const struct builder *b, int idx)
+{
+	struct scene *sc = b->sc;
+	const struct object *o = &sc->obj[idx];
+	int first = (int)ceil(o->t0 * sc->fps), last = (int)floor(o->t1 * sc->fps), side = 0;
+	double lx = 0.0, ly = 0.0, band = ON_LINE_FRAC * sc->height;
+
+	for (int f = first; f <= last; f++) {
+		double x, y, d;
+		int s;
+
+		object_pos(o, frame_time(sc, f), &x, &y);
+		d = line_dist(b, x, y);
+		s = d > band ? 1 : d < -band ? -1 : 0;
+		if (s == 0)
+			continue;
+		if (side && s != side) {
+			double dl = line_dist(b, lx, ly), u = dl / (dl - d);
+			double cx = lx + u * (x - lx), cy = ly + u * (y - ly);
+			double along = (b->ux * (cx - b->ax) + b->uy * (cy - b->ay)) / b->len;
+
+			if (along >= 0.0 && along <= 1.0)
+				sc->ev[sc->n_ev++] = (struct event){f, s > 0, idx};
+		}
+		side = s;
+		lx = x;
+		ly = y;
+	}
+}
+
+/* Builds the scenario's objects and truth and sets the clip's length: the
+ * last object gone (or the light settled) plus TAIL_S. */
+static int build_scenario(const struct options *opt, struct scene *sc, struct rng *r, char *err,
+			  size_t errlen)
+{
+	const struct scenario *scn = opt->scenario;
+	struct builder b = {.sc = sc, .r = r};
+	double ex = (opt->line[2] - opt->line[0]) * sc->width;
+	double ey = (opt->line[3] - opt->line[1]) * sc->height, end = 0.0;
+	int n_in = 0, n_out = 0;
+
+	b.ax = opt->line[0] * sc->width;
+	b.ay = opt->line[1] * sc->height;
+	b.len = hypot(ex, ey);
+	b.ux = ex / b.len;
+	b.uy = ey / b.len;
+	b.nx = -b.uy;   /* right-hand side of A->B on a y-down screen */
+	b.ny = b.ux;
+
+	sc->obj = calloc(MAX_SCRIPTED, sizeof(*sc->obj));
+	sc->ev = calloc((size_t)MAX_SCRIPTED * MAX_KEYS, sizeof(*sc->ev));
+	if (!sc->obj || !sc->ev) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	scn->build(&b);
+
+	for (int i = 0; i < sc->n_obj; i++) {
+		struct object *o = &sc->obj[i];
+
+		if (o->n_keys < 2 || o->key[0].t < WARMUP_S) {
+			snprintf(err, errlen, "object %d starts before the warm-up ends (bug)", i);
+			return -EINVAL;
+		}
+		o->t0 = o->key[0].t;
+		o->t1 = o->key[o->n_keys - 1].t;
+		end = fmax(end, o->t1);
+		scripted_events(&b, i);
+	}
+	for (int i = 0; i < sc->n_gain; i++)
+		end = fmax(end, sc->gain[i].t);
+	sc->frames = (int)ceil((end + TAIL_S) * sc->fps);
+
+	for (int i = 0; i < sc->n_ev; i++) {
+		if (sc->ev[i].in)
+			n_in++;
+		else
+			n_out++;
+	}
+	if (n_in != scn->want_in || n_out != scn->want_out) {
+		snprintf(err, errlen, "script makes %d in, %d out instead of %d, %d (bug)", n_in,
+			 n_out, scn->want_in, scn->want_out);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* ---- command line -------------------------------------------------------- */
@@ -848,6 +1580,10 @@ static void usage(FILE *f)
 		"  --no-index                 write the AVI without idx1\n"
 		"  --size MIN,MAX             object width, fraction of frame height (default 0.08,0.18)\n"
 		"  --transit MIN,MAX          seconds an object is in view (default 1.5,5)\n"
+		"  --scenario NAME            a scripted scene instead of random crossings; it fixes\n"
+		"                             the size, rate, length, line and objects (only --seed,\n"
+		"                             --noise, --quality, --formats, --no-index apply)\n"
+		"  --list-scenarios           print the scenarios' names and what each tests\n"
 		"Writes NAME.avi/.y4m/.mjpeg and NAME.truth.json.\n");
 }
 
@@ -981,8 +1717,14 @@ static bool parse_formats(const char *s, struct options *opt)
 enum {
 	OPT_OUT = 256, OPT_WIDTH, OPT_HEIGHT, OPT_FPS, OPT_SECONDS, OPT_SEED, OPT_CROSSINGS,
 	OPT_LINE, OPT_NOISE, OPT_QUALITY, OPT_FORMATS, OPT_NO_INDEX, OPT_SIZE, OPT_TRANSIT,
-	OPT_HELP,
+	OPT_HELP, OPT_SCENARIO, OPT_LIST,
 };
+
+/* Options a scenario decides for itself. */
+#define SCENARIO_FIXED ((1u << (OPT_WIDTH - OPT_OUT)) | (1u << (OPT_HEIGHT - OPT_OUT)) | \
+			(1u << (OPT_FPS - OPT_OUT)) | (1u << (OPT_SECONDS - OPT_OUT)) | \
+			(1u << (OPT_CROSSINGS - OPT_OUT)) | (1u << (OPT_LINE - OPT_OUT)) | \
+			(1u << (OPT_SIZE - OPT_OUT)) | (1u << (OPT_TRANSIT - OPT_OUT)))
 
 /* Returns 0, 1 after --help, or -EINVAL with a message already printed. */
 static int parse_args(int argc, char **argv, struct options *opt)
@@ -1003,8 +1745,11 @@ static int parse_args(int argc, char **argv, struct options *opt)
 		{"size", required_argument, NULL, OPT_SIZE},
 		{"transit", required_argument, NULL, OPT_TRANSIT},
 		{"help", no_argument, NULL, OPT_HELP},
+		{"scenario", required_argument, NULL, OPT_SCENARIO},
+		{"list-scenarios", no_argument, NULL, OPT_LIST},
 		{NULL, 0, NULL, 0},
 	};
+	unsigned given = 0;
 	int c;
 
 	*opt = (struct options){
@@ -1074,6 +1819,14 @@ static int parse_args(int argc, char **argv, struct options *opt)
 				opt->transit_max = v[1];
 			}
 			break;
+		case OPT_SCENARIO:
+			opt->scenario = find_scenario(optarg);
+			ok = opt->scenario != NULL;
+			break;
+		case OPT_LIST:
+			for (int i = 0; i < N_SCENARIOS; i++)
+				printf("%-16s %s\n", scenarios[i].name, scenarios[i].what);
+			return 1;
 		case OPT_HELP:
 			usage(stdout);
 			return 1;
@@ -1082,10 +1835,12 @@ static int parse_args(int argc, char **argv, struct options *opt)
 			return -EINVAL;
 		}
 		if (!ok) {
-			fprintf(stderr, "scenegen: bad value for --%s: '%s'\n",
-				longopts[c - OPT_OUT].name, optarg);
+			fprintf(stderr, "scenegen: bad value for --%s: '%s'%s\n",
+				longopts[c - OPT_OUT].name, optarg,
+				c == OPT_SCENARIO ? " (see --list-scenarios)" : "");
 			return -EINVAL;
 		}
+		given |= 1u << (c - OPT_OUT);
 	}
 	if (optind < argc) {
 		fprintf(stderr, "scenegen: unexpected argument '%s'\n", argv[optind]);
@@ -1095,6 +1850,24 @@ static int parse_args(int argc, char **argv, struct options *opt)
 		fprintf(stderr, "scenegen: --out DIR/NAME is required\n");
 		usage(stderr);
 		return -EINVAL;
+	}
+	if (opt->scenario) {
+		const struct scenario *scn = opt->scenario;
+
+		if (given & SCENARIO_FIXED) {
+			for (c = OPT_OUT; !(given & SCENARIO_FIXED & (1u << (c - OPT_OUT))); c++)
+				;
+			fprintf(stderr, "scenegen: --%s cannot be used with --scenario (it fixes that)\n",
+				longopts[c - OPT_OUT].name);
+			return -EINVAL;
+		}
+		opt->width = 320;
+		opt->height = 240;
+		opt->rate = scn->fps;
+		opt->scale = 1;
+		memcpy(opt->line, scn->line, sizeof(opt->line));
+		if (!(given & (1u << (OPT_NOISE - OPT_OUT))))
+			opt->noise = scn->noise;
 	}
 	return 0;
 }
@@ -1130,9 +1903,20 @@ int main(int argc, char **argv)
 	/* Separate streams: changing the noise never moves the objects. */
 	layout.s = mix64(opt.seed ^ 0x5ce9e9e9ull);
 	noise_rng.s = mix64(opt.seed ^ 0x9015e0ull);
+	if (opt.scenario) {
+		/* Each scenario gets its own floor and objects for one seed. */
+		uint64_t h = 0xcbf29ce484222325ull;     /* FNV-1a of the name */
+		for (const char *p = opt.scenario->name; *p; p++)
+			h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+		layout.s = mix64(layout.s ^ h);
+		noise_rng.s = mix64(noise_rng.s ^ h);
+	}
 
 	render_floor(&sc, &layout);
-	rc = plan_scene(&opt, &sc, &layout, err, sizeof(err));
+	if (opt.scenario)
+		rc = build_scenario(&opt, &sc, &layout, err, sizeof(err));
+	else
+		rc = plan_scene(&opt, &sc, &layout, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "scenegen: %s: %s\n", clip, err);
 		goto done;
@@ -1142,9 +1926,10 @@ int main(int argc, char **argv)
 		rc = write_truth(&opt, &sc, clip, &n_in, &n_out);
 	if (!rc)
 		printf("scenegen: %s: %d frames %dx%d at %.6g fps, %d crossings (%d in, %d out)\n",
-		       clip, sc.frames, sc.width, sc.height, sc.fps, sc.n_obj, n_in, n_out);
+		       clip, sc.frames, sc.width, sc.height, sc.fps, n_in + n_out, n_in, n_out);
 
 done:
+	free(sc.ev);
 	free(sc.obj);
 	free(sc.bg);
 	return rc ? 1 : 0;

@@ -105,21 +105,38 @@ def match(truth_frames, counted_frames, tol):
     return pairs, missed, extra
 
 
+def compare(truth_events, events, tol):
+    """Matches counted events (dicts with "direction" and "frame") to the
+    truth's (frame, direction) pairs, per direction. Returns {direction:
+    {"truth", "counted", "pairs", "missed", "extra"}}, the last three as from
+    match(); the library entry point (tools/report.py uses it)."""
+    out = {}
+    for d in DIRECTIONS:
+        tf = [f for f, dd in truth_events if dd == d]
+        cf = [e["frame"] for e in events if e["direction"] == d]
+        pairs, missed, extra = match(tf, cf, tol)
+        out[d] = {"truth": len(tf), "counted": len(cf), "pairs": pairs, "missed": missed,
+                  "extra": extra}
+    return out
+
+
+def mean_error(pairs):
+    """Mean |counted - truth| frame of matched pairs, None without any."""
+    return (sum(abs(c - t) for t, c in pairs) / len(pairs)) if pairs else None
+
+
 def score_events(truth_events, events, tol):
     print(f"{'direction':<9} {'truth':>5} {'counted':>7} {'matched':>7} {'misses':>6} "
           f"{'extras':>6}  mean |frame error|")
     bad = 0
     details = []
-    for d in DIRECTIONS:
-        tf = [f for f, dd in truth_events if dd == d]
-        cf = [e["frame"] for e in events if e["direction"] == d]
-        pairs, missed, extra = match(tf, cf, tol)
-        err = (sum(abs(c - t) for t, c in pairs) / len(pairs)) if pairs else None
-        print(f"{d:<9} {len(tf):>5} {len(cf):>7} {len(pairs):>7} {len(missed):>6} "
-              f"{len(extra):>6}  {'-' if err is None else f'{err:.2f}'}")
-        details += [f"miss  {d:<3} truth frame {f}" for f in missed]
-        details += [f"extra {d:<3} counted frame {f}" for f in extra]
-        bad += len(missed) + len(extra)
+    for d, r in compare(truth_events, events, tol).items():
+        err = mean_error(r["pairs"])
+        print(f"{d:<9} {r['truth']:>5} {r['counted']:>7} {len(r['pairs']):>7} "
+              f"{len(r['missed']):>6} {len(r['extra']):>6}  {'-' if err is None else f'{err:.2f}'}")
+        details += [f"miss  {d:<3} truth frame {f}" for f in r["missed"]]
+        details += [f"extra {d:<3} counted frame {f}" for f in r["extra"]]
+        bad += len(r["missed"]) + len(r["extra"])
     for line in details:
         print(line)
     return bad
