@@ -161,6 +161,42 @@ static void unconfirmed_track_counts_once_confirmed(void **state)
 	counter_destroy(s.c);
 }
 
+static void track_lost_on_the_line_and_found_again_counts_once(void **state)
+{
+	(void)state;
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	/* Track 1 comes down to the line and is lost there... */
+	walk(&s, 1, 0.5f, 0.1f, 0.5f, 0.5f, 20);
+	step(&s, 21, 0, 0, 0, false, false);
+	/* ...track 2 starts where it was lost and carries on down. */
+	walk(&s, 2, 0.5f, 0.51f, 0.5f, 0.9f, 20);
+	assert_int_equal(s.in, 1);
+	assert_int_equal(s.out, 0);
+	counter_destroy(s.c);
+}
+
+static void stopped_on_the_line_with_breaking_tracks_counts_once(void **state)
+{
+	(void)state;
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	/* A car crosses and stops just past the line... */
+	walk(&s, 1, 0.5f, 0.2f, 0.5f, 0.56f, 20);
+	assert_int_equal(s.in, 1);
+	/* ...where its track breaks and restarts fifteen times, jittering. */
+	for (uint32_t id = 2; id < 17; id++) {
+		step(&s, 0, 0, 0, 0, false, false);
+		for (int f = 0; f < 10; f++)
+			step(&s, f, id, 0.5f, 0.5f + (f % 2 ? 0.06f : -0.01f), true, true);
+	}
+	/* Then it drives on. */
+	walk(&s, 17, 0.5f, 0.56f, 0.5f, 0.9f, 10);
+	assert_int_equal(s.in, 1);
+	assert_int_equal(s.out, 0);
+	counter_destroy(s.c);
+}
+
 static void coasting_prediction_does_not_count(void **state)
 {
 	(void)state;
@@ -253,6 +289,8 @@ int main(void)
 		cmocka_unit_test(crossing_beyond_the_segment_is_not_counted),
 		cmocka_unit_test(cross_and_come_back_counts_both_ways),
 		cmocka_unit_test(unconfirmed_track_counts_once_confirmed),
+		cmocka_unit_test(track_lost_on_the_line_and_found_again_counts_once),
+		cmocka_unit_test(stopped_on_the_line_with_breaking_tracks_counts_once),
 		cmocka_unit_test(coasting_prediction_does_not_count),
 		cmocka_unit_test(a_new_track_in_a_reused_slot_starts_fresh),
 		cmocka_unit_test(two_side_by_side_in_one_blob_count_as_two),
