@@ -1,63 +1,36 @@
 /* AVI reader: builds AVI files in memory from real JPEGs (TurboJPEG) and
  * reads them back through the public source API. */
 #include <errno.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <turbojpeg.h>
 
+#include "helpers.h"
 #include "turnstile/source.h"
 
 #define W 64
 #define H 48
 #define NFRAMES 6
 
-/* ---- byte buffer ---- */
-
-struct buf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static void put(struct buf *b, const void *src, size_t n)
-{
-	if (n == 0)
-		return;
-	if (b->len + n > b->cap) {
-		b->cap = (b->len + n) * 2 + 256;
-		b->p = realloc(b->p, b->cap);
-		assert_non_null(b->p);
-	}
-	memcpy(b->p + b->len, src, n);
-	b->len += n;
-}
-
-static void put32(struct buf *b, uint32_t v)
-{
-	uint8_t le[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-
-	put(b, le, 4);
-}
+/* ---- RIFF writing ---- */
 
 static void put16(struct buf *b, uint16_t v)
 {
 	uint8_t le[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
 
-	put(b, le, 2);
+	buf_put(b, le, 2);
 }
 
 static void put_id(struct buf *b, const char *id)
 {
-	put(b, id, 4);
+	buf_put(b, id, 4);
 }
 
 static void patch32(struct buf *b, size_t at, uint32_t v)
@@ -75,7 +48,7 @@ static size_t open_list(struct buf *b, const char *id, const char *type)
 
 	put_id(b, id);
 	at = b->len;
-	put32(b, 0);
+	buf_put_le32(b, 0);
 	put_id(b, type);
 	return at;
 }
@@ -90,51 +63,35 @@ static void put_chunk(struct buf *b, const char *id, const void *data, size_t n)
 	static const uint8_t zero;
 
 	put_id(b, id);
-	put32(b, (uint32_t)n);
-	put(b, data, n);
+	buf_put_le32(b, (uint32_t)n);
+	buf_put(b, data, n);
 	if (n & 1)
-		put(b, &zero, 1);
+		buf_put(b, &zero, 1);
 }
 
 /* ---- test JPEGs ---- */
 
-struct jpeg {
-	uint8_t *p;
-	size_t len;
-};
-
-/* A real JPEG of w x h; a COM segment of 1 or 2 bytes makes its length odd
- * or even as asked, so chunk padding gets exercised on purpose. */
-static struct jpeg make_jpeg(int w, int h, int seed, bool odd)
+/* A real JPEG of w x h with a COM segment of 1 or 2 bytes after the SOI that
+ * makes its length odd or even as asked, so chunk padding gets exercised on
+ * purpose. */
+static struct jpeg make_frame(int w, int h, int seed, bool odd)
 {
-	tjhandle tj = tjInitCompress();
-	uint8_t *rgb = malloc((size_t)w * h * 3);
-	unsigned char *out = NULL;
-	unsigned long outlen = 0;
-	struct jpeg j;
-	int i;
+	struct jpeg in = make_jpeg(w, h, seed, 0), j;
 
-	assert_non_null(tj);
-	assert_non_null(rgb);
-	for (i = 0; i < w * h * 3; i++)
-		rgb[i] = (uint8_t)(i * 7 + seed * 31 + (i / (w * 3)) * seed);
-	assert_int_equal(tjCompress2(tj, rgb, w, 0, h, TJPF_RGB, &out, &outlen, TJSAMP_420, 80, 0), 0);
-	j.len = outlen + 5;
+	j.len = in.len + 5;
 	if ((j.len & 1) != (odd ? 1u : 0u))
 		j.len++;
 	j.p = malloc(j.len);
 	assert_non_null(j.p);
 	/* SOI, COM, then the rest of the encoder's output. */
-	memcpy(j.p, out, 2);
+	memcpy(j.p, in.p, 2);
 	j.p[2] = 0xFF;
 	j.p[3] = 0xFE;
 	j.p[4] = 0;
-	j.p[5] = (uint8_t)(j.len - outlen - 2);
-	memset(j.p + 6, 'c', j.len - outlen - 4);
-	memcpy(j.p + j.len - outlen + 2, out + 2, outlen - 2);
-	tjFree(out);
-	tjDestroy(tj);
-	free(rgb);
+	j.p[5] = (uint8_t)(j.len - in.len - 2);
+	memset(j.p + 6, 'c', j.len - in.len - 4);
+	memcpy(j.p + j.len - in.len + 2, in.p + 2, in.len - 2);
+	free(in.p);
 	return j;
 }
 
@@ -162,35 +119,35 @@ static void put_strl_video(struct buf *b, const struct avi_opts *o)
 	size_t strl = open_list(b, "LIST", "strl");
 
 	put_id(b, "strh");
-	put32(b, 56);
+	buf_put_le32(b, 56);
 	put_id(b, "vids");
 	put_id(b, o->handler);
-	put32(b, 0);            /* flags */
-	put32(b, 0);            /* priority, language */
-	put32(b, 0);            /* initial frames */
-	put32(b, o->scale);
-	put32(b, o->rate);
-	put32(b, 0);            /* start */
-	put32(b, NFRAMES);
-	put32(b, 0);            /* suggested buffer size */
-	put32(b, 0xFFFFFFFF);   /* quality */
-	put32(b, 0);            /* sample size */
-	put32(b, 0);
-	put32(b, 0);            /* rcFrame */
+	buf_put_le32(b, 0);            /* flags */
+	buf_put_le32(b, 0);            /* priority, language */
+	buf_put_le32(b, 0);            /* initial frames */
+	buf_put_le32(b, o->scale);
+	buf_put_le32(b, o->rate);
+	buf_put_le32(b, 0);            /* start */
+	buf_put_le32(b, NFRAMES);
+	buf_put_le32(b, 0);            /* suggested buffer size */
+	buf_put_le32(b, 0xFFFFFFFF);   /* quality */
+	buf_put_le32(b, 0);            /* sample size */
+	buf_put_le32(b, 0);
+	buf_put_le32(b, 0);            /* rcFrame */
 
 	put_id(b, "strf");
-	put32(b, 40);
-	put32(b, 40);
-	put32(b, (uint32_t)o->width);
-	put32(b, (uint32_t)o->height);
+	buf_put_le32(b, 40);
+	buf_put_le32(b, 40);
+	buf_put_le32(b, (uint32_t)o->width);
+	buf_put_le32(b, (uint32_t)o->height);
 	put16(b, 1);
 	put16(b, 24);
 	put_id(b, o->compression);
-	put32(b, (uint32_t)o->width * (uint32_t)o->height * 3);
-	put32(b, 0);
-	put32(b, 0);
-	put32(b, 0);
-	put32(b, 0);
+	buf_put_le32(b, (uint32_t)o->width * (uint32_t)o->height * 3);
+	buf_put_le32(b, 0);
+	buf_put_le32(b, 0);
+	buf_put_le32(b, 0);
+	buf_put_le32(b, 0);
 
 	/* ffmpeg reserves room for an OpenDML super index like this. */
 	{
@@ -226,21 +183,21 @@ static void build_avi(struct buf *b, const struct avi_opts *o, const struct jpeg
 	riff = open_list(b, "RIFF", "AVI ");
 	hdrl = open_list(b, "LIST", "hdrl");
 	put_id(b, "avih");
-	put32(b, 56);
-	put32(b, o->usec_per_frame);
-	put32(b, 0);
-	put32(b, 0);
-	put32(b, 0x10);         /* AVIF_HASINDEX */
-	put32(b, (uint32_t)n);
-	put32(b, 0);
-	put32(b, o->audio ? 2 : 1);
-	put32(b, 0);
-	put32(b, (uint32_t)o->width);
-	put32(b, (uint32_t)o->height);
-	put32(b, 0);
-	put32(b, 0);
-	put32(b, 0);
-	put32(b, 0);
+	buf_put_le32(b, 56);
+	buf_put_le32(b, o->usec_per_frame);
+	buf_put_le32(b, 0);
+	buf_put_le32(b, 0);
+	buf_put_le32(b, 0x10);         /* AVIF_HASINDEX */
+	buf_put_le32(b, (uint32_t)n);
+	buf_put_le32(b, 0);
+	buf_put_le32(b, o->audio ? 2 : 1);
+	buf_put_le32(b, 0);
+	buf_put_le32(b, (uint32_t)o->width);
+	buf_put_le32(b, (uint32_t)o->height);
+	buf_put_le32(b, 0);
+	buf_put_le32(b, 0);
+	buf_put_le32(b, 0);
+	buf_put_le32(b, 0);
 	if (o->audio && o->audio_first)
 		put_strl_audio(b);
 	put_strl_video(b, o);
@@ -261,7 +218,7 @@ static void build_avi(struct buf *b, const struct avi_opts *o, const struct jpeg
 			close_list(b, movi);
 			if (o->idx1) {
 				put_id(b, "idx1");
-				put32(b, 0);    /* an empty index is still an index */
+				buf_put_le32(b, 0);    /* an empty index is still an index */
 			}
 			close_list(b, riff);
 			riff = open_list(b, "RIFF", "AVIX");
@@ -271,7 +228,7 @@ static void build_avi(struct buf *b, const struct avi_opts *o, const struct jpeg
 			uint8_t g[100];
 
 			memset(g, 0xA5, sizeof(g));
-			put(b, g, sizeof(g));
+			buf_put(b, g, sizeof(g));
 		}
 		idx_at[i] = b->len;
 		put_chunk(b, vid, f[i].p, f[i].len);
@@ -283,12 +240,12 @@ static void build_avi(struct buf *b, const struct avi_opts *o, const struct jpeg
 		size_t idx = b->len;
 
 		put_id(b, "idx1");
-		put32(b, 0);
+		buf_put_le32(b, 0);
 		for (i = 0; i < n; i++) {
 			put_id(b, vid);
-			put32(b, 0x10);
-			put32(b, (uint32_t)(idx_at[i] - movi - 4));
-			put32(b, (uint32_t)f[i].len);
+			buf_put_le32(b, 0x10);
+			buf_put_le32(b, (uint32_t)(idx_at[i] - movi - 4));
+			buf_put_le32(b, (uint32_t)f[i].len);
 		}
 		patch32(b, idx + 4, (uint32_t)(b->len - idx - 8));
 	}
@@ -299,56 +256,7 @@ static void build_avi(struct buf *b, const struct avi_opts *o, const struct jpeg
 	}
 }
 
-/* ---- files and reading ---- */
-
-static char *write_temp(const void *data, size_t n, const char *suffix)
-{
-	char *path = malloc(64);
-	int fd;
-
-	assert_non_null(path);
-	snprintf(path, 64, "/tmp/turnstile-avi-XXXXXX%s", suffix);
-	fd = mkstemps(path, (int)strlen(suffix));
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, n), (ssize_t)n);
-	close(fd);
-	return path;
-}
-
-static void remove_temp(char *path)
-{
-	unlink(path);
-	free(path);
-}
-
-struct reader {
-	struct source *src;
-	struct frame slot;
-	char err[256];
-};
-
-static void reader_open(struct reader *r, const char *path, size_t cap)
-{
-	const struct source_info *info;
-
-	memset(r, 0, sizeof(*r));
-	assert_int_equal(source_open(path, &r->src, r->err, sizeof(r->err)), 0);
-	info = source_get_info(r->src);
-	r->slot.cap = cap ? cap : info->max_frame_bytes;
-	r->slot.data = malloc(r->slot.cap);
-	assert_non_null(r->slot.data);
-}
-
-static int reader_next(struct reader *r)
-{
-	return source_read_frame(r->src, &r->slot, r->err, sizeof(r->err));
-}
-
-static void reader_close(struct reader *r)
-{
-	source_close(r->src);
-	free(r->slot.data);
-}
+/* ---- reading ---- */
 
 static void expect_frame(struct reader *r, const struct jpeg *j, uint64_t index)
 {
@@ -369,7 +277,7 @@ static int setup(void **state)
 
 	(void)state;
 	for (i = 0; i < NFRAMES; i++)
-		frames[i] = make_jpeg(W, H, i + 1, i % 2 == 0);
+		frames[i] = make_frame(W, H, i + 1, i % 2 == 0);
 	return 0;
 }
 
@@ -388,19 +296,16 @@ static void check_reads_all(const struct avi_opts *o)
 {
 	struct reader r;
 	struct buf b;
-	char *path;
 	int i;
 
 	build_avi(&b, o, frames, NFRAMES);
-	path = write_temp(b.p, b.len, ".avi");
-	reader_open(&r, path, 0);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	assert_string_equal(source_get_info(r.src)->kind, "avi");
 	for (i = 0; i < NFRAMES; i++)
 		expect_frame(&r, &frames[i], (uint64_t)i);
 	assert_int_equal(reader_next(&r), SOURCE_EOF);
 	assert_int_equal(reader_next(&r), SOURCE_EOF);
 	reader_close(&r);
-	remove_temp(path);
 	free(b.p);
 }
 
@@ -411,13 +316,11 @@ static void test_good_file_header_and_frames(void **state)
 	const struct source_info *info;
 	struct reader r;
 	struct buf b;
-	char *path;
 	int i;
 
 	(void)state;
 	build_avi(&b, &defaults, frames, NFRAMES);
-	path = write_temp(b.p, b.len, ".avi");
-	reader_open(&r, path, 0);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	info = source_get_info(r.src);
 	assert_string_equal(info->kind, "avi");
 	assert_int_equal(info->format, FRAME_JPEG);
@@ -433,7 +336,6 @@ static void test_good_file_header_and_frames(void **state)
 	}
 	assert_int_equal(reader_next(&r), SOURCE_EOF);
 	reader_close(&r);
-	remove_temp(path);
 	free(b.p);
 }
 
@@ -502,20 +404,17 @@ static void test_fps_from_strh_rate_and_scale(void **state)
 	struct avi_opts o = defaults;
 	struct reader r;
 	struct buf b;
-	char *path;
 
 	(void)state;
 	o.rate = 25;
 	o.scale = 2;
 	build_avi(&b, &o, frames, NFRAMES);
-	path = write_temp(b.p, b.len, ".avi");
-	reader_open(&r, path, 0);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	assert_true(source_get_info(r.src)->fps == 12.5);
 	expect_frame(&r, &frames[0], 0);
 	expect_frame(&r, &frames[1], 1);
 	assert_int_equal(r.slot.pts_ns, 80000000);
 	reader_close(&r);
-	remove_temp(path);
 	free(b.p);
 }
 
@@ -524,18 +423,15 @@ static void test_fps_from_avih_when_strh_has_none(void **state)
 	struct avi_opts o = defaults;
 	struct reader r;
 	struct buf b;
-	char *path;
 
 	(void)state;
 	o.rate = 0;
 	o.scale = 0;
 	o.usec_per_frame = 100000;
 	build_avi(&b, &o, frames, NFRAMES);
-	path = write_temp(b.p, b.len, ".avi");
-	reader_open(&r, path, 0);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	assert_true(source_get_info(r.src)->fps == 10.0);
 	reader_close(&r);
-	remove_temp(path);
 	free(b.p);
 }
 
@@ -556,7 +452,6 @@ static void test_truncated_mid_frame(void **state)
 	struct avi_opts o = defaults;
 	struct reader r;
 	struct buf b;
-	char *path;
 	size_t cut;
 
 	(void)state;
@@ -564,42 +459,30 @@ static void test_truncated_mid_frame(void **state)
 	build_avi(&b, &o, frames, NFRAMES);
 	/* Cut in the middle of the last frame's data. */
 	cut = b.len - frames[NFRAMES - 1].len / 2;
-	path = write_temp(b.p, cut, ".avi");
-	reader_open(&r, path, 0);
+	reader_open_bytes(&r, b.p, cut, 0);
 	for (int i = 0; i < NFRAMES - 1; i++)
 		expect_frame(&r, &frames[i], (uint64_t)i);
 	assert_int_equal(reader_next(&r), SOURCE_CORRUPT);
 	assert_int_equal(reader_next(&r), SOURCE_EOF);
 	reader_close(&r);
-	remove_temp(path);
 
 	/* Cut inside a chunk header: no frame there, just the end. */
 	cut = b.len - frames[NFRAMES - 1].len - (frames[NFRAMES - 1].len & 1) - 4;
-	path = write_temp(b.p, cut, ".avi");
-	reader_open(&r, path, 0);
+	reader_open_bytes(&r, b.p, cut, 0);
 	for (int i = 0; i < NFRAMES - 1; i++)
 		expect_frame(&r, &frames[i], (uint64_t)i);
 	assert_int_equal(reader_next(&r), SOURCE_EOF);
 	reader_close(&r);
-	remove_temp(path);
 	free(b.p);
 }
 
 static void test_truncated_header_is_an_error(void **state)
 {
-	struct source *src = NULL;
-	char err[256];
 	struct buf b;
-	char *path;
 
 	(void)state;
 	build_avi(&b, &defaults, frames, NFRAMES);
-	path = write_temp(b.p, 100, ".avi");
-	assert_int_equal(source_open(path, &src, err, sizeof(err)), -EPROTO);
-	assert_null(src);
-	assert_non_null(strstr(err, path));
-	assert_non_null(strstr(err, "AVI"));
-	remove_temp(path);
+	expect_open_fails(b.p, 100, -EPROTO, "AVI");
 	free(b.p);
 }
 
@@ -608,43 +491,37 @@ static void test_zero_size_chunk_is_corrupt_and_keeps_its_index(void **state)
 	struct jpeg f[3] = {frames[0], {NULL, 0}, frames[2]};
 	struct reader r;
 	struct buf b;
-	char *path;
 
 	(void)state;
 	build_avi(&b, &defaults, f, 3);
-	path = write_temp(b.p, b.len, ".avi");
-	reader_open(&r, path, 0);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	expect_frame(&r, &frames[0], 0);
 	assert_int_equal(reader_next(&r), SOURCE_CORRUPT);
 	expect_frame(&r, &frames[2], 2);
 	assert_int_equal(r.slot.pts_ns, 80000000);
 	assert_int_equal(reader_next(&r), SOURCE_EOF);
 	reader_close(&r);
-	remove_temp(path);
 	free(b.p);
 }
 
 static void test_frame_larger_than_slot_is_corrupt(void **state)
 {
 	/* Four times the pixels: surely more bytes than any small frame. */
-	struct jpeg big = make_jpeg(W * 2, H * 2, 99, true);
+	struct jpeg big = make_frame(W * 2, H * 2, 99, true);
 	struct jpeg f[3] = {frames[0], big, frames[1]};
 	size_t cap = frames[0].len > frames[1].len ? frames[0].len : frames[1].len;
 	struct reader r;
 	struct buf b;
-	char *path;
 
 	(void)state;
 	assert_true(big.len > cap);
 	build_avi(&b, &defaults, f, 3);
-	path = write_temp(b.p, b.len, ".avi");
-	reader_open(&r, path, cap);
+	reader_open_bytes(&r, b.p, b.len, cap);
 	expect_frame(&r, &frames[0], 0);
 	assert_int_equal(reader_next(&r), SOURCE_CORRUPT);
 	expect_frame(&r, &frames[1], 2);
 	assert_int_equal(reader_next(&r), SOURCE_EOF);
 	reader_close(&r);
-	remove_temp(path);
 	free(b.p);
 	free(big.p);
 }
@@ -654,18 +531,15 @@ static void test_jpeg_without_eoi_is_corrupt(void **state)
 	struct jpeg cut = {frames[1].p, frames[1].len - 2}, f[3] = {frames[0], cut, frames[2]};
 	struct reader r;
 	struct buf b;
-	char *path;
 
 	(void)state;
 	build_avi(&b, &defaults, f, 3);
-	path = write_temp(b.p, b.len, ".avi");
-	reader_open(&r, path, 0);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	expect_frame(&r, &frames[0], 0);
 	assert_int_equal(reader_next(&r), SOURCE_CORRUPT);
 	expect_frame(&r, &frames[2], 2);
 	assert_int_equal(reader_next(&r), SOURCE_EOF);
 	reader_close(&r);
-	remove_temp(path);
 	free(b.p);
 }
 
@@ -674,7 +548,6 @@ static void test_trailing_zero_padding_in_chunk_is_fine(void **state)
 	struct jpeg padded;
 	struct reader r;
 	struct buf b;
-	char *path;
 
 	(void)state;
 	padded.len = frames[0].len + 3;
@@ -682,12 +555,10 @@ static void test_trailing_zero_padding_in_chunk_is_fine(void **state)
 	assert_non_null(padded.p);
 	memcpy(padded.p, frames[0].p, frames[0].len);
 	build_avi(&b, &defaults, &padded, 1);
-	path = write_temp(b.p, b.len, ".avi");
-	reader_open(&r, path, 0);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	assert_int_equal(reader_next(&r), 0);
 	assert_int_equal(r.slot.len, padded.len);
 	reader_close(&r);
-	remove_temp(path);
 	free(b.p);
 	free(padded.p);
 }
@@ -697,14 +568,12 @@ static void test_garbage_between_chunks_resyncs(void **state)
 	struct avi_opts o = defaults;
 	struct reader r;
 	struct buf b;
-	char *path;
 
 	(void)state;
 	o.garbage_before = 2;
 	o.audio = true;
 	build_avi(&b, &o, frames, NFRAMES);
-	path = write_temp(b.p, b.len, ".avi");
-	reader_open(&r, path, 0);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	expect_frame(&r, &frames[0], 0);
 	/* The garbage counts once, but is no frame: numbering goes on. */
 	assert_int_equal(reader_next(&r), SOURCE_CORRUPT);
@@ -712,74 +581,33 @@ static void test_garbage_between_chunks_resyncs(void **state)
 		expect_frame(&r, &frames[i], (uint64_t)i);
 	assert_int_equal(reader_next(&r), SOURCE_EOF);
 	reader_close(&r);
-	remove_temp(path);
 	free(b.p);
 }
 
 static void test_non_mjpeg_video_is_rejected(void **state)
 {
 	struct avi_opts o = defaults;
-	struct source *src = NULL;
-	char err[256];
 	struct buf b;
-	char *path;
 
 	(void)state;
 	o.handler = "H264";
 	o.compression = "H264";
 	build_avi(&b, &o, frames, NFRAMES);
-	path = write_temp(b.p, b.len, ".avi");
-	assert_int_equal(source_open(path, &src, err, sizeof(err)), -EPROTO);
-	assert_null(src);
-	assert_non_null(strstr(err, path));
-	assert_non_null(strstr(err, "'H264', not MJPEG"));
-	remove_temp(path);
+	expect_open_fails(b.p, b.len, -EPROTO, "'H264', not MJPEG");
 	free(b.p);
 }
 
 static void test_huge_dimensions_are_rejected(void **state)
 {
 	struct avi_opts o = defaults;
-	struct source *src = NULL;
-	char err[256];
 	struct buf b;
-	char *path;
 
 	(void)state;
 	o.width = 100000;
 	o.height = 100000;
 	build_avi(&b, &o, frames, NFRAMES);
-	path = write_temp(b.p, b.len, ".avi");
-	assert_int_equal(source_open(path, &src, err, sizeof(err)), -EPROTO);
-	assert_null(src);
-	assert_non_null(strstr(err, path));
-	assert_non_null(strstr(err, "100000x100000"));
-	remove_temp(path);
+	expect_open_fails(b.p, b.len, -EPROTO, "100000x100000");
 	free(b.p);
-}
-
-struct feeder {
-	int fd;
-	const uint8_t *p;
-	size_t len;
-};
-
-static void *feed(void *arg)
-{
-	struct feeder *f = arg;
-	size_t off = 0;
-
-	/* Small writes, so the reader sees partial chunks. */
-	while (off < f->len) {
-		size_t n = f->len - off < 777 ? f->len - off : 777;
-		ssize_t w = write(f->fd, f->p + off, n);
-
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	close(f->fd);
-	return NULL;
 }
 
 static void test_reads_from_a_pipe(void **state)
@@ -787,29 +615,22 @@ static void test_reads_from_a_pipe(void **state)
 	struct avi_opts o = defaults;
 	struct feeder f;
 	struct reader r;
-	pthread_t th;
 	struct buf b;
-	char path[32];
-	int fds[2];
 
 	(void)state;
 	o.audio = true;
 	o.avix_from = 2;
 	o.pipe_sizes = true;
 	build_avi(&b, &o, frames, NFRAMES);
-	assert_int_equal(pipe(fds), 0);
-	f.fd = fds[1];
-	f.p = b.p;
-	f.len = b.len;
-	assert_int_equal(pthread_create(&th, NULL, feed, &f), 0);
-	snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
-	reader_open(&r, path, 0);
+	/* Small writes, so the reader sees partial chunks. */
+	feeder_start(&f, b.p, b.len, 777);
+	reader_open(&r, f.path, 0);
 	for (int i = 0; i < NFRAMES; i++)
 		expect_frame(&r, &frames[i], (uint64_t)i);
 	assert_int_equal(reader_next(&r), SOURCE_EOF);
 	reader_close(&r);
-	pthread_join(th, NULL);
-	close(fds[0]);
+	feeder_join(&f);
+	close(f.fd);
 	free(b.p);
 }
 

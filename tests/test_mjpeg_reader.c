@@ -1,12 +1,10 @@
 /* Raw MJPEG reader and the JPEG marker helpers it splits frames with. */
 #include <errno.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,59 +12,12 @@
 #include <cmocka.h>
 #include <turbojpeg.h>
 
+#include "helpers.h"
 #include "jpeg_util.h"
 #include "turnstile/source.h"
 
 #define W 64
 #define H 48
-
-struct buf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static void put(struct buf *b, const void *src, size_t n)
-{
-	if (n == 0)
-		return;
-	if (b->len + n > b->cap) {
-		b->cap = (b->len + n) * 2 + 256;
-		b->p = realloc(b->p, b->cap);
-		assert_non_null(b->p);
-	}
-	memcpy(b->p + b->len, src, n);
-	b->len += n;
-}
-
-struct jpeg {
-	uint8_t *p;
-	size_t len;
-};
-
-static struct jpeg make_jpeg(int w, int h, int seed, int flags)
-{
-	tjhandle tj = tjInitCompress();
-	uint8_t *rgb = malloc((size_t)w * h * 3);
-	unsigned char *out = NULL;
-	unsigned long outlen = 0;
-	struct jpeg j;
-	int i;
-
-	assert_non_null(tj);
-	assert_non_null(rgb);
-	for (i = 0; i < w * h * 3; i++)
-		rgb[i] = (uint8_t)(i * 13 + seed * 29 + (i / (w * 3)) * seed);
-	assert_int_equal(tjCompress2(tj, rgb, w, 0, h, TJPF_RGB, &out, &outlen, TJSAMP_420, 85,
-				     flags), 0);
-	j.len = outlen;
-	j.p = malloc(j.len);
-	assert_non_null(j.p);
-	memcpy(j.p, out, j.len);
-	tjFree(out);
-	tjDestroy(tj);
-	free(rgb);
-	return j;
-}
 
 /* A JPEG with an EXIF-like APP1 that holds a whole thumbnail JPEG, FF D9
  * and all, right after the SOI. */
@@ -78,11 +29,11 @@ static struct jpeg with_thumbnail(const struct jpeg *main, const struct jpeg *th
 	struct jpeg j;
 
 	assert_true(seglen < 65536);
-	put(&b, main->p, 2);
-	put(&b, hdr, 4);
-	put(&b, "Exif\0\0", 6);
-	put(&b, thumb->p, thumb->len);
-	put(&b, main->p + 2, main->len - 2);
+	buf_put(&b, main->p, 2);
+	buf_put(&b, hdr, 4);
+	buf_put(&b, "Exif\0\0", 6);
+	buf_put(&b, thumb->p, thumb->len);
+	buf_put(&b, main->p + 2, main->len - 2);
 	j.p = b.p;
 	j.len = b.len;
 	return j;
@@ -97,54 +48,6 @@ static const uint8_t handmade[] = {
 	0x12, 0x34, 0xFF, 0x00, 0x56, 0xFF, 0xD0, 0x78, 0xFF, 0x00, 0xFF, 0xD1, 0x9A,
 	0xFF, 0xFF, 0xD9,
 };
-
-static char *write_temp(const void *data, size_t n)
-{
-	char *path = strdup("/tmp/turnstile-mjpeg-XXXXXX");
-	int fd;
-
-	assert_non_null(path);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, n), (ssize_t)n);
-	close(fd);
-	return path;
-}
-
-static void remove_temp(char *path)
-{
-	unlink(path);
-	free(path);
-}
-
-struct reader {
-	struct source *src;
-	struct frame slot;
-	char err[256];
-	char *path;
-};
-
-static void reader_open_buf(struct reader *r, const struct buf *b, size_t cap)
-{
-	memset(r, 0, sizeof(*r));
-	r->path = write_temp(b->p, b->len);
-	assert_int_equal(source_open(r->path, &r->src, r->err, sizeof(r->err)), 0);
-	r->slot.cap = cap ? cap : source_get_info(r->src)->max_frame_bytes;
-	r->slot.data = malloc(r->slot.cap);
-	assert_non_null(r->slot.data);
-}
-
-static int reader_next(struct reader *r)
-{
-	return source_read_frame(r->src, &r->slot, r->err, sizeof(r->err));
-}
-
-static void reader_close(struct reader *r)
-{
-	source_close(r->src);
-	free(r->slot.data);
-	remove_temp(r->path);
-}
 
 static void expect_frame(struct reader *r, const void *p, size_t len, uint64_t index)
 {
@@ -232,8 +135,8 @@ static void test_good_stream(void **state)
 
 	(void)state;
 	for (int i = 0; i < NFRAMES; i++)
-		put(&b, frames[i].p, frames[i].len);
-	reader_open_buf(&r, &b, 0);
+		buf_put(&b, frames[i].p, frames[i].len);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	info = source_get_info(r.src);
 	assert_string_equal(info->kind, "mjpeg");
 	assert_int_equal(info->format, FRAME_JPEG);
@@ -263,10 +166,10 @@ static void test_thumbnail_in_app1_does_not_split_frame(void **state)
 	struct reader r;
 
 	(void)state;
-	put(&b, a.p, a.len);
-	put(&b, frames[1].p, frames[1].len);
-	put(&b, c.p, c.len);
-	reader_open_buf(&r, &b, 0);
+	buf_put(&b, a.p, a.len);
+	buf_put(&b, frames[1].p, frames[1].len);
+	buf_put(&b, c.p, c.len);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	assert_int_equal(source_get_info(r.src)->width, W);    /* not the thumbnail's */
 	expect_frame(&r, a.p, a.len, 0);
 	expect_frame(&r, frames[1].p, frames[1].len, 1);
@@ -288,9 +191,9 @@ static void test_progressive_frames_with_several_scans(void **state)
 	(void)state;
 	for (int i = 0; i < 3; i++) {
 		p[i] = make_jpeg(W, H, 10 + i, TJFLAG_PROGRESSIVE);
-		put(&b, p[i].p, p[i].len);
+		buf_put(&b, p[i].p, p[i].len);
 	}
-	reader_open_buf(&r, &b, 0);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	for (int i = 0; i < 3; i++)
 		expect_frame(&r, p[i].p, p[i].len, (uint64_t)i);
 	assert_int_equal(reader_next(&r), SOURCE_EOF);
@@ -306,10 +209,10 @@ static void test_stuffing_restart_markers_and_fill_bytes(void **state)
 	struct reader r;
 
 	(void)state;
-	put(&b, handmade, sizeof(handmade));
-	put(&b, frames[0].p, frames[0].len);
-	put(&b, handmade, sizeof(handmade));
-	reader_open_buf(&r, &b, 0);
+	buf_put(&b, handmade, sizeof(handmade));
+	buf_put(&b, frames[0].p, frames[0].len);
+	buf_put(&b, handmade, sizeof(handmade));
+	reader_open_bytes(&r, b.p, b.len, 0);
 	expect_frame(&r, handmade, sizeof(handmade), 0);
 	expect_frame(&r, frames[0].p, frames[0].len, 1);
 	expect_frame(&r, handmade, sizeof(handmade), 2);
@@ -327,12 +230,12 @@ static void test_garbage_between_frames_counts_once(void **state)
 	struct reader r;
 
 	(void)state;
-	put(&b, frames[0].p, frames[0].len);
-	put(&b, garbage, sizeof(garbage));
-	put(&b, frames[1].p, frames[1].len);
-	put(&b, frames[2].p, frames[2].len);
-	put(&b, garbage, sizeof(garbage));
-	reader_open_buf(&r, &b, 0);
+	buf_put(&b, frames[0].p, frames[0].len);
+	buf_put(&b, garbage, sizeof(garbage));
+	buf_put(&b, frames[1].p, frames[1].len);
+	buf_put(&b, frames[2].p, frames[2].len);
+	buf_put(&b, garbage, sizeof(garbage));
+	reader_open_bytes(&r, b.p, b.len, 0);
 	expect_frame(&r, frames[0].p, frames[0].len, 0);
 	assert_int_equal(reader_next(&r), SOURCE_CORRUPT);
 	/* Garbage is no frame: the numbering is not moved on. */
@@ -353,10 +256,10 @@ static void test_frame_larger_than_slot_is_corrupt(void **state)
 
 	(void)state;
 	assert_true(big.len > cap);
-	put(&b, frames[0].p, frames[0].len);
-	put(&b, big.p, big.len);
-	put(&b, frames[1].p, frames[1].len);
-	reader_open_buf(&r, &b, cap);
+	buf_put(&b, frames[0].p, frames[0].len);
+	buf_put(&b, big.p, big.len);
+	buf_put(&b, frames[1].p, frames[1].len);
+	reader_open_bytes(&r, b.p, b.len, cap);
 	expect_frame(&r, frames[0].p, frames[0].len, 0);
 	assert_int_equal(reader_next(&r), SOURCE_CORRUPT);
 	expect_frame(&r, frames[1].p, frames[1].len, 2);
@@ -372,11 +275,11 @@ static void test_frame_without_eoi_is_corrupt(void **state)
 	struct reader r;
 
 	(void)state;
-	put(&b, frames[0].p, frames[0].len - 2);
-	put(&b, frames[1].p, frames[1].len);
-	put(&b, frames[2].p, frames[2].len - 2);
-	put(&b, frames[3].p, frames[3].len);
-	reader_open_buf(&r, &b, 0);
+	buf_put(&b, frames[0].p, frames[0].len - 2);
+	buf_put(&b, frames[1].p, frames[1].len);
+	buf_put(&b, frames[2].p, frames[2].len - 2);
+	buf_put(&b, frames[3].p, frames[3].len);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	assert_int_equal(reader_next(&r), SOURCE_CORRUPT);
 	expect_frame(&r, frames[1].p, frames[1].len, 1);
 	assert_int_equal(reader_next(&r), SOURCE_CORRUPT);
@@ -404,10 +307,10 @@ static void test_broken_marker_segment_counts_once(void **state)
 		assert_int_equal(bad[at], 0xFF);
 		bad[at] = 0x12;
 	}
-	put(&b, frames[0].p, frames[0].len);
-	put(&b, bad, frames[1].len);
-	put(&b, frames[2].p, frames[2].len);
-	reader_open_buf(&r, &b, 0);
+	buf_put(&b, frames[0].p, frames[0].len);
+	buf_put(&b, bad, frames[1].len);
+	buf_put(&b, frames[2].p, frames[2].len);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	expect_frame(&r, frames[0].p, frames[0].len, 0);
 	assert_int_equal(reader_next(&r), SOURCE_CORRUPT);
 	expect_frame(&r, frames[2].p, frames[2].len, 2);
@@ -423,9 +326,9 @@ static void test_truncated_last_frame(void **state)
 	struct reader r;
 
 	(void)state;
-	put(&b, frames[0].p, frames[0].len);
-	put(&b, frames[1].p, frames[1].len / 2);
-	reader_open_buf(&r, &b, 0);
+	buf_put(&b, frames[0].p, frames[0].len);
+	buf_put(&b, frames[1].p, frames[1].len / 2);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	expect_frame(&r, frames[0].p, frames[0].len, 0);
 	assert_int_equal(reader_next(&r), SOURCE_CORRUPT);
 	assert_int_equal(reader_next(&r), SOURCE_EOF);
@@ -434,9 +337,9 @@ static void test_truncated_last_frame(void **state)
 
 	/* Cut in the headers, just after the SOI. */
 	memset(&b, 0, sizeof(b));
-	put(&b, frames[0].p, frames[0].len);
-	put(&b, frames[1].p, 3);
-	reader_open_buf(&r, &b, 0);
+	buf_put(&b, frames[0].p, frames[0].len);
+	buf_put(&b, frames[1].p, 3);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	expect_frame(&r, frames[0].p, frames[0].len, 0);
 	assert_int_equal(reader_next(&r), SOURCE_CORRUPT);
 	assert_int_equal(reader_next(&r), SOURCE_EOF);
@@ -447,79 +350,32 @@ static void test_truncated_last_frame(void **state)
 static void test_first_frame_without_size_is_an_error(void **state)
 {
 	static const uint8_t no_sof[] = {0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x04, 'h', 'i', 0xFF, 0xD9};
-	struct source *src = NULL;
-	char err[256];
-	char *path;
 
 	(void)state;
-	path = write_temp(no_sof, sizeof(no_sof));
-	assert_int_equal(source_open(path, &src, err, sizeof(err)), -EPROTO);
-	assert_null(src);
-	assert_non_null(strstr(err, path));
-	assert_non_null(strstr(err, "JPEG"));
-	remove_temp(path);
-}
-
-struct feeder {
-	int fd;
-	const uint8_t *p;
-	size_t len;
-};
-
-static void *feed(void *arg)
-{
-	struct feeder *f = arg;
-	size_t off = 0;
-
-	while (off < f->len) {
-		size_t n = f->len - off < 333 ? f->len - off : 333;
-		ssize_t w = write(f->fd, f->p + off, n);
-
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	close(f->fd);
-	return NULL;
+	expect_open_fails(no_sof, sizeof(no_sof), -EPROTO, "JPEG");
 }
 
 static void test_reads_from_a_pipe(void **state)
 {
 	struct buf b = {0};
-	struct source *src;
 	struct feeder f;
-	struct frame slot = {0};
-	char path[32], err[256];
-	pthread_t th;
-	int fds[2];
+	struct reader r;
 
 	(void)state;
 	for (int k = 0; k < 20; k++)
 		for (int i = 0; i < NFRAMES; i++)
-			put(&b, frames[i].p, frames[i].len);
-	assert_int_equal(pipe(fds), 0);
-	f.fd = fds[1];
-	f.p = b.p;
-	f.len = b.len;
-	assert_int_equal(pthread_create(&th, NULL, feed, &f), 0);
-	snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
-	assert_int_equal(source_open(path, &src, err, sizeof(err)), 0);
-	slot.cap = source_get_info(src)->max_frame_bytes;
-	slot.data = malloc(slot.cap);
-	assert_non_null(slot.data);
+			buf_put(&b, frames[i].p, frames[i].len);
+	feeder_start(&f, b.p, b.len, 333);
+	reader_open(&r, f.path, 0);
 	for (int k = 0; k < 20 * NFRAMES; k++) {
 		const struct jpeg *j = &frames[k % NFRAMES];
 
-		assert_int_equal(source_read_frame(src, &slot, err, sizeof(err)), 0);
-		assert_int_equal(slot.len, j->len);
-		assert_memory_equal(slot.data, j->p, j->len);
-		assert_int_equal(slot.index, (uint64_t)k);
+		expect_frame(&r, j->p, j->len, (uint64_t)k);
 	}
-	assert_int_equal(source_read_frame(src, &slot, err, sizeof(err)), SOURCE_EOF);
-	source_close(src);
-	pthread_join(th, NULL);
-	close(fds[0]);
-	free(slot.data);
+	assert_int_equal(reader_next(&r), SOURCE_EOF);
+	reader_close(&r);
+	feeder_join(&f);
+	close(f.fd);
 	free(b.p);
 }
 

@@ -2,7 +2,6 @@
  * under it, on regular files and on pipes. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -14,70 +13,17 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <turbojpeg.h>
 
+#include "helpers.h"
 #include "stream.h"
 #include "turnstile/source.h"
-
-struct buf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static void put(struct buf *b, const void *src, size_t n)
-{
-	if (n == 0)
-		return;
-	if (b->len + n > b->cap) {
-		b->cap = (b->len + n) * 2 + 256;
-		b->p = realloc(b->p, b->cap);
-		assert_non_null(b->p);
-	}
-	memcpy(b->p + b->len, src, n);
-	b->len += n;
-}
-
-static void put32(struct buf *b, uint32_t v)
-{
-	uint8_t le[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-
-	put(b, le, 4);
-}
 
 static void put_zeros(struct buf *b, size_t n)
 {
 	static const uint8_t zeros[64];
 
 	assert_true(n <= sizeof(zeros));
-	put(b, zeros, n);
-}
-
-struct jpeg {
-	uint8_t *p;
-	size_t len;
-};
-
-static struct jpeg make_jpeg(int w, int h, int seed)
-{
-	tjhandle tj = tjInitCompress();
-	uint8_t *rgb = malloc((size_t)w * h * 3);
-	unsigned char *out = NULL;
-	unsigned long outlen = 0;
-	struct jpeg j;
-
-	assert_non_null(tj);
-	assert_non_null(rgb);
-	for (int i = 0; i < w * h * 3; i++)
-		rgb[i] = (uint8_t)(i * 5 + seed * 17);
-	assert_int_equal(tjCompress2(tj, rgb, w, 0, h, TJPF_RGB, &out, &outlen, TJSAMP_420, 75, 0), 0);
-	j.len = outlen;
-	j.p = malloc(j.len);
-	assert_non_null(j.p);
-	memcpy(j.p, out, j.len);
-	tjFree(out);
-	tjDestroy(tj);
-	free(rgb);
-	return j;
+	buf_put(b, zeros, n);
 }
 
 /* The smallest AVI that names an MJPEG stream: RIFF, hdrl (avih, strl with
@@ -87,62 +33,41 @@ static void build_min_avi(struct buf *b, const struct jpeg *j)
 	size_t movi_len = 4 + 8 + j->len + (j->len & 1);
 
 	memset(b, 0, sizeof(*b));
-	put(b, "RIFF", 4);
-	put32(b, (uint32_t)(4 + 8 + 4 + 64 + 4 + 8 + 64 + 48 + 8 + movi_len));
-	put(b, "AVI LIST", 8);
-	put32(b, 4 + 64 + 4 + 8 + 64 + 48);
-	put(b, "hdrlavih", 8);
-	put32(b, 56);
-	put32(b, 40000);
+	buf_put(b, "RIFF", 4);
+	buf_put_le32(b, (uint32_t)(4 + 8 + 4 + 64 + 4 + 8 + 64 + 48 + 8 + movi_len));
+	buf_put(b, "AVI LIST", 8);
+	buf_put_le32(b, 4 + 64 + 4 + 8 + 64 + 48);
+	buf_put(b, "hdrlavih", 8);
+	buf_put_le32(b, 56);
+	buf_put_le32(b, 40000);
 	put_zeros(b, 28);
-	put32(b, 32);
-	put32(b, 16);
+	buf_put_le32(b, 32);
+	buf_put_le32(b, 16);
 	put_zeros(b, 16);
-	put(b, "LIST", 4);
-	put32(b, 4 + 64 + 48);
-	put(b, "strlstrh", 8);
-	put32(b, 56);
-	put(b, "vidsMJPG", 8);
+	buf_put(b, "LIST", 4);
+	buf_put_le32(b, 4 + 64 + 48);
+	buf_put(b, "strlstrh", 8);
+	buf_put_le32(b, 56);
+	buf_put(b, "vidsMJPG", 8);
 	put_zeros(b, 12);
-	put32(b, 1);            /* scale */
-	put32(b, 25);           /* rate */
+	buf_put_le32(b, 1);            /* scale */
+	buf_put_le32(b, 25);           /* rate */
 	put_zeros(b, 28);
-	put(b, "strf", 4);
-	put32(b, 40);
-	put32(b, 40);
-	put32(b, 32);
-	put32(b, 16);
-	put32(b, 0x00180001);
-	put(b, "MJPG", 4);
+	buf_put(b, "strf", 4);
+	buf_put_le32(b, 40);
+	buf_put_le32(b, 40);
+	buf_put_le32(b, 32);
+	buf_put_le32(b, 16);
+	buf_put_le32(b, 0x00180001);
+	buf_put(b, "MJPG", 4);
 	put_zeros(b, 20);
-	put(b, "LIST", 4);
-	put32(b, (uint32_t)movi_len);
-	put(b, "movi00dc", 8);
-	put32(b, (uint32_t)j->len);
-	put(b, j->p, j->len);
+	buf_put(b, "LIST", 4);
+	buf_put_le32(b, (uint32_t)movi_len);
+	buf_put(b, "movi00dc", 8);
+	buf_put_le32(b, (uint32_t)j->len);
+	buf_put(b, j->p, j->len);
 	if (j->len & 1)
 		put_zeros(b, 1);
-}
-
-static char *write_temp(const void *data, size_t n, const char *suffix)
-{
-	char *path = malloc(64);
-	int fd;
-
-	assert_non_null(path);
-	snprintf(path, 64, "/tmp/turnstile-src-XXXXXX%s", suffix);
-	fd = mkstemps(path, (int)strlen(suffix));
-	assert_true(fd >= 0);
-	if (n > 0)
-		assert_int_equal(write(fd, data, n), (ssize_t)n);
-	close(fd);
-	return path;
-}
-
-static void remove_temp(char *path)
-{
-	unlink(path);
-	free(path);
 }
 
 static struct jpeg jpegs[3];
@@ -151,7 +76,7 @@ static int setup(void **state)
 {
 	(void)state;
 	for (int i = 0; i < 3; i++)
-		jpegs[i] = make_jpeg(32, 16, i);
+		jpegs[i] = make_jpeg(32, 16, i, 0);
 	return 0;
 }
 
@@ -191,14 +116,14 @@ static void test_empty_file(void **state)
 {
 	struct source *src = NULL;
 	char err[256], want[128];
-	char *path = write_temp(NULL, 0, ".avi");
+	char *path = temp_write(NULL, 0, ".avi");
 
 	(void)state;
 	assert_int_equal(source_open(path, &src, err, sizeof(err)), -ENODATA);
 	assert_null(src);
 	snprintf(want, sizeof(want), "'%s': empty file", path);
 	assert_string_equal(err, want);
-	remove_temp(path);
+	temp_remove(path);
 }
 
 static void test_empty_stdin(void **state)
@@ -210,26 +135,23 @@ static void test_empty_stdin(void **state)
 	(void)state;
 	assert_int_equal(pipe(fds), 0);
 	close(fds[1]);
-	saved = dup(STDIN_FILENO);
-	assert_int_equal(dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
-	close(fds[0]);
+	saved = stdin_replace(fds[0]);
 	assert_int_equal(source_open("-", &src, err, sizeof(err)), -ENODATA);
 	assert_string_equal(err, "'-': empty file");
-	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
-	close(saved);
+	stdin_restore(saved);
 }
 
 static void expect_not_a_stream(const void *data, size_t n)
 {
 	struct source *src = NULL;
 	char err[256], want[128];
-	char *path = write_temp(data, n, ".avi");
+	char *path = temp_write(data, n, ".avi");
 
 	assert_int_equal(source_open(path, &src, err, sizeof(err)), -EPROTO);
 	assert_null(src);
 	snprintf(want, sizeof(want), "'%s': not an AVI, MJPEG or Y4M stream", path);
 	assert_string_equal(err, want);
-	remove_temp(path);
+	temp_remove(path);
 }
 
 static void test_garbage_is_not_a_stream(void **state)
@@ -264,22 +186,16 @@ static void test_error_text_is_bounded(void **state)
 
 static const char *kind_of(const void *data, size_t n, const char *suffix)
 {
-	struct source *src = NULL;
 	static char kind[16];
-	char err[256];
-	char *path = write_temp(data, n, suffix);
-	struct frame slot = {0};
+	char *path = temp_write(data, n, suffix);
+	struct reader r;
 
-	assert_int_equal(source_open(path, &src, err, sizeof(err)), 0);
-	snprintf(kind, sizeof(kind), "%s", source_get_info(src)->kind);
-	slot.cap = source_get_info(src)->max_frame_bytes;
-	slot.data = malloc(slot.cap);
-	assert_non_null(slot.data);
-	assert_int_equal(source_read_frame(src, &slot, err, sizeof(err)), 0);
-	assert_int_equal(source_read_frame(src, &slot, err, sizeof(err)), SOURCE_EOF);
-	free(slot.data);
-	source_close(src);
-	remove_temp(path);
+	reader_open(&r, path, 0);
+	snprintf(kind, sizeof(kind), "%s", source_get_info(r.src)->kind);
+	assert_int_equal(reader_next(&r), 0);
+	assert_int_equal(reader_next(&r), SOURCE_EOF);
+	reader_close(&r);
+	temp_remove(path);
 	return kind;
 }
 
@@ -300,69 +216,51 @@ static void test_sniffs_content_not_name(void **state)
 
 static void test_index_and_pts(void **state)
 {
-	struct source *src;
-	struct frame slot = {0};
 	struct buf b = {0};
-	char err[256];
-	char *path;
+	struct reader r;
 
 	(void)state;
-	put(&b, "YUV4MPEG2 W2 H2 F10:1 Cmono\n", 28);
+	buf_put(&b, "YUV4MPEG2 W2 H2 F10:1 Cmono\n", 28);
 	for (int i = 0; i < 4; i++)
-		put(&b, "FRAME\nabcd", 10);
-	path = write_temp(b.p, b.len, "");
-	assert_int_equal(source_open(path, &src, err, sizeof(err)), 0);
-	slot.cap = 4;
-	slot.data = malloc(4);
-	assert_non_null(slot.data);
+		buf_put(&b, "FRAME\nabcd", 10);
+	reader_open_bytes(&r, b.p, b.len, 4);
 	for (int i = 0; i < 4; i++) {
-		slot.index = 99;
-		assert_int_equal(source_read_frame(src, &slot, err, sizeof(err)), 0);
-		assert_int_equal(slot.index, (uint64_t)i);
-		assert_int_equal(slot.pts_ns, (int64_t)i * 100000000);
-		assert_int_equal(slot.len, 4);
-		assert_memory_equal(slot.data, "abcd", 4);
+		r.slot.index = 99;
+		assert_int_equal(reader_next(&r), 0);
+		assert_int_equal(r.slot.index, (uint64_t)i);
+		assert_int_equal(r.slot.pts_ns, (int64_t)i * 100000000);
+		assert_int_equal(r.slot.len, 4);
+		assert_memory_equal(r.slot.data, "abcd", 4);
 	}
-	assert_int_equal(source_read_frame(src, &slot, err, sizeof(err)), SOURCE_EOF);
-	assert_int_equal(slot.len, 0);
-	source_close(src);
-	remove_temp(path);
-	free(slot.data);
+	assert_int_equal(reader_next(&r), SOURCE_EOF);
+	assert_int_equal(r.slot.len, 0);
+	reader_close(&r);
 	free(b.p);
 }
 
 static void test_corrupt_frame_uses_an_index_garbage_does_not(void **state)
 {
-	struct source *src;
-	struct frame slot = {0};
 	struct buf b = {0};
-	char err[256];
-	char *path;
+	struct reader r;
 
 	(void)state;
-	put(&b, jpegs[0].p, jpegs[0].len);
-	put(&b, jpegs[1].p, jpegs[1].len - 2);                  /* no EOI */
-	put(&b, jpegs[2].p, jpegs[2].len);
-	put(&b, "garbage", 7);
-	put(&b, jpegs[0].p, jpegs[0].len);
-	path = write_temp(b.p, b.len, "");
-	assert_int_equal(source_open(path, &src, err, sizeof(err)), 0);
-	slot.cap = source_get_info(src)->max_frame_bytes;
-	slot.data = malloc(slot.cap);
-	assert_non_null(slot.data);
-	assert_int_equal(source_read_frame(src, &slot, err, sizeof(err)), 0);
-	assert_int_equal(slot.index, 0);
-	assert_int_equal(source_read_frame(src, &slot, err, sizeof(err)), SOURCE_CORRUPT);
-	assert_int_equal(slot.len, 0);
-	assert_int_equal(source_read_frame(src, &slot, err, sizeof(err)), 0);
-	assert_int_equal(slot.index, 2);
-	assert_int_equal(source_read_frame(src, &slot, err, sizeof(err)), SOURCE_CORRUPT);
-	assert_int_equal(source_read_frame(src, &slot, err, sizeof(err)), 0);
-	assert_int_equal(slot.index, 3);
-	assert_int_equal(source_read_frame(src, &slot, err, sizeof(err)), SOURCE_EOF);
-	source_close(src);
-	remove_temp(path);
-	free(slot.data);
+	buf_put(&b, jpegs[0].p, jpegs[0].len);
+	buf_put(&b, jpegs[1].p, jpegs[1].len - 2);              /* no EOI */
+	buf_put(&b, jpegs[2].p, jpegs[2].len);
+	buf_put(&b, "garbage", 7);
+	buf_put(&b, jpegs[0].p, jpegs[0].len);
+	reader_open_bytes(&r, b.p, b.len, 0);
+	assert_int_equal(reader_next(&r), 0);
+	assert_int_equal(r.slot.index, 0);
+	assert_int_equal(reader_next(&r), SOURCE_CORRUPT);
+	assert_int_equal(r.slot.len, 0);
+	assert_int_equal(reader_next(&r), 0);
+	assert_int_equal(r.slot.index, 2);
+	assert_int_equal(reader_next(&r), SOURCE_CORRUPT);
+	assert_int_equal(reader_next(&r), 0);
+	assert_int_equal(r.slot.index, 3);
+	assert_int_equal(reader_next(&r), SOURCE_EOF);
+	reader_close(&r);
 	free(b.p);
 }
 
@@ -374,39 +272,30 @@ static void test_corrupt_frame_uses_an_index_garbage_does_not(void **state)
 static void check_live(const struct buf *head, const struct buf *more, int n_more,
 		       const char *kind)
 {
-	struct source *src = NULL;
-	struct frame slot = {0};
-	char err[256];
+	struct reader r;
 	int fds[2], saved;
 
 	assert_int_equal(pipe(fds), 0);
-	saved = dup(STDIN_FILENO);
-	assert_int_equal(dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
-	close(fds[0]);
+	saved = stdin_replace(fds[0]);
 	assert_int_equal(fcntl(STDIN_FILENO, F_SETFL, O_NONBLOCK), 0);
 
 	assert_int_equal(write(fds[1], head->p, head->len), (ssize_t)head->len);
 	alarm(10);
-	assert_int_equal(source_open("-", &src, err, sizeof(err)), 0);
-	assert_string_equal(source_get_info(src)->kind, kind);
-	slot.cap = source_get_info(src)->max_frame_bytes;
-	slot.data = malloc(slot.cap);
-	assert_non_null(slot.data);
-	assert_int_equal(source_read_frame(src, &slot, err, sizeof(err)), 0);
-	assert_int_equal(slot.index, 0);
+	reader_open(&r, "-", 0);
+	assert_string_equal(source_get_info(r.src)->kind, kind);
+	assert_int_equal(reader_next(&r), 0);
+	assert_int_equal(r.slot.index, 0);
 	for (int i = 0; i < n_more; i++) {
 		assert_int_equal(write(fds[1], more[i].p, more[i].len), (ssize_t)more[i].len);
-		assert_int_equal(source_read_frame(src, &slot, err, sizeof(err)), 0);
-		assert_int_equal(slot.index, (uint64_t)i + 1);
+		assert_int_equal(reader_next(&r), 0);
+		assert_int_equal(r.slot.index, (uint64_t)i + 1);
 	}
 	close(fds[1]);
-	assert_int_equal(source_read_frame(src, &slot, err, sizeof(err)), SOURCE_EOF);
+	assert_int_equal(reader_next(&r), SOURCE_EOF);
 	alarm(0);
-	source_close(src);
-	free(slot.data);
+	reader_close(&r);
 	assert_int_equal(fcntl(STDIN_FILENO, F_SETFL, 0), 0);
-	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
-	close(saved);
+	stdin_restore(saved);
 }
 
 static void test_live_pipe_frames_are_not_held_back(void **state)
@@ -417,9 +306,9 @@ static void test_live_pipe_frames_are_not_held_back(void **state)
 	/* AVI: header and first chunk, then one chunk per write. */
 	build_min_avi(&head, &jpegs[0]);
 	for (int i = 0; i < 2; i++) {
-		put(&more[i], "00dc", 4);
-		put32(&more[i], (uint32_t)jpegs[i + 1].len);
-		put(&more[i], jpegs[i + 1].p, jpegs[i + 1].len);
+		buf_put(&more[i], "00dc", 4);
+		buf_put_le32(&more[i], (uint32_t)jpegs[i + 1].len);
+		buf_put(&more[i], jpegs[i + 1].p, jpegs[i + 1].len);
 		if (jpegs[i + 1].len & 1)
 			put_zeros(&more[i], 1);
 	}
@@ -432,9 +321,9 @@ static void test_live_pipe_frames_are_not_held_back(void **state)
 
 	/* MJPEG: one JPEG per write. */
 	head = (struct buf){0};
-	put(&head, jpegs[0].p, jpegs[0].len);
+	buf_put(&head, jpegs[0].p, jpegs[0].len);
 	for (int i = 0; i < 2; i++)
-		put(&more[i], jpegs[i + 1].p, jpegs[i + 1].len);
+		buf_put(&more[i], jpegs[i + 1].p, jpegs[i + 1].len);
 	check_live(&head, more, 2, "mjpeg");
 	free(head.p);
 	for (int i = 0; i < 2; i++) {
@@ -444,9 +333,9 @@ static void test_live_pipe_frames_are_not_held_back(void **state)
 
 	/* Y4M: tiny frames, smaller than any look-ahead window. */
 	head = (struct buf){0};
-	put(&head, "YUV4MPEG2 W2 H2 F25:1 C420jpeg\nFRAME\nabcdef", 43);
-	put(&more[0], "FRAME Ip\nghijkl", 15);
-	put(&more[1], "FRAME\nmnopqr", 12);
+	buf_put(&head, "YUV4MPEG2 W2 H2 F25:1 C420jpeg\nFRAME\nabcdef", 43);
+	buf_put(&more[0], "FRAME Ip\nghijkl", 15);
+	buf_put(&more[1], "FRAME\nmnopqr", 12);
 	check_live(&head, more, 2, "y4m");
 	free(head.p);
 	for (int i = 0; i < 2; i++)
@@ -525,7 +414,7 @@ static void walk_stream(struct stream *s)
 static void test_stream_on_a_file(void **state)
 {
 	uint8_t *data = big_data();
-	char *path = write_temp(data, BIG, "");
+	char *path = temp_write(data, BIG, "");
 	struct stream *s;
 
 	(void)state;
@@ -543,31 +432,8 @@ static void test_stream_on_a_file(void **state)
 		assert_int_equal(dst[4], byte_at(BIG - 1));
 	}
 	stream_close(s);
-	remove_temp(path);
+	temp_remove(path);
 	free(data);
-}
-
-struct feeder {
-	int fd;
-	const uint8_t *p;
-	size_t len;
-};
-
-static void *feed(void *arg)
-{
-	struct feeder *f = arg;
-	size_t off = 0;
-
-	while (off < f->len) {
-		size_t n = f->len - off < 5003 ? f->len - off : 5003;
-		ssize_t w = write(f->fd, f->p + off, n);
-
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	close(f->fd);
-	return NULL;
 }
 
 static void test_stream_on_a_pipe(void **state)
@@ -575,20 +441,14 @@ static void test_stream_on_a_pipe(void **state)
 	uint8_t *data = big_data();
 	struct stream *s;
 	struct feeder f;
-	pthread_t th;
-	char path[32];
-	int fds[2];
 
 	(void)state;
-	assert_int_equal(pipe(fds), 0);
-	f = (struct feeder){.fd = fds[1], .p = data, .len = BIG};
-	assert_int_equal(pthread_create(&th, NULL, feed, &f), 0);
-	snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
-	assert_int_equal(stream_open(path, &s), 0);
+	feeder_start(&f, data, BIG, 5003);
+	assert_int_equal(stream_open(f.path, &s), 0);
 	walk_stream(s);
 	stream_close(s);
-	pthread_join(th, NULL);
-	close(fds[0]);
+	feeder_join(&f);
+	close(f.fd);
 	free(data);
 }
 

@@ -1,7 +1,6 @@
 /* Y4M reader: every 8-bit chroma layout, pipes and standard input, and the
  * header checks that must happen before anything is sized from input. */
 #include <errno.h>
-#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -14,29 +13,12 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
 #include "turnstile/source.h"
-
-struct buf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static void put(struct buf *b, const void *src, size_t n)
-{
-	if (n == 0)
-		return;
-	if (b->len + n > b->cap) {
-		b->cap = (b->len + n) * 2 + 256;
-		b->p = realloc(b->p, b->cap);
-		assert_non_null(b->p);
-	}
-	memcpy(b->p + b->len, src, n);
-	b->len += n;
-}
 
 static void put_str(struct buf *b, const char *s)
 {
-	put(b, s, strlen(s));
+	buf_put(b, s, strlen(s));
 }
 
 static uint8_t luma_at(int frame, int i)
@@ -62,54 +44,9 @@ static void build_y4m(struct buf *b, int w, int h, const char *params, size_t ch
 			plane[i] = luma_at(f, i);
 		memset(plane + (size_t)w * h, 0xC0 + f, chroma);
 		put_str(b, frame_line);
-		put(b, plane, (size_t)w * h + chroma);
+		buf_put(b, plane, (size_t)w * h + chroma);
 		free(plane);
 	}
-}
-
-static char *write_temp(const void *data, size_t n)
-{
-	char *path = strdup("/tmp/turnstile-y4m-XXXXXX");
-	int fd;
-
-	assert_non_null(path);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, n), (ssize_t)n);
-	close(fd);
-	return path;
-}
-
-static void remove_temp(char *path)
-{
-	unlink(path);
-	free(path);
-}
-
-struct reader {
-	struct source *src;
-	struct frame slot;
-	char err[256];
-};
-
-static void reader_open(struct reader *r, const char *path, size_t cap)
-{
-	memset(r, 0, sizeof(*r));
-	assert_int_equal(source_open(path, &r->src, r->err, sizeof(r->err)), 0);
-	r->slot.cap = cap ? cap : source_get_info(r->src)->max_frame_bytes;
-	r->slot.data = malloc(r->slot.cap);
-	assert_non_null(r->slot.data);
-}
-
-static int reader_next(struct reader *r)
-{
-	return source_read_frame(r->src, &r->slot, r->err, sizeof(r->err));
-}
-
-static void reader_close(struct reader *r)
-{
-	source_close(r->src);
-	free(r->slot.data);
 }
 
 static void expect_frame(struct reader *r, int w, int h, int f)
@@ -136,11 +73,9 @@ static void check_chroma_mode(const char *params, size_t chroma)
 	const struct source_info *info;
 	struct reader r;
 	struct buf b;
-	char *path;
 
 	build_y4m(&b, CW, CH, params, chroma, 5, "FRAME\n");
-	path = write_temp(b.p, b.len);
-	reader_open(&r, path, 0);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	info = source_get_info(r.src);
 	assert_string_equal(info->kind, "y4m");
 	assert_int_equal(info->format, FRAME_GRAY);
@@ -152,7 +87,6 @@ static void check_chroma_mode(const char *params, size_t chroma)
 		expect_frame(&r, CW, CH, f);
 	assert_int_equal(reader_next(&r), SOURCE_EOF);
 	reader_close(&r);
-	remove_temp(path);
 	free(b.p);
 }
 
@@ -208,12 +142,10 @@ static void test_frame_rate_and_pts(void **state)
 {
 	struct reader r;
 	struct buf b;
-	char *path;
 
 	(void)state;
 	build_y4m(&b, 4, 4, " F30000:1001", 8, 3, "FRAME\n");
-	path = write_temp(b.p, b.len);
-	reader_open(&r, path, 0);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	{
 		double d = source_get_info(r.src)->fps - 30000.0 / 1001;
 
@@ -224,15 +156,12 @@ static void test_frame_rate_and_pts(void **state)
 	expect_frame(&r, 4, 4, 1);
 	assert_int_equal(r.slot.pts_ns, 33366667);
 	reader_close(&r);
-	remove_temp(path);
 	free(b.p);
 
 	build_y4m(&b, 4, 4, " F0:0", 8, 1, "FRAME\n");
-	path = write_temp(b.p, b.len);
-	reader_open(&r, path, 0);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	assert_true(source_get_info(r.src)->fps == 0);
 	reader_close(&r);
-	remove_temp(path);
 	free(b.p);
 }
 
@@ -240,36 +169,24 @@ static void test_frame_parameters_are_skipped(void **state)
 {
 	struct reader r;
 	struct buf b;
-	char *path;
 
 	(void)state;
 	build_y4m(&b, CW, CH, " F25:1 C444", 2 * CW * CH, 3, "FRAME Ip XFOO=bar\n");
-	path = write_temp(b.p, b.len);
-	reader_open(&r, path, 0);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	for (int f = 0; f < 3; f++)
 		expect_frame(&r, CW, CH, f);
 	assert_int_equal(reader_next(&r), SOURCE_EOF);
 	reader_close(&r);
-	remove_temp(path);
 	free(b.p);
 }
 
 static void expect_open_error(const char *header, const char *what)
 {
-	struct source *src = NULL;
-	char err[256];
 	struct buf b = {0};
-	char *path;
 
 	put_str(&b, header);
 	put_str(&b, "FRAME\n");
-	path = write_temp(b.p, b.len);
-	assert_int_equal(source_open(path, &src, err, sizeof(err)), -EPROTO);
-	assert_null(src);
-	assert_non_null(strstr(err, path));
-	if (!strstr(err, what))
-		fail_msg("error '%s' does not say '%s'", err, what);
-	remove_temp(path);
+	expect_open_fails(b.p, b.len, -EPROTO, what);
 	free(b.p);
 }
 
@@ -295,9 +212,6 @@ static void test_unsupported_colour_spaces_rejected(void **state)
 
 static void test_bad_header_lines_rejected(void **state)
 {
-	struct source *src = NULL;
-	char err[256];
-	char *path;
 	char *big = malloc(8192);
 
 	(void)state;
@@ -306,11 +220,7 @@ static void test_bad_header_lines_rejected(void **state)
 	assert_non_null(big);
 	memcpy(big, "YUV4MPEG2 W16 H16 X", 19);
 	memset(big + 19, 'x', 8192 - 19);
-	path = write_temp(big, 8192);
-	assert_int_equal(source_open(path, &src, err, sizeof(err)), -EPROTO);
-	assert_non_null(strstr(err, path));
-	assert_non_null(strstr(err, "not terminated"));
-	remove_temp(path);
+	expect_open_fails(big, 8192, -EPROTO, "not terminated");
 	free(big);
 }
 
@@ -318,7 +228,6 @@ static void test_bad_frame_marker_is_fatal(void **state)
 {
 	struct reader r;
 	struct buf b;
-	char *path;
 
 	(void)state;
 	build_y4m(&b, CW, CH, " F25:1", 2 * HALF(CW) * HALF(CH), 3, "FRAME\n");
@@ -331,14 +240,12 @@ static void test_bad_frame_marker_is_fatal(void **state)
 		assert_non_null(second);
 		second[4] = 'X';
 	}
-	path = write_temp(b.p, b.len);
-	reader_open(&r, path, 0);
+	reader_open_bytes(&r, b.p, b.len, 0);
 	expect_frame(&r, CW, CH, 0);
 	assert_int_equal(reader_next(&r), -EPROTO);
-	assert_non_null(strstr(r.err, path));
+	assert_non_null(strstr(r.err, r.path));
 	assert_non_null(strstr(r.err, "bad Y4M frame header"));
 	reader_close(&r);
-	remove_temp(path);
 	free(b.p);
 }
 
@@ -355,14 +262,12 @@ static void test_truncated_frames(void **state)
 	build_y4m(&b, CW, CH, " F25:1", chroma, 2, "FRAME\n");
 	for (size_t k = 0; k < sizeof(cuts) / sizeof(cuts[0]); k++) {
 		size_t header = (size_t)((uint8_t *)memchr(b.p, '\n', b.len) - b.p) + 1;
-		char *path = write_temp(b.p, header + cuts[k]);
 
-		reader_open(&r, path, 0);
+		reader_open_bytes(&r, b.p, header + cuts[k], 0);
 		expect_frame(&r, CW, CH, 0);
 		assert_int_equal(reader_next(&r), results[k]);
 		assert_int_equal(reader_next(&r), SOURCE_EOF);
 		reader_close(&r);
-		remove_temp(path);
 	}
 	free(b.p);
 }
@@ -371,41 +276,15 @@ static void test_slot_too_small_is_corrupt(void **state)
 {
 	struct reader r;
 	struct buf b;
-	char *path;
 
 	(void)state;
 	build_y4m(&b, CW, CH, " F25:1", 2 * HALF(CW) * HALF(CH), 3, "FRAME\n");
-	path = write_temp(b.p, b.len);
-	reader_open(&r, path, CW * CH - 1);
+	reader_open_bytes(&r, b.p, b.len, CW * CH - 1);
 	for (int f = 0; f < 3; f++)
 		assert_int_equal(reader_next(&r), SOURCE_CORRUPT);
 	assert_int_equal(reader_next(&r), SOURCE_EOF);
 	reader_close(&r);
-	remove_temp(path);
 	free(b.p);
-}
-
-struct feeder {
-	int fd;
-	const uint8_t *p;
-	size_t len;
-};
-
-static void *feed(void *arg)
-{
-	struct feeder *f = arg;
-	size_t off = 0;
-
-	while (off < f->len) {
-		size_t n = f->len - off < 10007 ? f->len - off : 10007;
-		ssize_t w = write(f->fd, f->p + off, n);
-
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	close(f->fd);
-	return NULL;
 }
 
 /* Frames bigger than a pipe's buffer, so the reader must wait for data. */
@@ -413,7 +292,7 @@ static void *feed(void *arg)
 #define PH 240
 #define PFRAMES 6
 
-static void read_piped(const char *path, struct buf *b)
+static void read_piped(const char *path)
 {
 	struct reader r;
 
@@ -423,50 +302,36 @@ static void read_piped(const char *path, struct buf *b)
 		expect_frame(&r, PW, PH, f);
 	assert_int_equal(reader_next(&r), SOURCE_EOF);
 	reader_close(&r);
-	(void)b;
 }
 
 static void test_reads_from_a_pipe(void **state)
 {
 	struct feeder f;
-	pthread_t th;
 	struct buf b;
-	char path[32];
-	int fds[2];
 
 	(void)state;
 	build_y4m(&b, PW, PH, " F25:1 C420jpeg", 2 * HALF(PW) * HALF(PH), PFRAMES, "FRAME\n");
-	assert_int_equal(pipe(fds), 0);
-	f = (struct feeder){.fd = fds[1], .p = b.p, .len = b.len};
-	assert_int_equal(pthread_create(&th, NULL, feed, &f), 0);
-	snprintf(path, sizeof(path), "/dev/fd/%d", fds[0]);
-	read_piped(path, &b);
-	pthread_join(th, NULL);
-	close(fds[0]);
+	feeder_start(&f, b.p, b.len, 10007);
+	read_piped(f.path);
+	feeder_join(&f);
+	close(f.fd);
 	free(b.p);
 }
 
 static void test_reads_from_stdin(void **state)
 {
 	struct feeder f;
-	pthread_t th;
 	struct buf b;
-	int fds[2], saved;
+	int saved;
 
 	(void)state;
 	build_y4m(&b, PW, PH, " F25:1 C444", 2 * PW * PH, PFRAMES, "FRAME\n");
-	assert_int_equal(pipe(fds), 0);
-	saved = dup(STDIN_FILENO);
-	assert_true(saved >= 0);
-	assert_int_equal(dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
-	close(fds[0]);
-	f = (struct feeder){.fd = fds[1], .p = b.p, .len = b.len};
-	assert_int_equal(pthread_create(&th, NULL, feed, &f), 0);
-	read_piped("-", &b);
-	pthread_join(th, NULL);
+	feeder_start(&f, b.p, b.len, 10007);
+	saved = stdin_replace(f.fd);
+	read_piped("-");
+	feeder_join(&f);
 	/* The source must leave standard input open. */
-	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
-	close(saved);
+	stdin_restore(saved);
 	free(b.p);
 }
 
