@@ -10,8 +10,10 @@
  * What counts as a corrupt frame (SOURCE_CORRUPT, which uses up the frame's
  * index): a zero-length video chunk (a dropped frame), a chunk larger than
  * the slot, a chunk that is not SOI..EOI, a chunk cut by the end of the
- * file (then SOURCE_EOF). Garbage where a chunk header should be is skipped
- * up to the next plausible header and reported once, without an index.
+ * file (then SOURCE_EOF), a chunk claiming more than SOURCE_MAX_FRAME_BYTES
+ * (a damaged size: the reader resynchronises rather than skip up to 4 GiB).
+ * Garbage where a chunk header should be is skipped up to the next plausible
+ * header and reported once, without an index.
  * Runs on the capture thread that owns the source. */
 #include <errno.h>
 #include <stdlib.h>
@@ -124,6 +126,22 @@ static int read_body(struct source *src, uint32_t size, uint8_t *buf, size_t cap
 	return skip_exact(src, (uint64_t)size - n + (size & 1));
 }
 
+/* Reads the header (id, size) of the next chunk in a list with *left >= 8
+ * bytes to go, and takes the chunk and its pad byte off *left. A chunk that
+ * runs past the end of its list is a corrupt header: -EPROTO. */
+static int read_subchunk(struct source *src, uint8_t *ck, uint64_t *left, uint64_t *size)
+{
+	int rc = read_exact(src, ck, 8);
+
+	if (rc < 0)
+		return rc;
+	*size = le32(ck + 4);
+	if (*size + (*size & 1) > *left - 8)
+		return -EPROTO;
+	*left -= 8 + *size + (*size & 1);
+	return 0;
+}
+
 static int parse_strl(struct source *src, uint64_t left, struct avi_header *h)
 {
 	uint8_t strh[56], strf[40], ck[8];
@@ -133,13 +151,9 @@ static int parse_strl(struct source *src, uint64_t left, struct avi_header *h)
 	while (left >= 8) {
 		uint64_t size;
 
-		rc = read_exact(src, ck, 8);
+		rc = read_subchunk(src, ck, &left, &size);
 		if (rc < 0)
 			return rc;
-		size = le32(ck + 4);
-		if (size + (size & 1) > left - 8)
-			return -EPROTO;
-		left -= 8 + size + (size & 1);
 		if (is_id(ck, "strh") && !have_strh) {
 			rc = read_body(src, (uint32_t)size, strh, sizeof(strh));
 			have_strh = true;
@@ -190,13 +204,9 @@ static int parse_hdrl(struct source *src, uint64_t left, struct avi_header *h)
 	while (left >= 8) {
 		uint64_t size;
 
-		rc = read_exact(src, ck, 8);
+		rc = read_subchunk(src, ck, &left, &size);
 		if (rc < 0)
 			return rc;
-		size = le32(ck + 4);
-		if (size + (size & 1) > left - 8)
-			return -EPROTO;
-		left -= 8 + size + (size & 1);
 		if (is_id(ck, "avih")) {
 			rc = read_body(src, (uint32_t)size, avih, sizeof(avih));
 			h->usec_per_frame = le32(avih);
@@ -296,7 +306,9 @@ static int avi_open(struct source *src, char *err, size_t errlen)
 		src->info.fps = (double)h.rate / h.scale;
 	else if (h.usec_per_frame > 0)
 		src->info.fps = 1e6 / h.usec_per_frame;
-	if (src->info.fps > 1000)       /* nonsense rate: better unknown */
+	/* A nonsense rate is better unknown; at the slow end index * 1e9 / fps
+	 * overflows the int64 nanosecond timestamps (found by fuzzing). */
+	if (src->info.fps > SOURCE_MAX_FPS || src->info.fps < SOURCE_MIN_FPS)
 		src->info.fps = 0;
 	src->info.max_frame_bytes = jpeg_max_bytes(src->info.width, src->info.height);
 	if (h.suggested_bytes > src->info.max_frame_bytes &&
@@ -330,12 +342,24 @@ static bool is_video_id(const struct avi_priv *priv, const uint8_t *p)
 	return memcmp(p, priv->id_dc, 4) == 0 || memcmp(p, priv->id_db, 4) == 0;
 }
 
+/* A stream's data chunk: NNdc, NNdb (video), NNwb (audio). */
+static bool is_stream_chunk(const uint8_t *p)
+{
+	return p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9' &&
+	       (memcmp(p + 2, "wb", 2) == 0 || memcmp(p + 2, "dc", 2) == 0 ||
+		memcmp(p + 2, "db", 2) == 0);
+}
+
 /* Could a chunk header start at p (12 bytes visible)? Strict,
  * since garbage is full of valid-looking letters. */
 static bool plausible_chunk(const struct avi_priv *priv, const uint8_t *p)
 {
 	uint32_t size = le32(p + 4);
 
+	/* Every id below is letters and digits; resync asks at every byte of
+	 * garbage, so this cheap test first spares it most comparisons. */
+	if (!valid_fourcc(p))
+		return false;
 	if (is_video_id(priv, p))
 		return size == 0 || (size <= SOURCE_MAX_FRAME_BYTES && p[8] == 0xFF && p[9] == JPEG_SOI);
 	if (is_id(p, "LIST"))
@@ -344,11 +368,8 @@ static bool plausible_chunk(const struct avi_priv *priv, const uint8_t *p)
 		return is_id(p + 8, "AVIX");
 	if (is_id(p, "idx1"))
 		return true;
-	/* Another stream's audio or video: NNwb, NNdc, NNdb. */
-	return p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9' &&
-	       (memcmp(p + 2, "wb", 2) == 0 || memcmp(p + 2, "dc", 2) == 0 ||
-		memcmp(p + 2, "db", 2) == 0) &&
-	       size <= SOURCE_MAX_FRAME_BYTES;
+	/* Another stream's audio or video. */
+	return is_stream_chunk(p) && size <= SOURCE_MAX_FRAME_BYTES;
 }
 
 /* The bytes at the read position are no chunk header: scan forward for one.
@@ -455,6 +476,16 @@ static int avi_read_frame(struct source *src, struct frame *slot, char *err, siz
 		if (!valid_fourcc(p))
 			return resync(src, err, errlen);
 		size = le32(p + 4);
+		/* No frame or audio chunk is this big: the size field is damaged.
+		 * Skipping what it claims (up to 4 GiB) would throw away the rest
+		 * of the file, or hours of a live pipe; look for the next chunk
+		 * instead. A lost video chunk still counts as a frame. */
+		if (is_stream_chunk(p) && size > SOURCE_MAX_FRAME_BYTES) {
+			bool ours = is_video_id(priv, p);
+			int rc = resync(src, err, errlen);
+
+			return rc == SOURCE_SKIPPED && ours ? SOURCE_CORRUPT : rc;
+		}
 		if (is_video_id(priv, p)) {
 			(void)stream_skip(src->in, 8);
 			return read_video_chunk(src, slot, size, err, errlen);

@@ -10,6 +10,7 @@
 #include "counter.h"
 #include "decode.h"
 #include "detect.h"
+#include "stagetime.h"
 #include "tracker.h"
 #include "turnstile/ring.h"
 #include "turnstile/source.h"
@@ -34,7 +35,31 @@ struct camera {
 	atomic_bool cap_done, inf_done;
 	atomic_bool failed;
 	atomic_uint_fast64_t captured, processed, corrupt;
+	atomic_int_fast64_t latency_ns; /* ring entry to counted, smoothed; inference writes */
+	int64_t start_ns;       /* realtime replay: frame i is due at start_ns + i / fps */
+	/* Per-stage timings: read is the capture thread's, the rest inference's. */
+	struct stagetime stage[CAMERA_STAGES];
 };
+
+static const char *const stage_names[CAMERA_STAGES] = {
+	[CAMERA_STAGE_READ] = "read",     [CAMERA_STAGE_DECODE] = "decode",
+	[CAMERA_STAGE_DETECT] = "detect", [CAMERA_STAGE_TRACK] = "track",
+	[CAMERA_STAGE_COUNT] = "count",   [CAMERA_STAGE_LATENCY] = "latency",
+};
+
+const char *camera_stage_name(enum camera_stage stage)
+{
+	return (unsigned)stage < CAMERA_STAGES ? stage_names[stage] : "?";
+}
+
+/* When a replayed frame is due (realtime) or was committed (otherwise):
+ * behind schedule, the commit comes late, and timing from it would hide the
+ * backlog that a live camera would show as latency or drops. */
+static int64_t capture_time(const struct camera *cam, const struct frame *f, bool paced)
+{
+	return paced ? cam->start_ns + (int64_t)((double)f->index * 1e9 / cam->fps)
+		     : f->capture_ns;
+}
 
 static void set_thread_name(pthread_t t, const char *prefix, const char *name)
 {
@@ -61,14 +86,21 @@ static void *capture_main(void *arg)
 {
 	struct camera *cam = arg;
 	char err[256];
-	int64_t start_ns = now_ns(CLOCK_MONOTONIC);
 	uint64_t n = 0;
 
 	while (!atomic_load(&cam->stop)) {
 		struct frame *slot = ring_acquire_write(cam->ring);
 		if (!slot)
 			break;
+		int64_t t0 = stagetime_now();
 		int rc = source_read_frame(cam->src, slot, err, sizeof(err));
+		if (rc == 0)
+			stagetime_add(&cam->stage[CAMERA_STAGE_READ], stagetime_now() - t0);
+		if (rc == SOURCE_AGAIN) {
+			/* Live source waiting for a frame or its device. */
+			ring_cancel_write(cam->ring, slot);
+			continue;
+		}
 		if (rc == SOURCE_CORRUPT) {
 			ring_cancel_write(cam->ring, slot);
 			atomic_fetch_add(&cam->corrupt, 1);
@@ -83,8 +115,8 @@ static void *capture_main(void *arg)
 			break;
 		}
 		/* Paced by index: raw MJPEG has no rate of its own (cam->fps is 25 then). */
-		if (cam->o.realtime)
-			pace(start_ns, (int64_t)((double)slot->index * 1e9 / cam->fps));
+		if (cam->o.realtime && !source_get_info(cam->src)->live)
+			pace(cam->start_ns, (int64_t)((double)slot->index * 1e9 / cam->fps));
 		ring_commit(cam->ring, slot);
 		atomic_fetch_add(&cam->captured, 1);
 		if (cam->o.max_frames && ++n >= cam->o.max_frames)
@@ -96,26 +128,58 @@ static void *capture_main(void *arg)
 	return NULL;
 }
 
+/* The source came back after losing its device: objects seen before may be
+ * anywhere now. End every track as an object leaving the picture ends (frames
+ * without blobs; coasting tracks never count), so nothing half-seen counts,
+ * track ids stay unique in the run and the counts so far stay. */
+static void tracking_restart(struct camera *cam)
+{
+	for (int n = 0; n < 1000; n++) {
+		const struct track *t = tracker_update(cam->trk, NULL, 0);
+		bool any = false;
+		for (int i = 0; i < TRACKER_MAX_TRACKS; i++)
+			any = any || t[i].id != 0;
+		if (!any)
+			break;
+	}
+}
+
 static void *inference_main(void *arg)
 {
 	struct camera *cam = arg;
 	struct blob blobs[DETECT_MAX_BLOBS];
 	struct crossing crossings[COUNTER_MAX_CROSSINGS];
 	struct frame *f;
+	uint32_t session = 0;
+	const bool paced = cam->o.realtime && !source_get_info(cam->src)->live;
+	struct stagetime *st = cam->stage;
 
 	while ((f = ring_acquire_read(cam->ring))) {
 		const struct gray *g;
 		uint64_t index = f->index;
+		int64_t capture_ns = f->capture_ns;
+		int64_t captured_ns = capture_time(cam, f, paced);
+		if (f->session != session) {
+			session = f->session;
+			tracking_restart(cam);
+		}
+		int64_t t0 = stagetime_now();
 		int rc = decoder_decode(cam->dec, f, &g);
 		/* The gray image is the decoder's own: the slot can go back now. */
 		ring_release(cam->ring, f);
+		int64_t t1 = stagetime_now();
+		stagetime_add(&st[CAMERA_STAGE_DECODE], t1 - t0);
 		if (rc != 0) {
 			atomic_fetch_add(&cam->corrupt, 1);
 			continue;
 		}
 		int nblobs;
 		detector_process(cam->det, g, blobs, &nblobs);
+		int64_t t2 = stagetime_now();
+		stagetime_add(&st[CAMERA_STAGE_DETECT], t2 - t1);
 		const struct track *tracks = tracker_update(cam->trk, blobs, nblobs);
+		int64_t t3 = stagetime_now();
+		stagetime_add(&st[CAMERA_STAGE_TRACK], t3 - t2);
 		for (int l = 0; l < cam->o.cfg->nlines; l++) {
 			int nc = counter_update(cam->cnt[l], tracks, crossings);
 			for (int i = 0; i < nc; i++) {
@@ -130,7 +194,14 @@ static void *inference_main(void *arg)
 				coord_post(cam->o.coord, &ev);
 			}
 		}
+		int64_t t4 = stagetime_now();
+		stagetime_add(&st[CAMERA_STAGE_COUNT], t4 - t3);
+		stagetime_add(&st[CAMERA_STAGE_LATENCY], t4 - captured_ns);
 		atomic_fetch_add(&cam->processed, 1);
+		/* Smoothed over about 8 frames; this thread is the only writer. */
+		int64_t lat = t4 - capture_ns;
+		int64_t avg = atomic_load(&cam->latency_ns);
+		atomic_store(&cam->latency_ns, avg ? avg + (lat - avg) / 8 : lat);
 	}
 	atomic_store(&cam->inf_done, true);
 	return NULL;
@@ -146,7 +217,15 @@ int camera_open(const struct camera_opts *opts, struct camera **out, char *err, 
 		return -ENOMEM;
 	}
 	cam->o = *opts;
-	rc = source_open(opts->cfg->source, &cam->src, err, errlen);
+	const struct camera_config *cfg = opts->cfg;
+	struct source_opts so = {
+		.name = cfg->name,
+		.width = cfg->width,
+		.height = cfg->height,
+		.fps = cfg->fps,
+		.watchdog_ms = (int)(cfg->watchdog * 1000),
+	};
+	rc = source_open_opts(cfg->source, &so, &cam->src, err, errlen);
 	if (rc)
 		goto fail;
 
@@ -192,6 +271,8 @@ fail:
 
 int camera_start(struct camera *cam)
 {
+	/* Before the threads: both read it (pthread_create orders the write). */
+	cam->start_ns = now_ns(CLOCK_MONOTONIC);
 	int rc = pthread_create(&cam->inf_thread, NULL, inference_main, cam);
 	if (rc)
 		return -rc;
@@ -233,24 +314,40 @@ void camera_join(struct camera *cam)
 	}
 }
 
+void camera_join_inference(struct camera *cam)
+{
+	if (cam->inf_started) {
+		pthread_join(cam->inf_thread, NULL);
+		cam->inf_started = false;
+	}
+}
+
 void camera_get_stats(struct camera *cam, struct camera_stats *out)
 {
 	struct ring_stats rs;
+	struct source_stats ss;
 	ring_get_stats(cam->ring, &rs);
+	source_get_stats(cam->src, &ss);
 	*out = (struct camera_stats){
 		.state = atomic_load(&cam->failed)   ? CAMERA_ERROR
 			 : atomic_load(&cam->inf_done) ? CAMERA_FINISHED
+			 : ss.reconnecting             ? CAMERA_RECONNECTING
 						       : CAMERA_STREAMING,
 		.captured = atomic_load(&cam->captured),
 		.processed = atomic_load(&cam->processed),
 		.corrupt = atomic_load(&cam->corrupt),
-		.dropped = rs.dropped,
+		.dropped = rs.dropped + ss.stale,
+		.driver_drops = ss.driver_drops,
+		.reconnects = ss.reconnects,
 		.ring_fill = rs.fill,
 		.ring_slots = rs.nslots,
 		.width = source_get_info(cam->src)->width,
 		.height = source_get_info(cam->src)->height,
 		.fps = cam->fps,
+		.latency_ms = (double)atomic_load(&cam->latency_ns) / 1e6,
 	};
+	for (int i = 0; i < CAMERA_STAGES; i++)
+		stagetime_get(&cam->stage[i], &out->stages[i]);
 	decoder_get_size(cam->dec, &out->detect_w, &out->detect_h);
 }
 

@@ -13,10 +13,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stagetime.h"
 #include "turnstile/config.h"
 #include "turnstile/coord.h"
 
-enum camera_state { CAMERA_STREAMING, CAMERA_FINISHED, CAMERA_ERROR };
+enum camera_state { CAMERA_STREAMING, CAMERA_FINISHED, CAMERA_ERROR, CAMERA_RECONNECTING };
+
+/* Stages a frame goes through, each timed per camera (stagetime.h). */
+enum camera_stage {
+	CAMERA_STAGE_READ,    /* source read into the slot (live: includes waiting for it) */
+	CAMERA_STAGE_DECODE,  /* JPEG or luma plane to the reduced gray image */
+	CAMERA_STAGE_DETECT,  /* background model, mask, blobs */
+	CAMERA_STAGE_TRACK,
+	CAMERA_STAGE_COUNT,   /* every line's counter, and posting its crossings */
+	CAMERA_STAGE_LATENCY, /* capture (ring commit, or due time in realtime replay) to counted */
+	CAMERA_STAGES
+};
 
 struct camera_opts {
 	int index;                      /* camera number given to the coordinator */
@@ -33,11 +45,18 @@ struct camera_stats {
 	uint64_t captured;   /* frames put in the ring */
 	uint64_t processed;  /* frames decoded and run through detection */
 	uint64_t corrupt;    /* frames skipped as damaged (by the source or the decoder) */
-	uint64_t dropped;    /* frames the ring discarded unread (live sources) */
+	uint64_t dropped;    /* live sources: frames discarded unread (ring full, or a newer
+			      * frame was already waiting in the driver) */
+	uint64_t driver_drops; /* V4L2: frames the driver skipped (sequence gaps) */
+	uint64_t reconnects; /* V4L2: times the device came back after being lost */
 	size_t ring_fill, ring_slots;
 	int width, height;   /* source size */
 	double fps;          /* the source's rate (25 when it has none) */
+	double latency_ms;   /* a frame's time from the ring to counted, smoothed; 0 before one */
 	int detect_w, detect_h;
+	/* Time per frame in each stage, and from capture to counted (realtime
+	 * file replay: from the instant the frame was due). */
+	struct stagetime_stats stages[CAMERA_STAGES];
 };
 
 struct camera;
@@ -51,7 +70,13 @@ int camera_start(struct camera *cam);
 void camera_stop(struct camera *cam);
 bool camera_done(struct camera *cam);
 void camera_join(struct camera *cam);
+/* After camera_stop: joins the inference thread alone, which ends once it
+ * has drained the ring, for a capture thread blocked in a read that may
+ * never return (a stalled pipe) and is left behind at exit. */
+void camera_join_inference(struct camera *cam);
 void camera_get_stats(struct camera *cam, struct camera_stats *out);
+/* "read", "decode", "detect", "track", "count", "latency": the JSON names. */
+const char *camera_stage_name(enum camera_stage stage);
 /* Joins if needed and frees; NULL and half-opened cameras are fine. */
 void camera_close(struct camera *cam);
 

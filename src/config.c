@@ -33,6 +33,8 @@
 
 #include <ini.h>
 
+#include "turnstile/source.h"
+
 /* libinih's MAX_SECTION: compiled into the library, not in its header. A
  * section name of INIH_SECTION_MAX - 1 characters may have been cut short,
  * so the longest INI camera name is 50 - 2 - strlen("camera ") = 41. */
@@ -53,6 +55,8 @@ struct parse {
 	int sec_keys;     /* keys seen in the current section */
 	int cam;          /* index in list of the current section's camera, or -1 */
 	bool have_source;
+	bool global;      /* the current section is [turnstile] */
+	int global_line;  /* line of the [turnstile] header, 0 before one */
 
 	int err;          /* first error: -errno, with its line (0: none) and text */
 	int err_line;
@@ -220,6 +224,49 @@ static int set_tuning(struct parse *p, struct camera_config *cam, const char *ke
 	return rc;
 }
 
+/* Capture keys (V4L2 cameras): size=WxH, fps=, watchdog=SECONDS. Unset
+ * fields are 0, so a second occurrence is a duplicate. */
+static int set_capture(struct parse *p, struct camera_config *cam, const char *key,
+		       const char *value)
+{
+	bool dup;
+	int rc = 0;
+
+	if (strcmp(key, "size") == 0) {
+		char *x = NULL, *end = NULL;
+		unsigned long w = 0, h = 0;
+		dup = cam->width != 0;
+		if (isdigit((unsigned char)value[0]))
+			w = strtoul(value, &x, 10);
+		if (x && (*x == 'x' || *x == 'X') && isdigit((unsigned char)x[1]))
+			h = strtoul(x + 1, &end, 10);
+		if (!end || *end || w < 16 || h < 16 || w > SOURCE_MAX_DIM || h > SOURCE_MAX_DIM)
+			rc = -EINVAL;
+		else if (!dup) {
+			cam->width = (int)w;
+			cam->height = (int)h;
+		}
+	} else if (strcmp(key, "fps") == 0) {
+		dup = cam->fps != 0;
+		if (!dup)
+			rc = parse_numbers(value, 0.1f, 1000.0f, &cam->fps, NULL);
+	} else if (strcmp(key, "watchdog") == 0) {
+		dup = cam->watchdog != 0;
+		if (!dup)
+			rc = parse_numbers(value, 0.1f, 3600.0f, &cam->watchdog, NULL);
+	} else {
+		return -ENOENT;
+	}
+	if (dup) {
+		parse_error(p, p->lineno, "duplicate key '%s' in camera '%s'", key, cam->name);
+		return -EINVAL;
+	}
+	if (rc)
+		parse_error(p, p->lineno, "bad value '%s' for %s in camera '%s'%s", value, key,
+			    cam->name, strcmp(key, "size") == 0 ? " (expected WxH, 16 to 8192)" : "");
+	return rc;
+}
+
 /* libinih's rule, in its order: after stripping a UTF-8 BOM on line 1 and
  * leading blanks, a line starting with ';' or '#' is a comment; an indented
  * line after a key is a continuation of that key's value; otherwise '['
@@ -268,6 +315,7 @@ static char *config_read_line(char *buf, int size, void *stream)
 		p->sec_keys = 0;
 		p->cam = -1;
 		p->have_source = false;
+		p->global = false;
 		p->in_value = false;
 	}
 	return p->err ? NULL : buf;
@@ -285,7 +333,8 @@ static int camera_begin(struct parse *p, const char *section)
 		s++;
 	type_len = strcspn(s, " \t");
 	if (type_len != strlen("camera") || strncmp(s, "camera", type_len) != 0) {
-		parse_error(p, p->sec_line, "unknown section type '%.*s' (expected [camera NAME])",
+		parse_error(p, p->sec_line,
+			    "unknown section type '%.*s' (expected [camera NAME] or [turnstile])",
 			    (int)type_len, s);
 		return -EINVAL;
 	}
@@ -329,6 +378,65 @@ static int camera_begin(struct parse *p, const char *section)
 	return 0;
 }
 
+int config_parse_reset_at(const char *text, int *minute)
+{
+	int h, m, n = -1;
+
+	if (sscanf(text, "%2d:%2d%n", &h, &m, &n) != 2 || text[n] != '\0' || text[0] < '0' ||
+	    text[0] > '9' || text[n - 3] != ':' || text[n - 2] < '0' || h < 0 || h > 23 || m < 0 ||
+	    m > 59)
+		return -EINVAL;
+	*minute = h * 60 + m;
+	return 0;
+}
+
+/* First key of a section: [turnstile] (once), else a camera. */
+static int section_begin(struct parse *p, const char *section)
+{
+	const char *s = section + strspn(section, " \t");
+	size_t len = strcspn(s, " \t");
+
+	if (len != strlen("turnstile") || strncmp(s, "turnstile", len) != 0 ||
+	    s[len + strspn(s + len, " \t")] != '\0')
+		return camera_begin(p, section);
+	if (p->global_line) {
+		parse_error(p, p->sec_line, "duplicate [turnstile] section (the first is on line %d)",
+			    p->global_line);
+		return -EINVAL;
+	}
+	p->global = true;
+	p->global_line = p->sec_line;
+	return 0;
+}
+
+/* [turnstile] keys: state=DIR, reset_at=HH:MM. */
+static int set_global(struct parse *p, const char *key, const char *value)
+{
+	struct global_config *g = &p->list.global;
+
+	if (strcmp(key, "state") == 0) {
+		if (g->state[0])
+			parse_error(p, p->lineno, "duplicate key 'state' in [turnstile]");
+		else if (value[0] == '\0' || strlen(value) >= sizeof(g->state))
+			parse_error(p, p->lineno, "state= needs a directory (at most %d characters)",
+				    (int)sizeof(g->state) - 1);
+		else
+			strcpy(g->state, value);
+	} else if (strcmp(key, "reset_at") == 0) {
+		if (g->daily_reset)
+			parse_error(p, p->lineno, "duplicate key 'reset_at' in [turnstile]");
+		else if (config_parse_reset_at(value, &g->reset_minute) < 0)
+			parse_error(p, p->lineno,
+				    "bad value '%s' for reset_at (expected HH:MM, 00:00 to 23:59)", value);
+		else
+			g->daily_reset = true;
+	} else {
+		parse_error(p, p->lineno, "unknown key '%s' in [turnstile] (expected state=, reset_at=)",
+			    key);
+	}
+	return p->err ? -EINVAL : 0;
+}
+
 /* libinih's handler: one call per key (and per continuation line). Returns
  * 0 to make libinih record the line as failed; we stop at our first error. */
 static int config_on_key(void *user, const char *section, const char *key, const char *value)
@@ -343,8 +451,13 @@ static int config_on_key(void *user, const char *section, const char *key, const
 		parse_error(p, p->lineno, "key '%s' outside a [camera NAME] section", key);
 		goto fail;
 	}
-	if (p->sec_keys++ == 0 && camera_begin(p, section) < 0)
+	if (p->sec_keys++ == 0 && section_begin(p, section) < 0)
 		goto fail;
+	if (p->global) {
+		if (set_global(p, key, value) < 0)
+			goto fail;
+		return 1;
+	}
 	cam = &p->list.cams[p->cam];
 
 	if (strcmp(key, "source") == 0) {
@@ -369,11 +482,14 @@ static int config_on_key(void *user, const char *section, const char *key, const
 		if (add_line(p, cam, key + 5, value) < 0)
 			goto fail;
 	} else {
-		int rc = set_tuning(p, cam, key, value);
+		int rc = set_capture(p, cam, key, value);
+		if (rc == -ENOENT)
+			rc = set_tuning(p, cam, key, value);
 		if (rc == -ENOENT)
 			parse_error(p, p->lineno,
 				    "unknown key '%s' (expected source=, line=, line.NAME=, object_size=, "
-				    "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=)",
+				    "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=, "
+				    "size=, fps=, watchdog=)",
 				    key);
 		if (rc)
 			goto fail;

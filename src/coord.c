@@ -1,20 +1,23 @@
-/* Coordinator: numbers every crossing event, keeps the totals and writes the
- * event log.
+/* Coordinator: numbers every crossing event, journals it, keeps the totals
+ * and writes the event log.
  *
  * Owns: a bounded FIFO of events (COORD_QUEUE_CAP, allocated at create), the
- * per-line, per-camera and site totals, the camera and line names (escaped
- * for JSON) and the
- * thread "coord", the only writer of the events stream while it runs.
+ * per-line, per-camera and site totals, the latest events for a live view,
+ * the camera and line names (escaped for JSON) and the thread "coord", the
+ * only writer of the events stream and of the journal while it runs.
  *
  * Threads: coord_post from any inference thread; coord_create,
- * coord_get_totals, coord_stop and coord_destroy from the main thread.
+ * coord_stop and coord_destroy from the main thread; coord_get_* from any.
  *
- * Lock order: c->lock is a leaf. It guards the queue, the stop flags and the
- * totals, and is never held while writing the log. Totals are updated as an
- * event leaves the queue, in the same critical section, so a snapshot never
- * sees half an event; the log line is written afterwards, outside the lock,
- * so a slow disk stalls only this thread and, once the queue fills, the
- * posters (which wait: an event is never dropped). */
+ * Lock order: c->lock is a leaf. It guards the queue, the stop flags, the
+ * totals and the recent events, and is never held while writing the journal
+ * or the log. The thread takes a batch of events off the queue; with a
+ * journal it appends and syncs them first and counts them after, so nothing
+ * is shown or logged that a crash could lose; without one it counts them as
+ * they leave the queue. Each batch is counted in one critical section, so a
+ * snapshot never sees half an event. A slow disk stalls only this thread
+ * and, once the queue fills, the posters (which wait: an event is never
+ * dropped). */
 #include "turnstile/coord.h"
 
 #include <errno.h>
@@ -25,11 +28,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "turnstile/journal.h"
 #include "util.h"
 
 /* Crossings arrive a few per second per camera; the queue only has to absorb
  * a burst while a log line is stuck on a slow disk. */
 #define COORD_QUEUE_CAP 1024
+/* Events taken off the queue at once: one journal sync covers them all. */
+#define COORD_BATCH 64
+/* With a journal the thread wakes this often to start a new day or snapshot. */
+#define COORD_TICK_NS 1000000000LL
 
 struct coord {
 	pthread_mutex_t lock;
@@ -50,8 +58,11 @@ struct coord {
 	char **json_names;        /* camera names escaped for a JSON string */
 	char **json_lines;        /* line names, COORD_MAX_LINES per camera */
 	FILE *events;
+	struct journal *journal;  /* thread only while it runs */
 	bool write_failed;        /* thread only: log write errors on change */
 	uint64_t seq;             /* thread only */
+	struct coord_recent *recent; /* ring of COORD_RECENT */
+	uint64_t nrecent;         /* events ever put in recent */
 
 	pthread_t thread;
 	bool joinable;            /* main thread only */
@@ -90,35 +101,12 @@ static char *json_escape(const char *s)
 	return out;
 }
 
-/* "2026-11-23T09:41:00.123Z" from CLOCK_REALTIME nanoseconds. */
-static void format_time(int64_t wall_ns, char *buf, size_t size)
-{
-	int64_t sec = wall_ns / 1000000000;
-	int64_t rem = wall_ns % 1000000000;
-	struct tm tm;
-	time_t t;
-	size_t n;
-
-	/* Floor, not truncation, so times before 1970 still read forwards. */
-	if (rem < 0) {
-		rem += 1000000000;
-		sec--;
-	}
-	t = (time_t)sec;
-	if (!gmtime_r(&t, &tm)) {
-		snprintf(buf, size, "invalid");
-		return;
-	}
-	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf + n, size - n, ".%03dZ", (int)(rem / 1000000));
-}
-
 static void write_event(struct coord *c, const struct event *ev, uint64_t seq)
 {
 	char when[64];
 	bool ok;
 
-	format_time(ev->wall_ns, when, sizeof(when));
+	format_time_utc(ev->wall_ns, when, sizeof(when));
 	ok = fprintf(c->events,
 		     "{\"seq\":%" PRIu64 ",\"time\":\"%s\",\"camera\":\"%s\",\"line\":\"%s\","
 		     "\"direction\":\"%s\",\"frame\":%" PRIu64 ",\"track\":%" PRIu32 "}\n",
@@ -139,7 +127,7 @@ static void write_event(struct coord *c, const struct event *ev, uint64_t seq)
 
 /* Occupancy cannot go below zero: an exit with nobody counted inside means
  * an entry was missed, and is counted as a correction instead. */
-static void add_crossing(struct coord_totals *t, enum direction dir)
+void coord_totals_add(struct coord_totals *t, enum direction dir)
 {
 	if (dir == DIR_IN) {
 		t->in++;
@@ -153,50 +141,100 @@ static void add_crossing(struct coord_totals *t, enum direction dir)
 	}
 }
 
-static void count_event(struct coord *c, const struct event *ev)
+/* Called with c->lock held. */
+static void count_events(struct coord *c, const struct event *evs, size_t n, uint64_t seq)
 {
-	struct coord_totals *line = &c->line_totals[ev->camera * COORD_MAX_LINES + ev->line];
+	for (size_t i = 0; i < n; i++) {
+		const struct event *ev = &evs[i];
+		struct coord_totals *line = &c->line_totals[ev->camera * COORD_MAX_LINES + ev->line];
 
-	add_crossing(&c->totals[ev->camera], ev->dir);
-	add_crossing(&c->totals[c->ncameras], ev->dir);
-	if (ev->dir == DIR_IN)
-		line->in++;
-	else
-		line->out++;
+		coord_totals_add(&c->totals[ev->camera], ev->dir);
+		coord_totals_add(&c->totals[c->ncameras], ev->dir);
+		if (ev->dir == DIR_IN)
+			line->in++;
+		else
+			line->out++;
+		c->recent[c->nrecent++ % COORD_RECENT] = (struct coord_recent){seq + i, *ev};
+	}
+}
+
+/* Called with c->lock held: the journal started a new period. */
+static void zero_totals(struct coord *c)
+{
+	memset(c->totals, 0, ((size_t)c->ncameras + 1) * sizeof(*c->totals));
+	memset(c->line_totals, 0, (size_t)c->ncameras * COORD_MAX_LINES * sizeof(*c->line_totals));
+}
+
+/* Durable before visible: a new period first, then every event of the
+ * batch on disk, then the totals. */
+static void journal_batch(struct coord *c, const struct event *evs, size_t n, uint64_t seq)
+{
+	bool rolled = journal_tick(c->journal) == 1;
+
+	for (size_t i = 0; i < n; i++)
+		journal_append(c->journal, &evs[i], seq + i);
+	if (n)
+		journal_sync(c->journal);
+	if (!rolled && !n)
+		return;
+	mutex_lock(&c->lock);
+	if (rolled)
+		zero_totals(c);
+	count_events(c, evs, n, seq);
+	mutex_unlock(&c->lock);
 }
 
 static void *coord_main(void *arg)
 {
 	struct coord *c = arg;
-	struct event ev;
+	struct event batch[COORD_BATCH];
 
 	pthread_setname_np(pthread_self(), "coord");
 	for (;;) {
+		size_t n = 0;
+		uint64_t seq = c->seq;
+		bool stopping;
+
 		mutex_lock(&c->lock);
-		while (c->count == 0 && !c->stop)
+		if (c->journal && c->count == 0 && !c->stop)
+			cond_timedwait_ns(&c->not_empty, &c->lock, COORD_TICK_NS);
+		while (!c->journal && c->count == 0 && !c->stop)
 			pthread_cond_wait(&c->not_empty, &c->lock);
-		if (c->count == 0) {
-			/* Stop asked and nothing left: posts from now on are late. */
-			c->exited = true;
-			pthread_cond_broadcast(&c->not_full);
-			mutex_unlock(&c->lock);
-			break;
+		while (n < COORD_BATCH && c->count > 0) {
+			batch[n++] = c->queue[c->head];
+			c->head = (c->head + 1) % COORD_QUEUE_CAP;
+			c->count--;
 		}
-		ev = c->queue[c->head];
-		c->head = (c->head + 1) % COORD_QUEUE_CAP;
-		c->count--;
-		count_event(c, &ev);
-		pthread_cond_signal(&c->not_full);
+		/* Stop asked and nothing left: posts from now on are late. */
+		stopping = n == 0 && c->stop;
+		if (stopping)
+			c->exited = true;
+		if (n || stopping)
+			pthread_cond_broadcast(&c->not_full);
+		if (!c->journal)
+			count_events(c, batch, n, seq);
 		mutex_unlock(&c->lock);
 
-		if (c->events)
-			write_event(c, &ev, c->seq);
-		c->seq++;
+		if (c->journal)
+			journal_batch(c, batch, n, seq);
+		if (stopping)
+			break;
+		for (size_t i = 0; c->events && i < n; i++)
+			write_event(c, &batch[i], seq + i);
+		c->seq += n;
 	}
+	if (c->journal)
+		journal_snapshot(c->journal);
 	return NULL;
 }
 
 int coord_create(int ncameras, const struct coord_camera *cams, FILE *events, struct coord **out)
+{
+	return coord_create_journaled(ncameras, cams, events, NULL, out);
+}
+
+int coord_create_journaled(int ncameras, const struct coord_camera *cams, FILE *events,
+			   struct journal *journal, struct coord **out)
 {
 	struct coord *c;
 	sigset_t all, old;
@@ -214,6 +252,7 @@ int coord_create(int ncameras, const struct coord_camera *cams, FILE *events, st
 		return -ENOMEM;
 	c->ncameras = ncameras;
 	c->events = events;
+	c->journal = journal;
 	rc = -pthread_mutex_init(&c->lock, NULL);
 	if (rc < 0)
 		goto fail_free;
@@ -231,8 +270,9 @@ int coord_create(int ncameras, const struct coord_camera *cams, FILE *events, st
 	c->line_totals = calloc((size_t)ncameras * COORD_MAX_LINES + 1, sizeof(*c->line_totals));
 	c->json_lines = calloc((size_t)ncameras * COORD_MAX_LINES + 1, sizeof(*c->json_lines));
 	c->nlines = calloc((size_t)ncameras + 1, sizeof(*c->nlines));
+	c->recent = calloc(COORD_RECENT, sizeof(*c->recent));
 	if (!c->queue || !c->totals || !c->json_names || !c->line_totals || !c->json_lines ||
-	    !c->nlines)
+	    !c->nlines || !c->recent)
 		goto fail;
 	for (int i = 0; i < ncameras; i++) {
 		c->json_names[i] = json_escape(cams[i].name);
@@ -245,6 +285,16 @@ int coord_create(int ncameras, const struct coord_camera *cams, FILE *events, st
 			if (!*dst)
 				goto fail;
 		}
+	}
+	if (journal) {
+		/* Carry on from the last run: totals and numbering. */
+		for (int i = -1; i < ncameras; i++)
+			journal_get_totals(journal, i, &c->totals[i < 0 ? ncameras : i]);
+		for (int i = 0; i < ncameras; i++)
+			for (int l = 0; l < cams[i].nlines; l++)
+				journal_get_line_totals(journal, i, l,
+							&c->line_totals[i * COORD_MAX_LINES + l]);
+		c->seq = journal_next_seq(journal);
 	}
 
 	/* The thread inherits a full signal mask: signals belong to main. */
@@ -270,6 +320,7 @@ fail:
 	free(c->nlines);
 	free(c->totals);
 	free(c->queue);
+	free(c->recent);
 	pthread_cond_destroy(&c->not_full);
 fail_not_empty:
 	pthread_cond_destroy(&c->not_empty);
@@ -337,6 +388,22 @@ void coord_get_totals(struct coord *c, int camera, struct coord_totals *out)
 	mutex_unlock(&c->lock);
 }
 
+int coord_get_recent(struct coord *c, struct coord_recent *out, int max)
+{
+	int n;
+
+	if (max > COORD_RECENT)
+		max = COORD_RECENT;
+	if (max <= 0)
+		return 0;
+	mutex_lock(&c->lock);
+	n = c->nrecent < (uint64_t)max ? (int)c->nrecent : max;
+	for (int i = 0; i < n; i++)
+		out[i] = c->recent[(c->nrecent - (uint64_t)n + (uint64_t)i) % COORD_RECENT];
+	mutex_unlock(&c->lock);
+	return n;
+}
+
 void coord_stop(struct coord *c)
 {
 	if (!c)
@@ -368,6 +435,7 @@ void coord_destroy(struct coord *c)
 	free(c->nlines);
 	free(c->totals);
 	free(c->queue);
+	free(c->recent);
 	pthread_cond_destroy(&c->not_full);
 	pthread_cond_destroy(&c->not_empty);
 	pthread_mutex_destroy(&c->lock);

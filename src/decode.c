@@ -5,10 +5,14 @@
 #include <string.h>
 #include <turbojpeg.h>
 
+/* The largest box whose column sums fit 16 bits (257 * 255 <= 65535). */
+#define BOX_MAX_COLSUM 257
+
 struct decoder {
 	tjhandle tj;
 	int src_w, src_h;
 	int box;       /* luma planes: box-average factor */
+	uint16_t *colsum; /* luma planes: one row of column sums over box rows */
 	struct gray out;
 };
 
@@ -41,7 +45,10 @@ int decoder_create(const struct source_info *info, int target_width, struct deco
 
 	if (!d)
 		return -ENOMEM;
-	if (info->width <= 0 || info->height <= 0 || target_width <= 0) {
+	/* Limits before anything is sized from the frame size: the readers
+	 * check too, but fuzzing handed the decoder 127x9985 directly. */
+	if (info->width <= 0 || info->height <= 0 || info->width > SOURCE_MAX_DIM ||
+	    info->height > SOURCE_MAX_DIM || target_width <= 0) {
 		rc = -EINVAL;
 		goto fail;
 	}
@@ -60,6 +67,11 @@ int decoder_create(const struct source_info *info, int target_width, struct deco
 			d->box = 1;
 		d->out.w = d->src_w / d->box;
 		d->out.h = d->src_h / d->box;
+		d->colsum = malloc((size_t)d->out.w * d->box * sizeof(*d->colsum));
+		if (!d->colsum) {
+			rc = -ENOMEM;
+			goto fail;
+		}
 	}
 	d->out.px = malloc((size_t)d->out.w * d->out.h);
 	if (!d->out.px) {
@@ -78,23 +90,39 @@ static int decode_jpeg(struct decoder *d, const struct frame *f)
 	int w, h, subsamp, colorspace;
 
 	if (tjDecompressHeader3(d->tj, f->data, (unsigned long)f->len, &w, &h, &subsamp,
-				&colorspace) != 0)
+				&colorspace) != 0) {
+		/* TurboJPEG 2.1's tjDecompressHeader3 returns from an error
+		 * without aborting the decompressor, which stays mid-header:
+		 * every later frame then fails ("two SOI markers") and one bad
+		 * frame would blind the camera for good (found by fuzzing).
+		 * Start afresh; only a damaged frame pays for it. */
+		tjDestroy(d->tj);
+		d->tj = tjInitDecompress();
 		return SOURCE_CORRUPT;
+	}
 	if (w != d->src_w || h != d->src_h)
 		return SOURCE_CORRUPT;
-	/* Any error, warnings included, means the image is not whole. */
+	/* Any error, warnings included, means the image is not whole: stop at
+	 * the first warning rather than decode the rest of a frame that will be
+	 * dropped, and refuse progressive JPEGs with absurd scan counts (the
+	 * CPU exhaustion in libjpeg-turbo's LIMITSCANS note). */
 	if (tjDecompress2(d->tj, f->data, (unsigned long)f->len, d->out.px, d->out.w, 0,
-			  d->out.h, TJPF_GRAY, TJFLAG_FASTDCT) != 0)
+			  d->out.h, TJPF_GRAY,
+			  TJFLAG_FASTDCT | TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS) != 0)
 		return SOURCE_CORRUPT;
 	return 0;
 }
 
 /* Box average of a luma plane: the same low-pass the scaled IDCT gives, so a
- * clip counts alike whether it arrives as JPEG or as raw planes. */
+ * clip counts alike whether it arrives as JPEG or as raw planes. Each output
+ * row first sums its b source rows column by column in 16 bits (a straight
+ * loop over bytes that the compiler vectorises 8 or 16 wide, reading each
+ * source byte once), then adds b column sums per output pixel. */
 static int decode_gray(struct decoder *d, const struct frame *f)
 {
-	const int b = d->box, sw = f->width;
+	const int b = d->box, sw = f->width, cols = d->out.w * b;
 	const unsigned area = (unsigned)(b * b);
+	uint16_t *restrict sum = d->colsum;
 
 	if (f->width != d->src_w || f->height != d->src_h ||
 	    f->len < (size_t)f->width * f->height)
@@ -106,13 +134,30 @@ static int decode_gray(struct decoder *d, const struct frame *f)
 			memcpy(dst, row, (size_t)d->out.w);
 			continue;
 		}
+		if (b > BOX_MAX_COLSUM) {
+			/* Column sums would overflow 16 bits: pixel by pixel. */
+			for (int x = 0; x < d->out.w; x++) {
+				unsigned total = 0;
+				const uint8_t *p = row + x * b;
+				for (int yy = 0; yy < b; yy++, p += sw)
+					for (int xx = 0; xx < b; xx++)
+						total += p[xx];
+				dst[x] = (uint8_t)((total + area / 2) / area);
+			}
+			continue;
+		}
+		for (int x = 0; x < cols; x++)
+			sum[x] = row[x];
+		for (int yy = 1; yy < b; yy++) {
+			const uint8_t *restrict r = row + (size_t)yy * sw;
+			for (int x = 0; x < cols; x++)
+				sum[x] = (uint16_t)(sum[x] + r[x]);
+		}
 		for (int x = 0; x < d->out.w; x++) {
-			unsigned sum = 0;
-			const uint8_t *p = row + x * b;
-			for (int yy = 0; yy < b; yy++, p += sw)
-				for (int xx = 0; xx < b; xx++)
-					sum += p[xx];
-			dst[x] = (uint8_t)((sum + area / 2) / area);
+			unsigned total = 0;
+			for (int xx = 0; xx < b; xx++)
+				total += sum[x * b + xx];
+			dst[x] = (uint8_t)((total + area / 2) / area);
 		}
 	}
 	return 0;
@@ -139,6 +184,7 @@ void decoder_destroy(struct decoder *d)
 		return;
 	if (d->tj)
 		tjDestroy(d->tj);
+	free(d->colsum);
 	free(d->out.px);
 	free(d);
 }

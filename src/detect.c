@@ -39,6 +39,7 @@ struct detector {
 	float *bg;
 	uint16_t *fg_age;       /* frames each pixel has been foreground in a row */
 	uint8_t *mask, *tmp;
+	uint8_t *col;           /* one row of column sums for clean_mask */
 	int *labels;
 	struct component *comp;
 	int max_comp;
@@ -64,9 +65,10 @@ int detector_create(int w, int h, const struct detect_params *p, struct detector
 	d->fg_age = calloc(n, sizeof(*d->fg_age));
 	d->mask = calloc(n, 1);
 	d->tmp = calloc(n, 1);
+	d->col = calloc((size_t)w, 1);
 	d->labels = calloc(n, sizeof(*d->labels));
 	d->comp = calloc((size_t)d->max_comp, sizeof(*d->comp));
-	if (!d->bg || !d->fg_age || !d->mask || !d->tmp || !d->labels || !d->comp) {
+	if (!d->bg || !d->fg_age || !d->mask || !d->tmp || !d->col || !d->labels || !d->comp) {
 		detector_destroy(d);
 		return -ENOMEM;
 	}
@@ -82,6 +84,7 @@ void detector_destroy(struct detector *d)
 	free(d->fg_age);
 	free(d->mask);
 	free(d->tmp);
+	free(d->col);
 	free(d->labels);
 	free(d->comp);
 	free(d);
@@ -90,6 +93,20 @@ void detector_destroy(struct detector *d)
 const uint8_t *detector_mask(const struct detector *d)
 {
 	return d->mask;
+}
+
+/* m ? x : y for m all ones or all zeros, as a bit mask: a float ?: would
+ * keep the loop scalar, because GCC will not compute a float expression
+ * that the source evaluates on one path only when FP traps are honoured. */
+static inline float select_float(uint32_t m, float x, float y)
+{
+	uint32_t a, b, r;
+	float out;
+	memcpy(&a, &x, sizeof(a));
+	memcpy(&b, &y, sizeof(b));
+	r = (a & m) | (b & ~m);
+	memcpy(&out, &r, sizeof(out));
+	return out;
 }
 
 static unsigned hist_median(const unsigned *hist, int bins, unsigned total)
@@ -141,25 +158,39 @@ static float estimate_threshold(struct detector *d, const uint8_t *px, float gai
 }
 
 /* 3x3 majority vote drops isolated specks and fills pinholes; a following
- * 3x3 dilation joins the parts of one object split by a low-contrast band. */
+ * 3x3 dilation joins the parts of one object split by a low-contrast band.
+ * The border rows and columns come out 0. Both are computed separably (a
+ * column sum over three rows, then three neighbouring column sums), in
+ * straight byte loops the compiler turns into SIMD. */
 static void clean_mask(struct detector *d)
 {
 	const int w = d->w, h = d->h;
-	memset(d->tmp, 0, (size_t)w * h);
-	for (int y = 1; y < h - 1; y++)
-		for (int x = 1; x < w - 1; x++) {
-			const uint8_t *m = d->mask + (size_t)y * w + x;
-			int s = m[-w - 1] + m[-w] + m[-w + 1] + m[-1] + m[0] + m[1] + m[w - 1] +
-				m[w] + m[w + 1];
-			d->tmp[(size_t)y * w + x] = s >= 5;
-		}
-	memset(d->mask, 0, (size_t)w * h);
-	for (int y = 1; y < h - 1; y++)
-		for (int x = 1; x < w - 1; x++) {
-			const uint8_t *t = d->tmp + (size_t)y * w + x;
-			d->mask[(size_t)y * w + x] = t[-w - 1] | t[-w] | t[-w + 1] | t[-1] | t[0] |
-						     t[1] | t[w - 1] | t[w] | t[w + 1];
-		}
+	uint8_t *col = d->col;
+
+	if (w < 1 || h < 1)
+		return; /* an empty image: a luma plane shorter than one box */
+	memset(d->tmp, 0, (size_t)w);
+	memset(d->tmp + (size_t)(h - 1) * w, 0, (size_t)w);
+	for (int y = 1; y < h - 1; y++) {
+		const uint8_t *a = d->mask + (size_t)(y - 1) * w, *b = a + w, *c = b + w;
+		uint8_t *t = d->tmp + (size_t)y * w;
+		for (int x = 0; x < w; x++)
+			col[x] = (uint8_t)(a[x] + b[x] + c[x]);
+		t[0] = t[w - 1] = 0;
+		for (int x = 1; x < w - 1; x++)
+			t[x] = col[x - 1] + col[x] + col[x + 1] >= 5;
+	}
+	memset(d->mask, 0, (size_t)w);
+	memset(d->mask + (size_t)(h - 1) * w, 0, (size_t)w);
+	for (int y = 1; y < h - 1; y++) {
+		const uint8_t *a = d->tmp + (size_t)(y - 1) * w, *b = a + w, *c = b + w;
+		uint8_t *m = d->mask + (size_t)y * w;
+		for (int x = 0; x < w; x++)
+			col[x] = a[x] | b[x] | c[x];
+		m[0] = m[w - 1] = 0;
+		for (int x = 1; x < w - 1; x++)
+			m[x] = col[x - 1] | col[x] | col[x + 1];
+	}
 }
 
 static int find_root(struct component *c, int i)
@@ -281,23 +312,38 @@ void detector_process(struct detector *d, const struct gray *g, struct blob *blo
 
 	float gain = estimate_gain(d, px);
 	float thr = estimate_threshold(d, px, gain);
-	for (size_t i = 0; i < npx; i++)
-		d->mask[i] = fabsf(px[i] - gain * d->bg[i]) > thr;
+	{
+		/* Block-scoped restrict pointers: a byte store may alias
+		 * anything, d->bg included, and would keep the loop scalar. */
+		uint8_t *restrict mask = d->mask;
+		const float *restrict bg = d->bg;
+		for (size_t i = 0; i < npx; i++)
+			mask[i] = fabsf(px[i] - gain * bg[i]) > thr;
+	}
 	clean_mask(d);
 
 	/* Learn toward the frame brought back to the model's reference exposure.
 	 * Learning the frame as it is would re-learn the exposure everywhere
 	 * except under a slow object, whose old footprint then stands out as a
-	 * trail once the exposure has moved (a white car darkening the frame). */
-	const float a = d->alpha, inv_gain = 1.0f / gain;
-	for (size_t i = 0; i < npx; i++) {
-		float v = px[i] * inv_gain;
-		if (!d->mask[i]) {
-			d->bg[i] += a * (v - d->bg[i]);
-			d->fg_age[i] = 0;
-		} else if (++d->fg_age[i] >= d->absorb_frames) {
-			d->bg[i] = v;
-			d->fg_age[i] = 0;
+	 * trail once the exposure has moved (a white car darkening the frame).
+	 * Background pixels learn and reset their age; foreground ones age, and
+	 * join the background once old enough. Without branches (both outcomes
+	 * computed, one kept by select_float), so that it vectorises. */
+	{
+		const float a = d->alpha, inv_gain = 1.0f / gain;
+		const unsigned absorb = d->absorb_frames;
+		const uint8_t *restrict mask = d->mask;
+		float *restrict bg = d->bg;
+		uint16_t *restrict age = d->fg_age;
+		for (size_t i = 0; i < npx; i++) {
+			float v = px[i] * inv_gain;
+			float learnt = bg[i] + a * (v - bg[i]);
+			unsigned older = age[i] + 1u;
+			unsigned fg = mask[i]; /* 0 or 1 */
+			unsigned joins = fg & (older >= absorb);
+			float kept = select_float(0u - joins, v, bg[i]);
+			bg[i] = select_float(0u - fg, kept, learnt);
+			age[i] = (uint16_t)(older * (fg & (joins ^ 1u)));
 		}
 	}
 

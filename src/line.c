@@ -3,6 +3,7 @@
 #include "turnstile/line.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -23,7 +24,11 @@ int line_parse(const char *text, struct line *out)
 			p++;
 		}
 	}
-	if (*p != '\0' || (v[0] == v[2] && v[1] == v[3]))
+	/* A != B, and not so close that |AB|^2 underflows: line_side and
+	 * line_along divide by it ("0,0,1e-40,0" made every side NaN: a line
+	 * that silently never counts). */
+	float dx = v[2] - v[0], dy = v[3] - v[1];
+	if (*p != '\0' || !(dx * dx + dy * dy >= FLT_MIN))
 		return -EINVAL;
 	*out = (struct line){v[0], v[1], v[2], v[3]};
 	return 0;

@@ -1,4 +1,5 @@
-/* Opens a recorded file, picks its reader by content and numbers the frames.
+/* Opens a recorded file, picks its reader by content and numbers the frames;
+ * a path naming a character device opens a V4L2 camera (v4l2_source.c).
  *
  * The readers (avi_reader.c, mjpeg_reader.c, y4m_reader.c) only parse; the
  * frame index and timestamp are assigned here, once, so every kind numbers
@@ -13,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include "stream.h"
+#include "v4l2_device.h"
 
 /* Sniffed in this order; each looks for its own magic, so order is moot. */
 static const struct source_ops *const file_kinds[] = {
@@ -39,7 +43,24 @@ void source_error(const struct source *src, char *err, size_t errlen, const char
 	va_end(ap);
 }
 
+/* A character device is a camera, whatever its bytes would sniff as; a
+ * /dev/v4l/by-id/ link resolves to one. Asked through the V4L2 seam so
+ * tests can present a fake device. */
+static bool is_char_device(const char *path)
+{
+	struct stat st;
+
+	return strcmp(path, "-") != 0 && v4l2_device_get()->stat(path, &st) == 0 &&
+	       S_ISCHR(st.st_mode);
+}
+
 int source_open(const char *path, struct source **out, char *err, size_t errlen)
+{
+	return source_open_opts(path, NULL, out, err, errlen);
+}
+
+int source_open_opts(const char *path, const struct source_opts *opts, struct source **out,
+		     char *err, size_t errlen)
 {
 	struct source *src;
 	const uint8_t *head;
@@ -56,6 +77,14 @@ int source_open(const char *path, struct source **out, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	snprintf(src->path, sizeof(src->path), "%s", path);
+	if (opts)
+		src->opts = *opts;
+	snprintf(src->name, sizeof(src->name), "%s", opts && opts->name ? opts->name : path);
+	src->opts.name = src->name;
+	if (is_char_device(path)) {
+		src->ops = &v4l2_source_ops;
+		goto chosen;
+	}
 
 	rc = stream_open(path, &src->in);
 	if (rc < 0) {
@@ -84,6 +113,7 @@ int source_open(const char *path, struct source **out, char *err, size_t errlen)
 		source_error(src, err, errlen, "not an AVI, MJPEG or Y4M stream");
 		goto fail;
 	}
+chosen:
 	src->info.kind = src->ops->kind;
 	rc = src->ops->open(src, err, errlen);
 	if (rc < 0)
@@ -104,10 +134,14 @@ int source_read_frame(struct source *src, struct frame *slot, char *err, size_t 
 	slot->format = src->info.format;
 	slot->width = src->info.width;
 	slot->height = src->info.height;
+	slot->session = src->session;
 	rc = src->ops->read_frame(src, slot, err, errlen);
 	switch (rc) {
 	case 0:
 		slot->index = src->next_index++;
+		/* Live sources stamp frames themselves (the driver's timestamp). */
+		if (src->info.live)
+			break;
 		/* From the index, not summed periods: no drift on long files. */
 		slot->pts_ns = src->info.fps > 0 ?
 			(int64_t)llround((double)slot->index * 1e9 / src->info.fps) : 0;
@@ -132,6 +166,16 @@ int source_read_frame(struct source *src, struct frame *slot, char *err, size_t 
 const struct source_info *source_get_info(const struct source *src)
 {
 	return &src->info;
+}
+
+void source_get_stats(struct source *src, struct source_stats *out)
+{
+	*out = (struct source_stats){
+		.reconnecting = atomic_load(&src->reconnecting),
+		.reconnects = atomic_load(&src->reconnects),
+		.driver_drops = atomic_load(&src->driver_drops),
+		.stale = atomic_load(&src->stale),
+	};
 }
 
 void source_close(struct source *src)

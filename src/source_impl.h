@@ -4,6 +4,7 @@
 #define TURNSTILE_SOURCE_IMPL_H
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,11 +40,19 @@ struct source {
 	struct source_info info;
 	void *priv;
 	uint64_t next_index;
+	char name[64];            /* camera name for log lines (the path by default) */
+	struct source_opts opts;  /* opts.name points at name */
+
+	/* Live sources: written by the capture thread, read by any. */
+	atomic_bool reconnecting;
+	atomic_uint_fast64_t reconnects, driver_drops, stale;
+	uint32_t session;         /* copied into every frame read (capture thread only) */
 };
 
 extern const struct source_ops avi_source_ops;
 extern const struct source_ops mjpeg_source_ops;
 extern const struct source_ops y4m_source_ops;
+extern const struct source_ops v4l2_source_ops;
 
 /* Writes "'<path>': <message>" to err. */
 void source_error(const struct source *src, char *err, size_t errlen, const char *fmt, ...)

@@ -32,6 +32,27 @@ void log_error(const char *fmt, ...)
 	fprintf(stderr, "turnstile: %s\n", buf);
 }
 
+void format_time_utc(int64_t wall_ns, char *buf, size_t size)
+{
+	int64_t sec = wall_ns / 1000000000;
+	int64_t rem = wall_ns % 1000000000;
+	struct tm tm;
+	time_t t;
+	size_t n;
+
+	if (rem < 0) {
+		rem += 1000000000;
+		sec--;
+	}
+	t = (time_t)sec;
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(buf, size, "invalid");
+		return;
+	}
+	n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, size - n, ".%03dZ", (int)(rem / 1000000));
+}
+
 void json_write_string(FILE *f, const char *s)
 {
 	fputc('"', f);

@@ -38,6 +38,10 @@ void cond_timedwait_ns(pthread_cond_t *c, pthread_mutex_t *m, int64_t timeout_ns
 /* One line on stderr, prefixed "turnstile: ". Thread-safe (stdio locks). */
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* "2026-11-23T09:41:00.123Z" from CLOCK_REALTIME nanoseconds (floored, so
+ * times before 1970 still read forwards); "invalid" when out of range. */
+void format_time_utc(int64_t wall_ns, char *buf, size_t size);
+
 /* Writes s as a JSON string literal, quotes included. */
 void json_write_string(FILE *f, const char *s);
 

@@ -103,7 +103,11 @@ static int y4m_open(struct source *src, char *err, size_t errlen)
 	int rc;
 
 	n = peek_line(src->in, &p);
-	if (n == 0 || n == -EMSGSIZE) {
+	if (n == 0) {           /* not "within 4096 bytes" when the file is 20 */
+		source_error(src, err, errlen, "Y4M header line is cut short (no newline)");
+		return -EPROTO;
+	}
+	if (n == -EMSGSIZE) {
 		source_error(src, err, errlen, "Y4M header line is not terminated within %d bytes",
 			     LINE_MAX_BYTES);
 		return -EPROTO;
@@ -195,6 +199,8 @@ static int y4m_open(struct source *src, char *err, size_t errlen)
 	src->info.width = (int)w;
 	src->info.height = (int)h;
 	src->info.fps = fn > 0 && fd > 0 ? (double)fn / fd : 0;
+	if (src->info.fps > SOURCE_MAX_FPS || src->info.fps < SOURCE_MIN_FPS)
+		src->info.fps = 0;      /* nonsense (F1:999999999): better unknown */
 	src->info.max_frame_bytes = priv->luma;
 
 	(void)stream_skip(src->in, (size_t)n);  /* the header line, buffered */

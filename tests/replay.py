@@ -3,7 +3,8 @@
 crossings are known and require exact counts.
 
 Usage: replay.py CASE --turnstile BIN --scenegen BIN --score PY --samples DIR
-CASE is one of: samples, generated, scenarios, multicam, stdin, formats, cli, lines.
+CASE is one of: samples, generated, scenarios, multicam, stdin, formats, cli, lines,
+hostile.
 Prints one line per check and 'N passed, N failed' at the end; exits 1 on any
 failure, 77 (meson's skip) when the inputs are missing.
 """
@@ -330,6 +331,140 @@ def case_cli(args, tmp):
                   f"{signal.Signals(sig).name} mid-replay: exit 0 with the summary ({fr} frames)")
 
 
+def split_jpegs(data):
+    """Frames of a raw MJPEG file written by scenegen (no embedded thumbnails)."""
+    starts = [i for i in range(len(data) - 2) if data[i:i + 3] == b"\xff\xd8\xff"]
+    return [data[a:b] for a, b in zip(starts, starts[1:] + [len(data)])]
+
+
+def jpeg_sof(frame):
+    """Offset of the SOF0 marker in a JPEG's header segments."""
+    i = 2
+    while frame[i + 1] != 0xC0:
+        i += 2 + (frame[i + 2] << 8 | frame[i + 3])
+    return i
+
+
+def avi_video_chunks(data):
+    """Offsets of the 00dc chunk headers in an AVI's movi list."""
+    i = data.index(b"movi") + 4
+    out = []
+    while i + 8 <= len(data) and data[i:i + 4] == b"00dc":
+        out.append(i)
+        size = int.from_bytes(data[i + 4:i + 8], "little")
+        i += 8 + size + (size & 1)
+    return out
+
+
+def case_hostile(args, tmp):
+    """Two cameras, one good and one fed hostile input: the good one counts
+    its truth exactly whatever the other does, and the hostile one skips and
+    counts its bad frames (or stops with one line naming its source)."""
+    t = args.turnstile
+    out = generate(args, tmp, "good", ["--seconds", "20", "--seed", "7"], formats="avi,mjpeg,y4m")
+    if not check(out is not None, "generate the clip"):
+        return
+    truth = load_truth(out + ".truth.json")
+    line = line_arg(truth)
+    n = truth["frames"]
+
+    def two_cameras(bad_source, stdin=None):
+        ini = os.path.join(tmp, "hostile.ini")
+        with open(ini, "w") as f:
+            f.write(f"[camera good]\nsource={out}.avi\nline={line}\n\n"
+                    f"[camera bad]\nsource={bad_source}\nline={line}\n")
+        p = run([t, "--json", "-c", ini], stdin=stdin)
+        try:
+            res = json.loads(p.stdout)
+            cams = {c["name"]: c for c in res["cameras"]}
+        except (ValueError, KeyError):
+            cams = {}
+        good = cams.get("good")
+        check(good is not None and (good["in"], good["out"], good["frames"], good["corrupt"]) ==
+              (truth["in"], truth["out"], n, 0),
+              f"{os.path.basename(bad_source)}: the good camera counts its truth "
+              f"({good and (good['in'], good['out'], good['frames'], good['corrupt'])})")
+        return p, cams.get("bad")
+
+    # Raw MJPEG with every kind of bad frame inserted between good ones:
+    # garbage, a JPEG without EOI, one claiming 65535x65535, one whose header
+    # TurboJPEG refuses (12-bit precision), and a last frame cut short. The
+    # good frames are all there, so the counts are the truth's.
+    frames = split_jpegs(open(out + ".mjpeg", "rb").read())
+    big = bytearray(frames[30])
+    sof = jpeg_sof(big)
+    big[sof + 5:sof + 9] = b"\xff\xff\xff\xff"
+    deep = bytearray(frames[40])
+    deep[jpeg_sof(deep) + 4] = 12
+    bad = (b"".join(frames[:10]) + b"\x01garbage from a flaky link\xff\x00" +
+           b"".join(frames[10:20]) + frames[20][:-2] + b"".join(frames[20:30]) + bytes(big) +
+           b"".join(frames[30:40]) + bytes(deep) + b"".join(frames[40:]) + frames[0][:500])
+    path = os.path.join(tmp, "hostile.mjpeg")
+    with open(path, "wb") as f:
+        f.write(bad)
+    p, cam = two_cameras(path)
+    check(p.returncode == 0 and cam is not None and
+          (cam["in"], cam["out"], cam["frames"], cam["corrupt"]) ==
+          (truth["in"], truth["out"], n, 5),
+          f"hostile.mjpeg: exit 0, all {n} good frames counted, 5 corrupt "
+          f"({p.returncode}, {cam and (cam['in'], cam['out'], cam['frames'], cam['corrupt'])})")
+
+    # An AVI whose 50th frame chunk claims 4 GiB: that frame is lost, the
+    # reader finds the next one, and one missing frame changes no count.
+    data = bytearray(open(out + ".avi", "rb").read())
+    at = avi_video_chunks(data)[50]
+    data[at + 4:at + 8] = (0xFFFFFFF0).to_bytes(4, "little")
+    path = os.path.join(tmp, "4gib-chunk.avi")
+    with open(path, "wb") as f:
+        f.write(data)
+    p, cam = two_cameras(path)
+    check(p.returncode == 0 and cam is not None and
+          (cam["in"], cam["out"], cam["frames"], cam["corrupt"]) ==
+          (truth["in"], truth["out"], n - 1, 1),
+          f"4gib-chunk.avi: exit 0, {n - 1} frames and 1 corrupt, counts its truth "
+          f"({p.returncode}, {cam and (cam['in'], cam['out'], cam['frames'], cam['corrupt'])})")
+
+    # Y4M on standard input, closed in the middle of frame 60.
+    y4m = open(out + ".y4m", "rb").read()
+    hdr = y4m.index(b"\n") + 1
+    frame = 6 + truth.get("width", 320) * truth.get("height", 240) * 3 // 2
+    assert y4m[hdr + frame:hdr + frame + 5] == b"FRAME"
+    cut = os.path.join(tmp, "cut.y4m")
+    with open(cut, "wb") as f:
+        f.write(y4m[:hdr + 60 * frame + 1000])
+    with open(cut, "rb") as stdin:
+        p, cam = two_cameras("-", stdin=stdin)
+    check(p.returncode == 0 and cam is not None and (cam["frames"], cam["corrupt"]) == (60, 1),
+          f"stdin closed mid-frame: exit 0, 60 frames and 1 corrupt "
+          f"({p.returncode}, {cam and (cam['frames'], cam['corrupt'])})")
+
+    # Y4M with garbage where frame 60's header should be: no way to resync,
+    # so that camera stops with one error line naming it and the byte.
+    path = os.path.join(tmp, "garbage.y4m")
+    with open(path, "wb") as f:
+        f.write(y4m[:hdr + 60 * frame] + b"garbage\n" + y4m[hdr + 60 * frame:])
+    p, cam = two_cameras(path)
+    want = f"'{path}': bad Y4M frame header at byte {hdr + 60 * frame}"
+    lines = [x for x in p.stderr.splitlines() if want in x]
+    check(p.returncode == 1 and cam is not None and cam["frames"] == 60 and len(lines) == 1 and
+          "'bad'" in lines[0],
+          f"garbage.y4m: exit 1, 60 frames, one line naming camera and byte ({lines})")
+
+    # Refused at open: one line naming the file. (The run does not start,
+    # so the good camera does not run either.)
+    for name, content, msg in [
+            ("huge.y4m", b"YUV4MPEG2 W100000 H100000 F25:1\nFRAME\n" + bytes(64),
+             "Y4M frame size 100000x100000 is not within 1..8192"),
+            ("empty.avi", b"", "empty file")]:
+        path = os.path.join(tmp, name)
+        with open(path, "wb") as f:
+            f.write(content)
+        p = run([t, "--json", f"{out}.avi", path])
+        check(p.returncode == 1 and f"'{path}': {msg}" in p.stderr and
+              len(p.stderr.strip().splitlines()) == 1,
+              f"{name}: exit 1, one line: {p.stderr.strip()}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case")
@@ -340,7 +475,7 @@ def main():
     args = ap.parse_args()
     cases = {"samples": case_samples, "generated": case_generated, "scenarios": case_scenarios,
              "multicam": case_multicam, "stdin": case_stdin, "formats": case_formats,
-             "cli": case_cli, "lines": case_lines}
+             "cli": case_cli, "lines": case_lines, "hostile": case_hostile}
     with tempfile.TemporaryDirectory(prefix="turnstile-replay-") as tmp:
         rc = cases[args.case](args, tmp)
     if rc == 77:

@@ -126,10 +126,26 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	{"unknown section type", "[camera a]\nsource=a.avi\n\n[general]\nfoo=1\n",
-	 "4: unknown section type 'general' (expected [camera NAME])"},
+	 "4: unknown section type 'general' (expected [camera NAME] or [turnstile])"},
+	{"bad reset_at", "[turnstile]\nreset_at=24:00\n[camera a]\nsource=a\n",
+	 "2: bad value '24:00' for reset_at (expected HH:MM, 00:00 to 23:59)"},
+	{"reset_at minutes need two digits", "[turnstile]\nreset_at=4:5\n[camera a]\nsource=a\n",
+	 "2: bad value '4:5' for reset_at (expected HH:MM, 00:00 to 23:59)"},
+	{"unknown global key", "[camera a]\nsource=a\n[turnstile]\ncolour=red\n",
+	 "4: unknown key 'colour' in [turnstile] (expected state=, reset_at=)"},
+	{"camera key in [turnstile]", "[turnstile]\nsource=a.avi\n",
+	 "2: unknown key 'source' in [turnstile] (expected state=, reset_at=)"},
+	{"duplicate state", "[turnstile]\nstate=a\nstate=b\n[camera a]\nsource=a\n",
+	 "3: duplicate key 'state' in [turnstile]"},
+	{"empty state", "[turnstile]\nstate=\n[camera a]\nsource=a\n",
+	 "2: state= needs a directory (at most 1023 characters)"},
+	{"two [turnstile] sections",
+	 "[turnstile]\nstate=s\n[camera a]\nsource=a\n[turnstile]\nreset_at=01:00\n",
+	 "5: duplicate [turnstile] section (the first is on line 1)"},
 	{"unknown key", "[camera a]\nsource=a.avi\ncolour=red\n",
 	 "3: unknown key 'colour' (expected source=, line=, line.NAME=, object_size=, "
-	 "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=)"},
+	 "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=, size=, fps=, "
+	 "watchdog=)"},
 	{"bad line name", "[camera a]\nsource=a.avi\nline.front door=0,0,1,1\n",
 	 "3: bad line name 'front door' (letters, digits, '-', '_', '.')"},
 	{"duplicate named line", "[camera a]\nsource=a.avi\nline.x=0,0,1,1\nline.x=0,1,1,0\n",
@@ -144,6 +160,24 @@ static const struct bad_case bad_cases[] = {
 	 "3: bad value '2.5' for min_track_age in camera 'a'"},
 	{"band out of range", "[camera a]\nsource=a\nband=0.5\n",
 	 "3: bad value '0.5' for band in camera 'a'"},
+	{"size without height", "[camera a]\nsource=/dev/video0\nsize=640\n",
+	 "3: bad value '640' for size in camera 'a' (expected WxH, 16 to 8192)"},
+	{"size with junk", "[camera a]\nsource=/dev/video0\nsize=640x480p\n",
+	 "3: bad value '640x480p' for size in camera 'a' (expected WxH, 16 to 8192)"},
+	{"size signed", "[camera a]\nsource=/dev/video0\nsize=640x-480\n",
+	 "3: bad value '640x-480' for size in camera 'a' (expected WxH, 16 to 8192)"},
+	{"size too large", "[camera a]\nsource=/dev/video0\nsize=9000x480\n",
+	 "3: bad value '9000x480' for size in camera 'a' (expected WxH, 16 to 8192)"},
+	{"duplicate size", "[camera a]\nsource=/dev/video0\nsize=640x480\nsize=320x240\n",
+	 "4: duplicate key 'size' in camera 'a'"},
+	{"fps zero", "[camera a]\nsource=/dev/video0\nfps=0\n",
+	 "3: bad value '0' for fps in camera 'a'"},
+	{"fps not a number", "[camera a]\nsource=/dev/video0\nfps=fast\n",
+	 "3: bad value 'fast' for fps in camera 'a'"},
+	{"duplicate fps", "[camera a]\nsource=/dev/video0\nfps=15\nfps=30\n",
+	 "4: duplicate key 'fps' in camera 'a'"},
+	{"watchdog too short", "[camera a]\nsource=/dev/video0\nwatchdog=0.01\n",
+	 "3: bad value '0.01' for watchdog in camera 'a'"},
 	{"bad line value", "[camera a]\nsource=a.avi\nline=0,0.5,2,0.5\n",
 	 "3: bad line '0,0.5,2,0.5' for camera 'a' (expected X1,Y1,X2,Y2 in 0..1, A != B)"},
 	{"missing source", "[camera a]\nline=0,0.5,1,0.5\n[camera b]\nsource=b.avi\n",
@@ -180,6 +214,29 @@ static const struct bad_case bad_cases[] = {
 	 "3: syntax error (expected [camera NAME] or key=value)"},
 };
 
+static void load_reads_capture_keys(void **state)
+{
+	(void)state;
+	struct camera_list list;
+	char err[512];
+	const char *path = write_ini("[camera door]\nsource=/dev/v4l/by-id/usb-cam-video-index0\n"
+				     "size=1280X720\nfps=12.5\nwatchdog=2.5\n"
+				     "[camera yard]\nsource=/dev/video2\n");
+
+	assert_int_equal(config_load(path, NULL, &list, err, sizeof(err)), 0);
+	assert_int_equal(list.n, 2);
+	assert_int_equal(list.cams[0].width, 1280);
+	assert_int_equal(list.cams[0].height, 720);
+	assert_float_equal(list.cams[0].fps, 12.5, 1e-6);
+	assert_float_equal(list.cams[0].watchdog, 2.5, 1e-6);
+	/* Absent keys stay 0: the V4L2 source's defaults apply. */
+	assert_int_equal(list.cams[1].width, 0);
+	assert_int_equal(list.cams[1].height, 0);
+	assert_float_equal(list.cams[1].fps, 0, 0);
+	assert_float_equal(list.cams[1].watchdog, 0, 0);
+	config_free(&list);
+}
+
 static void load_reads_named_lines_and_tuning(void **state)
 {
 	(void)state;
@@ -213,12 +270,63 @@ static void load_reads_named_lines_and_tuning(void **state)
 	config_free(&list);
 }
 
+static void load_reads_the_turnstile_section(void **state)
+{
+	(void)state;
+	struct camera_list list;
+	char err[512];
+	const char *path = write_ini("[turnstile]\nstate = /var/lib/turnstile\nreset_at=04:30\n"
+				     "[camera a]\nsource=a.avi\n");
+
+	assert_int_equal(config_load(path, NULL, &list, err, sizeof(err)), 0);
+	assert_int_equal(list.n, 1);
+	assert_string_equal(list.global.state, "/var/lib/turnstile");
+	assert_true(list.global.daily_reset);
+	assert_int_equal(list.global.reset_minute, 4 * 60 + 30);
+	config_free(&list);
+
+	/* Anywhere in the file, either key alone; absent, it is all zero. */
+	path = write_ini("[camera a]\nsource=a.avi\n[ turnstile ]\nreset_at=0:00\n");
+	assert_int_equal(config_load(path, NULL, &list, err, sizeof(err)), 0);
+	assert_int_equal(list.n, 1);
+	assert_string_equal(list.global.state, "");
+	assert_true(list.global.daily_reset);
+	assert_int_equal(list.global.reset_minute, 0);
+	config_free(&list);
+	path = write_ini("[camera a]\nsource=a.avi\n");
+	assert_int_equal(config_load(path, NULL, &list, err, sizeof(err)), 0);
+	assert_false(list.global.daily_reset);
+	assert_string_equal(list.global.state, "");
+	config_free(&list);
+}
+
+static void reset_at_parses_hours_and_minutes(void **state)
+{
+	(void)state;
+	const char *bad[] = {"", "4", "24:00", "23:60", "-1:00", "+1:00", " 1:00", "1:00 ", "12:+5",
+			     "12: 5", "1:2", "123:00", "12:345", "ab:cd", "12.30"};
+	int m = -1;
+
+	assert_int_equal(config_parse_reset_at("00:00", &m), 0);
+	assert_int_equal(m, 0);
+	assert_int_equal(config_parse_reset_at("23:59", &m), 0);
+	assert_int_equal(m, 23 * 60 + 59);
+	assert_int_equal(config_parse_reset_at("4:05", &m), 0);
+	assert_int_equal(m, 4 * 60 + 5);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		m = -1;
+		print_message("case: '%s'\n", bad[i]);
+		assert_int_equal(config_parse_reset_at(bad[i], &m), -EINVAL);
+		assert_int_equal(m, -1);
+	}
+}
+
 static void load_reports_file_and_line(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
 		const struct bad_case *bc = &bad_cases[i];
-		struct camera_list list = {NULL, 99};
+		struct camera_list list = {.cams = NULL, .n = 99};
 		char err[512], want[512];
 		const char *path = write_ini(bc->text);
 
@@ -358,6 +466,9 @@ int main(void)
 		cmocka_unit_test(load_uses_default_line_when_absent),
 		cmocka_unit_test(load_accepts_41_character_name),
 		cmocka_unit_test(load_reads_named_lines_and_tuning),
+		cmocka_unit_test(load_reads_capture_keys),
+		cmocka_unit_test(load_reads_the_turnstile_section),
+		cmocka_unit_test(reset_at_parses_hours_and_minutes),
 		cmocka_unit_test(load_reports_file_and_line),
 		cmocka_unit_test(load_reports_overlong_line),
 		cmocka_unit_test(load_reports_no_cameras),

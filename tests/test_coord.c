@@ -464,6 +464,44 @@ static void lines_are_counted_and_logged_apart(void **state)
 	coord_destroy(c);
 }
 
+/* The live view's events pane: the latest events, oldest first, numbered. */
+static void recent_events_are_the_latest_in_order(void **state)
+{
+	(void)state;
+	const char *names[] = {"a", "b"};
+	struct coord_recent r[COORD_RECENT + 8];
+	struct coord *c;
+
+	assert_int_equal(coord_create(2, one_line_each(names, 2), NULL, &c), 0);
+	assert_int_equal(coord_get_recent(c, r, 8), 0);
+	post(c, 1, DIR_OUT, 7, 70, T0);
+	post(c, 0, DIR_IN, 8, 80, T0 + 1);
+	coord_stop(c);
+	assert_int_equal(coord_get_recent(c, r, 8), 2);
+	assert_int_equal(r[0].seq, 0);
+	assert_int_equal(r[0].ev.camera, 1);
+	assert_int_equal(r[0].ev.dir, DIR_OUT);
+	assert_int_equal(r[1].seq, 1);
+	assert_int_equal(r[1].ev.track, 80);
+	assert_int_equal(r[1].ev.wall_ns, T0 + 1);
+	assert_int_equal(coord_get_recent(c, r, 1), 1);
+	assert_int_equal(r[0].seq, 1);
+	assert_int_equal(coord_get_recent(c, r, 0), 0);
+	coord_destroy(c);
+
+	/* Past the ring's size: the last COORD_RECENT, never more. */
+	assert_int_equal(coord_create(2, one_line_each(names, 2), NULL, &c), 0);
+	for (uint32_t i = 0; i < COORD_RECENT + 5; i++)
+		post(c, 0, DIR_IN, i, i, T0);
+	coord_stop(c);
+	assert_int_equal(coord_get_recent(c, r, COORD_RECENT + 8), COORD_RECENT);
+	for (int i = 0; i < COORD_RECENT; i++) {
+		assert_int_equal(r[i].seq, 5 + i);
+		assert_int_equal(r[i].ev.track, 5 + i);
+	}
+	coord_destroy(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,6 +514,7 @@ int main(void)
 		cmocka_unit_test(full_queue_blocks_poster_and_loses_nothing),
 		cmocka_unit_test(occupancy_never_goes_below_zero),
 		cmocka_unit_test(lines_are_counted_and_logged_apart),
+		cmocka_unit_test(recent_events_are_the_latest_in_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

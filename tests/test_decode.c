@@ -131,6 +131,46 @@ static void luma_plane_is_box_averaged(void **state)
 	decoder_destroy(d);
 }
 
+/* Box factors around 257, where 16-bit column sums would overflow with a
+ * white frame: every box averages exactly, and the ragged right and bottom
+ * edges (narrower than a box) are left out as before. */
+static void luma_box_average_is_exact_for_large_boxes(void **state)
+{
+	(void)state;
+	static const int boxes[] = {2, 3, 8, 256, 257, 258, 300};
+	for (size_t k = 0; k < sizeof(boxes) / sizeof(boxes[0]); k++) {
+		const int b = boxes[k], sw = 2 * b + 1, sh = b + 1;
+		struct source_info info = {.format = FRAME_GRAY, .width = sw, .height = sh};
+		uint8_t *plane = malloc((size_t)sw * sh);
+		struct decoder *d;
+		const struct gray *g;
+		int w, h;
+
+		assert_non_null(plane);
+		/* Left box white, right box white and black by column, the
+		 * ragged edges 7. */
+		for (int y = 0; y < sh; y++)
+			for (int x = 0; x < sw; x++)
+				plane[(size_t)y * sw + x] =
+					y >= b || x >= 2 * b ? 7 : x < b ? 255 : (x % 2 ? 0 : 255);
+		assert_int_equal(decoder_create(&info, 2, &d), 0);
+		decoder_get_size(d, &w, &h);
+		assert_int_equal(w, 2);
+		assert_int_equal(h, 1);
+		struct frame f = {.data = plane, .len = (size_t)sw * sh, .cap = (size_t)sw * sh,
+				  .format = FRAME_GRAY, .width = sw, .height = sh};
+		assert_int_equal(decoder_decode(d, &f, &g), 0);
+		assert_int_equal(g->px[0], 255);
+		/* The right box: the even columns of b..2b-1 are white. */
+		unsigned white = 0, area = (unsigned)b * b;
+		for (int x = b; x < 2 * b; x++)
+			white += x % 2 ? 0 : 1;
+		assert_int_equal(g->px[1], (white * b * 255 + area / 2) / area);
+		decoder_destroy(d);
+		free(plane);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +178,7 @@ int main(void)
 		cmocka_unit_test(truncated_jpeg_is_corrupt_not_half_an_image),
 		cmocka_unit_test(jpeg_of_another_size_is_corrupt),
 		cmocka_unit_test(luma_plane_is_box_averaged),
+		cmocka_unit_test(luma_box_average_is_exact_for_large_boxes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

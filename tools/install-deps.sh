@@ -3,6 +3,15 @@
 # Does nothing when they are all present, so it is cheap to run every time.
 set -eu
 PACKAGES="build-essential meson ninja-build pkg-config libturbojpeg0-dev libcmocka-dev libinih-dev python3"
+# V4L2 capture (libv4l2), and the vivid test: Debian's kernel with its vivid
+# module booted under qemu from a busybox initramfs (tests/vivid/).
+PACKAGES="$PACKAGES libv4l-dev qemu-system-x86 linux-image-amd64 busybox-static"
+# Fuzzing (tests/fuzz/): clang, and the libFuzzer and sanitizer runtimes that
+# Debian 12 ships in libclang-rt-14-dev (clang only recommends them, and
+# recommends are not installed here).
+PACKAGES="$PACKAGES clang libclang-rt-14-dev"
+# The live view (ncursesw), and tmux to test it in a real terminal.
+PACKAGES="$PACKAGES libncurses-dev tmux"
 missing=""
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -10,6 +19,9 @@ done
 [ -z "$missing" ] && exit 0
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+# The kernel package is only booted under qemu with our own initramfs:
+# skip the host initrd Debian's hook would spend ~40 s building.
+export INITRD=No
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing </dev/null

@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 ./tools/install-deps.sh
 [ -d build ] || meson setup build
 ninja -C build
-./build/turnstile -c samples/samples.ini --events build/samples-events.jsonl
+./build/turnstile --no-tui -c samples/samples.ini --events build/samples-events.jsonl
 echo "events: build/samples-events.jsonl"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The README's second command (and CI's): install what is needed, then build
 # and run every test suite three times: plain with warnings as errors, under
-# ASan+UBSan, and under TSan. Any sanitizer report fails the run.
+# ASan+UBSan, and under TSan; then a short run of each fuzz target (clang).
+# Any sanitizer report fails the run.
 set -eu
 cd "$(dirname "$0")/.."
 ./tools/install-deps.sh
@@ -21,4 +22,17 @@ run_suite() {
 run_suite build-test
 run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false
 run_suite build-tsan -Db_sanitize=thread -Db_lundef=false
-echo "all suites passed: plain, address+undefined, thread"
+
+# Fuzz smoke runs (tests/fuzz/): each target for 20 s under libFuzzer with
+# ASan+UBSan, in a clang build of its own (also warning-free under clang).
+# The suites above already replay the seed corpus and every saved crash input.
+fuzz=""
+if command -v clang >/dev/null 2>&1; then
+	[ -d build-fuzz ] || CC=clang meson setup build-fuzz -Dwerror=true -Dfuzz=enabled
+	ninja -C build-fuzz
+	meson test -C build-fuzz --suite fuzz --print-errorlogs
+	fuzz=", fuzz smoke"
+else
+	echo "fuzz smoke runs skipped: clang is not installed (tools/install-deps.sh installs it)"
+fi
+echo "all suites passed: plain, address+undefined, thread$fuzz"

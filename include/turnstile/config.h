@@ -3,6 +3,7 @@
 #ifndef TURNSTILE_CONFIG_H
 #define TURNSTILE_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "turnstile/line.h"
@@ -38,11 +39,23 @@ struct camera_config {
 	struct line_config lines[CONFIG_MAX_LINES];
 	int nlines;
 	struct tuning tuning;
+	/* V4L2 cameras only (files ignore them); 0 = the default. */
+	int width, height;  /* size=WxH: wanted frame size (640x480) */
+	float fps;          /* fps=: wanted frame rate (30) */
+	float watchdog;     /* watchdog=SECONDS: no frame this long means unplugged (5) */
+};
+
+/* The [turnstile] section: settings for the whole process. */
+struct global_config {
+	char state[CONFIG_PATH_MAX]; /* state=DIR: durable counts there; "" = none */
+	bool daily_reset;            /* reset_at= was given */
+	int reset_minute;            /* reset_at=HH:MM as minutes after local midnight */
 };
 
 struct camera_list {
 	struct camera_config *cams;
 	int n;
+	struct global_config global; /* zero without a [turnstile] section */
 };
 
 /* Loads an INI file with one [camera NAME] section per camera, keys
@@ -50,10 +63,17 @@ struct camera_list {
  * line.NAME=X1,Y1,X2,Y2 (more lines, up to CONFIG_MAX_LINES); with neither,
  * one line "main" at default_line. Tuning keys: object_size=MIN,MAX,
  * min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=.
+ * Capture keys for cameras: size=WxH, fps=, watchdog=SECONDS.
  * Returns 0, or -errno with one line in err naming the file (and the line
  * number for syntax errors, unknown keys, bad values, duplicate names). */
 int config_load(const char *path, const struct line *default_line, struct camera_list *out,
 		char *err, size_t errlen);
+/* Also in the file, at most once: a [turnstile] section with state=DIR and
+ * reset_at=HH:MM (local time). */
+
+/* Parses "HH:MM" (00:00 to 23:59) into minutes after midnight. Returns 0
+ * or -EINVAL. */
+int config_parse_reset_at(const char *text, int *minute);
 
 /* Appends a camera named after its source file (basename without extension;
  * "stdin" for "-"; a numeric suffix "-2", "-3"... keeps names unique). */

@@ -21,6 +21,8 @@ struct frame {
 	uint64_t index;         /* 0-based frame number in the source's decoded order */
 	int64_t pts_ns;         /* presentation time from the source (index * period for files) */
 	int64_t capture_ns;     /* CLOCK_MONOTONIC when the frame entered the ring */
+	uint32_t session;       /* live sources: bumped when the device came back after
+				 * being lost; a new session restarts tracking */
 };
 
 #endif

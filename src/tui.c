@@ -1,0 +1,874 @@
+/* Live terminal view; see tui.h.
+ *
+ * Owns: the ncurses SCREEN (on standard output, keys from standard input or
+ * /dev/tty), the per-camera rates and crossing history it derives from the
+ * counters, and, while it is up, standard error (a pipe it drains).
+ * Threads: main only; nothing here locks anything but through the getters.
+ *
+ * Layout, top to bottom: title bar; site totals; the camera table (a row per
+ * camera, a row per line when a camera has several); the events pane (the
+ * newest at the bottom); the latest log message, if any; the key bar. It
+ * redraws into ncurses' buffer and lets doupdate send only what changed, so
+ * nothing flickers; erase, never clear, except on resize and Ctrl-L. */
+#include "tui.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define REDRAW_NS 100000000LL   /* at most ten frames a second */
+#define RATE_NS 1000000000LL    /* frame rates over one second */
+#define BUCKET_NS 10000000000LL /* the chart: crossings per 10 s ... */
+#define BUCKETS 60              /* ... over the last 10 minutes */
+#define MSG_SHOW_NS 30000000000LL
+#define CAPTURE_MAX (64u << 10) /* standard error kept for tui_close */
+#define MIN_EVENT_ROWS 3
+
+enum {
+	PAIR_BAR = 1, PAIR_IN, PAIR_OUT, PAIR_OK, PAIR_WARN, PAIR_BAD, PAIR_DIM, PAIR_CHART,
+	PAIR_KEY,
+};
+
+struct cam_view {
+	uint64_t last_total;    /* in + out when last sampled */
+	uint64_t chart[BUCKETS]; /* crossings per bucket, ring indexed by bucket number */
+	uint64_t rate_captured, rate_processed;
+	int64_t rate_ns;
+	double cap_fps, proc_fps;
+};
+
+struct tui {
+	struct tui_config cfg;
+	SCREEN *scr;
+	FILE *in;
+	bool own_in;
+	struct cam_view *cv;
+	int64_t start_ns, last_draw_ns;
+	int64_t bucket;         /* number of the current chart bucket since start */
+	bool dirty, help, paused, colour, can_colour, utf8, filter, all_done;
+	int selected, top;      /* camera table: selected camera, first row shown */
+
+	/* Standard error while the view is up. */
+	int saved_stderr, err_rd;
+	char partial[512];
+	size_t partial_len;
+	char msg[256];
+	int64_t msg_ns;
+	char *captured;
+	size_t captured_len;
+	uint64_t captured_lost;
+};
+
+/* ---- standard error ---------------------------------------------------- */
+
+static void keep_message(struct tui *t, const char *line, size_t len, int64_t now)
+{
+	const char *text = line;
+
+	if (strncmp(text, "turnstile: ", 11) == 0)
+		text += 11;
+	snprintf(t->msg, sizeof(t->msg), "%.*s", (int)(len - (size_t)(text - line)), text);
+	t->msg_ns = now;
+	t->dirty = true;
+	if (t->captured_len + len + 1 > CAPTURE_MAX) {
+		t->captured_lost++;
+		return;
+	}
+	memcpy(t->captured + t->captured_len, line, len);
+	t->captured_len += len;
+	t->captured[t->captured_len++] = '\n';
+}
+
+static void drain_stderr(struct tui *t, int64_t now)
+{
+	for (;;) {
+		ssize_t r = read(t->err_rd, t->partial + t->partial_len,
+				 sizeof(t->partial) - t->partial_len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return;
+		t->partial_len += (size_t)r;
+		char *start = t->partial, *nl;
+		while ((nl = memchr(start, '\n', t->partial_len - (size_t)(start - t->partial)))) {
+			keep_message(t, start, (size_t)(nl - start), now);
+			start = nl + 1;
+		}
+		t->partial_len -= (size_t)(start - t->partial);
+		memmove(t->partial, start, t->partial_len);
+		if (t->partial_len == sizeof(t->partial)) {
+			/* A line longer than the buffer: keep it in pieces. */
+			keep_message(t, t->partial, t->partial_len, now);
+			t->partial_len = 0;
+		}
+	}
+}
+
+static int capture_stderr(struct tui *t)
+{
+	int fds[2];
+
+	t->captured = malloc(CAPTURE_MAX);
+	if (!t->captured)
+		return -ENOMEM;
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	/* Writers block when the pipe is full, as on a terminal; only the
+	 * reading end is non-blocking. */
+	fcntl(fds[1], F_SETFL, 0);
+	t->saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (t->saved_stderr < 0 || dup2(fds[1], STDERR_FILENO) < 0) {
+		int rc = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		if (t->saved_stderr >= 0)
+			close(t->saved_stderr);
+		t->saved_stderr = -1;
+		return rc;
+	}
+	close(fds[1]);
+	t->err_rd = fds[0];
+	return 0;
+}
+
+static void release_stderr(struct tui *t)
+{
+	if (t->saved_stderr < 0)
+		return;
+	/* The pipe's last writer goes with this dup2: read to its end. */
+	dup2(t->saved_stderr, STDERR_FILENO);
+	close(t->saved_stderr);
+	t->saved_stderr = -1;
+	drain_stderr(t, 0);
+	close(t->err_rd);
+	if (t->partial_len)
+		keep_message(t, t->partial, t->partial_len, 0);
+	if (t->captured_len)
+		fwrite(t->captured, 1, t->captured_len, stderr);
+	if (t->captured_lost)
+		fprintf(stderr, "turnstile: %" PRIu64 " more messages did not fit while the view was up\n",
+			t->captured_lost);
+}
+
+/* ---- drawing helpers ---------------------------------------------------- */
+
+static attr_t pair(const struct tui *t, short p)
+{
+	return t->colour ? COLOR_PAIR(p) : A_NORMAL;
+}
+
+/* printf at (y, x), cut at the right edge. */
+static void put(int y, int x, attr_t attr, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void put(int y, int x, attr_t attr, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (y < 0 || y >= LINES || x >= COLS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	attrset(attr);
+	mvaddnstr(y, x, buf, COLS - x);
+	attrset(A_NORMAL);
+}
+
+/* A count in at most width characters: 12345, 123k, 12.3M. */
+static const char *fmt_count(char *buf, size_t size, uint64_t n, int width)
+{
+	snprintf(buf, size, "%" PRIu64, n);
+	if ((int)strlen(buf) > width)
+		snprintf(buf, size, "%" PRIu64 "k", n / 1000);
+	if ((int)strlen(buf) > width)
+		snprintf(buf, size, "%.1fM", (double)n / 1e6);
+	if ((int)strlen(buf) > width)
+		snprintf(buf, size, "%" PRIu64 "M", n / 1000000);
+	return buf;
+}
+
+static const char *fmt_ms(char *buf, size_t size, double ms)
+{
+	if (ms <= 0)
+		snprintf(buf, size, "-");
+	else if (ms < 10)
+		snprintf(buf, size, "%.1f", ms);
+	else if (ms < 10000)
+		snprintf(buf, size, "%.0f", ms);
+	else
+		snprintf(buf, size, "%.0fs", ms / 1000);
+	return buf;
+}
+
+static const char *state_name(enum camera_state s)
+{
+	switch (s) {
+	case CAMERA_STREAMING:
+		return "streaming";
+	case CAMERA_RECONNECTING:
+		return "reconnecting";
+	case CAMERA_FINISHED:
+		return "finished";
+	case CAMERA_ERROR:
+		return "error";
+	default:
+		return "?";
+	}
+}
+
+static attr_t state_attr(const struct tui *t, enum camera_state s)
+{
+	switch (s) {
+	case CAMERA_STREAMING:
+		return pair(t, PAIR_OK);
+	case CAMERA_RECONNECTING:
+		return pair(t, PAIR_WARN) | A_BOLD;
+	case CAMERA_ERROR:
+		return pair(t, PAIR_BAD) | A_BOLD;
+	default:
+		return pair(t, PAIR_DIM);
+	}
+}
+
+/* ---- sampling ---------------------------------------------------------- */
+
+/* Crossings per camera go into the bucket of now; rates over a second. */
+static void sample(struct tui *t, int64_t now)
+{
+	int64_t bucket = (now - t->start_ns) / BUCKET_NS;
+
+	for (int i = 0; i < t->cfg.list->n; i++) {
+		struct cam_view *v = &t->cv[i];
+		struct coord_totals ct;
+		struct camera_stats s;
+
+		for (int64_t b = t->bucket + 1; b <= bucket && b <= t->bucket + BUCKETS; b++)
+			v->chart[b % BUCKETS] = 0;
+		coord_get_totals(t->cfg.coord, i, &ct);
+		/* Below the last sample: a daily reset, not negative crossings. */
+		if (ct.in + ct.out >= v->last_total)
+			v->chart[bucket % BUCKETS] += ct.in + ct.out - v->last_total;
+		v->last_total = ct.in + ct.out;
+
+		if (now - v->rate_ns >= RATE_NS) {
+			double dt = (double)(now - v->rate_ns) / 1e9;
+			camera_get_stats(t->cfg.cams[i], &s);
+			v->cap_fps = (double)(s.captured - v->rate_captured) / dt;
+			v->proc_fps = (double)(s.processed - v->rate_processed) / dt;
+			v->rate_captured = s.captured;
+			v->rate_processed = s.processed;
+			v->rate_ns = now;
+		}
+	}
+	t->bucket = bucket;
+}
+
+/* ---- the screen ---------------------------------------------------------- */
+
+struct layout {
+	int name_w;  /* camera column */
+	int chart_x; /* where the chart starts, and how many buckets fit */
+	int chart_n;
+};
+
+static struct layout layout_for(const struct tui *t)
+{
+	/* From the end of the name to the end of LAT ms: see draw_row. */
+	const int fixed = 1 + 13 + 12 + 13 + 23;
+	struct layout l = {.name_w = 10};
+	int longest = 4;
+
+	for (int i = 0; i < t->cfg.list->n; i++) {
+		int n = (int)strlen(t->cfg.list->cams[i].name);
+		longest = n > longest ? n : longest;
+	}
+	/* Columns left for the chart, one kept free at the right edge. */
+	int spare = COLS - (1 + l.name_w + fixed + 1) - 1;
+	if (spare > 8 && longest > l.name_w) {
+		int grow = longest - l.name_w < spare / 3 ? longest - l.name_w : spare / 3;
+		l.name_w += grow;
+		spare -= grow;
+	}
+	l.chart_x = 1 + l.name_w + fixed + 1;
+	l.chart_n = spare > BUCKETS ? BUCKETS : spare < 0 ? 0 : spare;
+	return l;
+}
+
+/* Rows of the camera table: a camera, then its lines when it has several. */
+static int table_rows(const struct tui *t, int *cam_row)
+{
+	int rows = 0;
+
+	for (int i = 0; i < t->cfg.list->n; i++) {
+		if (cam_row)
+			cam_row[i] = rows;
+		rows += 1 + (t->cfg.list->cams[i].nlines > 1 ? t->cfg.list->cams[i].nlines : 0);
+	}
+	return rows;
+}
+
+static void draw_title(struct tui *t, int64_t now)
+{
+	char left[256], right[256], clock[16];
+	int64_t up = (now - t->start_ns) / 1000000000;
+	time_t wall = time(NULL);
+	struct tm tm;
+
+	localtime_r(&wall, &tm);
+	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	snprintf(left, sizeof(left), " turnstile %s  %d camera%s  %s  up %" PRId64 ":%02d:%02d%s%s",
+		 TURNSTILE_VERSION, t->cfg.list->n, t->cfg.list->n == 1 ? "" : "s", clock, up / 3600,
+		 (int)(up / 60 % 60), (int)(up % 60), t->paused ? "  PAUSED" : "",
+		 t->all_done ? "  all replays finished: q quits" : "");
+	right[0] = '\0';
+	if (t->cfg.state_dir) {
+		struct journal_status js = {0};
+		if (t->cfg.journal)
+			journal_get_status(t->cfg.journal, &js);
+		snprintf(right, sizeof(right), "state %s%s%s%s ", t->cfg.state_dir,
+			 js.period[0] ? "  day " : "", js.period, js.failing ? "  NOT SAVING" : "");
+	}
+	attrset(pair(t, PAIR_BAR) | (t->colour ? A_NORMAL : A_REVERSE));
+	mvhline(0, 0, ' ', COLS);
+	mvaddnstr(0, 0, left, COLS);
+	int rx = COLS - (int)strlen(right);
+	if (rx > (int)strlen(left) + 1)
+		mvaddstr(0, rx, right);
+	attrset(A_NORMAL);
+}
+
+static void draw_site(struct tui *t)
+{
+	struct coord_totals s;
+	int x;
+
+	coord_get_totals(t->cfg.coord, -1, &s);
+	put(1, 1, A_BOLD, "SITE");
+	x = 7;
+	put(1, x, A_NORMAL, "in ");
+	put(1, x + 3, pair(t, PAIR_IN) | A_BOLD, "%" PRIu64, s.in);
+	x += 3 + snprintf(NULL, 0, "%" PRIu64, s.in) + 3;
+	put(1, x, A_NORMAL, "out ");
+	put(1, x + 4, pair(t, PAIR_OUT) | A_BOLD, "%" PRIu64, s.out);
+	x += 4 + snprintf(NULL, 0, "%" PRIu64, s.out) + 3;
+	put(1, x, A_NORMAL, "occupancy ");
+	put(1, x + 10, A_BOLD, "%" PRId64, s.occupancy);
+	x += 10 + snprintf(NULL, 0, "%" PRId64, s.occupancy) + 3;
+	if (s.corrections)
+		put(1, x, pair(t, PAIR_DIM), "(%" PRIu64 " exits with nobody inside)", s.corrections);
+}
+
+static void draw_chart(const struct tui *t, const struct layout *l, int y, int cam)
+{
+	static const char *const bars[] = {" ", "\u2581", "\u2582", "\u2583", "\u2584",
+					   "\u2585", "\u2586", "\u2587", "\u2588"};
+	static const char ascii[] = " .:-=+*#%@";
+	const struct cam_view *v = &t->cv[cam];
+	uint64_t peak = 0;
+	int n = l->chart_n;
+
+	if (n <= 0)
+		return;
+	for (int k = 0; k < n && k <= t->bucket; k++) {
+		uint64_t c = v->chart[(t->bucket - k) % BUCKETS];
+		peak = c > peak ? c : peak;
+	}
+	attrset(pair(t, PAIR_CHART));
+	for (int k = 0; k < n; k++) {
+		int64_t b = t->bucket - (n - 1 - k);
+		uint64_t c = b >= 0 ? v->chart[b % BUCKETS] : 0;
+		int level = 0;
+
+		if (c && peak)
+			level = 1 + (int)((c - 1) * 8 / peak);
+		if (t->utf8)
+			mvaddstr(y, l->chart_x + k, bars[level > 8 ? 8 : level]);
+		else
+			mvaddch(y, l->chart_x + k, (chtype)ascii[level > 9 ? 9 : level]);
+	}
+	attrset(A_NORMAL);
+}
+
+/* One row of numbers; s is NULL for a line's row (in and out only). */
+static void draw_row(const struct tui *t, const struct layout *l, int y, const char *name,
+		     bool sub, const struct camera_stats *s, const struct cam_view *v,
+		     const struct coord_totals *ct, bool selected)
+{
+	char a[32], b[32], c[32];
+	int x = 1;
+
+	mvhline(y, 0, ' ' | (selected ? A_REVERSE : A_NORMAL), COLS);
+	if (sub) {
+		mvaddch(y, x + 1, ACS_LLCORNER);
+		put(y, x + 3, A_NORMAL, "%.*s", l->name_w - 3, name);
+	} else {
+		/* A name cut short ends in '~'. */
+		bool cut = (int)strlen(name) > l->name_w;
+		put(y, x, (selected ? A_REVERSE : A_NORMAL) | A_BOLD, "%.*s%s",
+		    cut ? l->name_w - 1 : l->name_w, name, cut ? "~" : "");
+	}
+	x += l->name_w + 1;
+	if (s)
+		put(y, x, selected ? A_REVERSE : state_attr(t, s->state), "%-12s", state_name(s->state));
+	x += 13;
+	put(y, x, (selected ? A_REVERSE : pair(t, PAIR_IN)) | (sub ? A_NORMAL : A_BOLD), "%5s",
+	    fmt_count(a, sizeof(a), ct->in, 5));
+	put(y, x + 6, (selected ? A_REVERSE : pair(t, PAIR_OUT)) | (sub ? A_NORMAL : A_BOLD), "%5s",
+	    fmt_count(b, sizeof(b), ct->out, 5));
+	x += 12;
+	if (!s) {
+		attrset(A_NORMAL);
+		return;
+	}
+	attr_t base = selected ? A_REVERSE : A_NORMAL;
+	put(y, x, base, "%5.1f %6.1f", v->cap_fps, v->proc_fps);
+	x += 13;
+	put(y, x, s->dropped && !selected ? pair(t, PAIR_WARN) : base, "%5s",
+	    fmt_count(a, sizeof(a), s->dropped, 5));
+	put(y, x + 6, s->corrupt && !selected ? pair(t, PAIR_WARN) : base, "%4s",
+	    fmt_count(b, sizeof(b), s->corrupt, 4));
+	snprintf(c, sizeof(c), "%zu/%zu", s->ring_fill, s->ring_slots);
+	put(y, x + 11, base, "%5s", c);
+	put(y, x + 17, base, "%6s", fmt_ms(a, sizeof(a), s->latency_ms));
+	attrset(A_NORMAL);
+}
+
+/* Returns the first row below the table. */
+static int draw_table(struct tui *t, const struct layout *l, int y, int max_rows)
+{
+	int *cam_row = calloc((size_t)t->cfg.list->n + 1, sizeof(int));
+	int rows = table_rows(t, cam_row), row = 0;
+
+	put(y, 1, A_BOLD | A_UNDERLINE, "%-*s %-12s %5s %5s %5s %6s %5s %4s %5s %6s", l->name_w,
+	    "CAMERA", "STATE", "IN", "OUT", "CAP/s", "PROC/s", "DROP", "CORR", "RING", "LAT ms");
+	if (l->chart_n > 0) {
+		/* The header names the span the chart covers. */
+		int secs = l->chart_n * (int)(BUCKET_NS / 1000000000);
+		char span[32];
+		if (secs >= 120)
+			snprintf(span, sizeof(span), "LAST %d MIN", secs / 60);
+		else
+			snprintf(span, sizeof(span), "%ds", secs);
+		put(y, l->chart_x, A_BOLD | A_UNDERLINE, "%-*.*s", l->chart_n, l->chart_n, span);
+	}
+	y++;
+	if (max_rows < 1 || !cam_row) {
+		free(cam_row);
+		return y;
+	}
+	/* Keep the selected camera in view. */
+	if (t->selected < t->cfg.list->n) {
+		int sel = cam_row[t->selected];
+		if (sel < t->top)
+			t->top = sel;
+		if (sel >= t->top + max_rows)
+			t->top = sel - max_rows + 1;
+	}
+	if (t->top > rows - max_rows)
+		t->top = rows - max_rows > 0 ? rows - max_rows : 0;
+	for (int i = 0; i < t->cfg.list->n; i++) {
+		const struct camera_config *cc = &t->cfg.list->cams[i];
+		struct camera_stats s;
+		struct coord_totals ct;
+
+		camera_get_stats(t->cfg.cams[i], &s);
+		coord_get_totals(t->cfg.coord, i, &ct);
+		if (row >= t->top && row < t->top + max_rows) {
+			int yy = y + row - t->top;
+			draw_row(t, l, yy, cc->name, false, &s, &t->cv[i], &ct, i == t->selected);
+			draw_chart(t, l, yy, i);
+		}
+		row++;
+		for (int k = 0; cc->nlines > 1 && k < cc->nlines; k++, row++) {
+			if (row < t->top || row >= t->top + max_rows)
+				continue;
+			coord_get_line_totals(t->cfg.coord, i, k, &ct);
+			draw_row(t, l, y + row - t->top, cc->lines[k].name, true, NULL, NULL, &ct, false);
+		}
+	}
+	if (rows > max_rows)
+		put(y + max_rows - 1, COLS - 16 > 0 ? COLS - 16 : 0, pair(t, PAIR_DIM) | A_BOLD,
+		    " %d more rows ", rows - max_rows);
+	free(cam_row);
+	return y + (rows < max_rows ? rows : max_rows);
+}
+
+static void draw_events(struct tui *t, int y, int rows)
+{
+	struct coord_recent rec[COORD_RECENT];
+	int n, shown = 0, filter = t->filter ? t->selected : -1;
+	char title[128];
+
+	if (rows < 1)
+		return;
+	snprintf(title, sizeof(title), " EVENTS%s%s ", filter >= 0 ? " of " : "",
+		 filter >= 0 ? t->cfg.list->cams[filter].name : "");
+	attrset(pair(t, PAIR_DIM));
+	mvhline(y, 0, ACS_HLINE, COLS);
+	attrset(A_NORMAL);
+	put(y, 1, A_BOLD, "%s", title);
+	rows--;
+	y++;
+	n = coord_get_recent(t->cfg.coord, rec, COORD_RECENT);
+	/* Newest at the bottom: walk back from the end to fill the pane. */
+	int first = n;
+	while (first > 0 && shown < rows) {
+		first--;
+		if (filter < 0 || rec[first].ev.camera == filter)
+			shown++;
+	}
+	for (int i = first, r = 0; i < n && r < rows; i++) {
+		const struct event *ev = &rec[i].ev;
+		const struct camera_config *cc = &t->cfg.list->cams[ev->camera];
+		time_t sec = (time_t)(ev->wall_ns / 1000000000);
+		char when[16];
+		struct tm tm;
+
+		if (filter >= 0 && ev->camera != filter)
+			continue;
+		localtime_r(&sec, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		put(y + r, 1, A_NORMAL, "%s  %-*.*s %-10.10s", when, 12, 12, cc->name,
+		    cc->lines[ev->line].name);
+		put(y + r, 36, (ev->dir == DIR_IN ? pair(t, PAIR_IN) : pair(t, PAIR_OUT)) | A_BOLD, "%-3s",
+		    ev->dir == DIR_IN ? "in" : "out");
+		put(y + r, 41, pair(t, PAIR_DIM), "#%-7" PRIu64 " frame %-7" PRIu64 " track %" PRIu32,
+		    rec[i].seq, ev->frame, ev->track);
+		r++;
+	}
+	if (shown == 0)
+		put(y, 1, pair(t, PAIR_DIM), "no crossings yet");
+}
+
+static void draw_keys(struct tui *t)
+{
+	static const char *const keys[][2] = {
+		{"q", "Quit"}, {"?", "Help"}, {NULL, "Select"}, {"f", "Filter"}, {"space", "Pause"},
+		{"c", "Colour"},
+	};
+	int x = 0, y = LINES - 1;
+
+	mvhline(y, 0, ' ', COLS);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && x < COLS; i++) {
+		const char *k = keys[i][0] ? keys[i][0] : t->utf8 ? "\u2191\u2193" : "Up/Dn";
+		put(y, x, pair(t, PAIR_KEY) | (t->colour ? A_NORMAL : A_REVERSE), "%s", k);
+		x += t->utf8 && !keys[i][0] ? 2 : (int)strlen(k);
+		put(y, x, A_NORMAL, " %s  ", keys[i][1]);
+		x += (int)strlen(keys[i][1]) + 3;
+	}
+}
+
+static void draw_help(void)
+{
+	static const char *const text[] = {
+		"turnstile: live view",
+		"",
+		"  q, F10          quit: finish cleanly and print the summary (as Ctrl-C)",
+		"  ?, h, F1        this help; any key closes it",
+		"  Up/Down, k/j    select a camera",
+		"  PgUp/PgDn       ... a page at a time; Home/End: first, last",
+		"  f               events of the selected camera only (f again: all)",
+		"  space, p        pause the view (counting goes on)",
+		"  c               colour on/off",
+		"  Ctrl-L          redraw the screen",
+		"",
+		"IN, OUT  crossings since the start or the last daily reset",
+		"CAP/s, PROC/s  frames captured and processed per second",
+		"DROP  frames a live camera lost; CORR  damaged frames skipped",
+		"RING  frames waiting for detection; LAT ms  ring to counted",
+		"LAST ...  crossings per 10 seconds, newest on the right",
+	};
+	const int n = (int)(sizeof(text) / sizeof(text[0]));
+	int w = 0, h = n + 2, x0, y0;
+
+	for (int i = 0; i < n; i++)
+		w = (int)strlen(text[i]) > w ? (int)strlen(text[i]) : w;
+	w += 4;
+	x0 = COLS > w ? (COLS - w) / 2 : 0;
+	y0 = LINES > h ? (LINES - h) / 2 : 0;
+	if (w > COLS)
+		w = COLS;
+	attrset(A_NORMAL);
+	for (int i = 0; i < h && y0 + i < LINES; i++) {
+		bool edge = i == 0 || i == h - 1;
+		mvhline(y0 + i, x0, edge ? ACS_HLINE : ' ', w);
+		mvaddch(y0 + i, x0, i == 0 ? ACS_ULCORNER : i == h - 1 ? ACS_LLCORNER : ACS_VLINE);
+		mvaddch(y0 + i, x0 + w - 1, i == 0 ? ACS_URCORNER : i == h - 1 ? ACS_LRCORNER : ACS_VLINE);
+		if (!edge)
+			mvaddnstr(y0 + i, x0 + 2, text[i - 1], w - 4);
+	}
+	put(y0 + 1, x0 + 2, A_BOLD, "%.*s", w - 4, text[0]);
+}
+
+static void draw(struct tui *t, int64_t now)
+{
+	struct layout l;
+	int bottom, y;
+
+	erase();
+	if (COLS < 20 || LINES < 6) {
+		put(0, 0, A_BOLD, "turnstile: terminal too small");
+		refresh();
+		return;
+	}
+	l = layout_for(t);
+	draw_title(t, now);
+	draw_site(t);
+	bottom = LINES - 1;
+	if (t->msg[0] && now - t->msg_ns < MSG_SHOW_NS) {
+		bottom--;
+		put(bottom, 1, pair(t, PAIR_BAD) | A_BOLD, "%s", t->msg);
+	}
+	/* Rows 3.. bottom-1: the table first, then at least a few events. */
+	int avail = bottom - 4;
+	int rows = table_rows(t, NULL);
+	int table = avail - 1 - MIN_EVENT_ROWS;
+	if (table > rows)
+		table = rows;
+	if (table < 1)
+		table = avail > 0 ? (avail < rows ? avail : rows) : 0;
+	y = draw_table(t, &l, 3, table);
+	draw_events(t, y, bottom - y);
+	draw_keys(t);
+	if (t->help)
+		draw_help();
+	refresh();
+	t->last_draw_ns = now;
+	t->dirty = false;
+}
+
+/* ---- keys and life cycle ----------------------------------------------- */
+
+static void start_colour(struct tui *t)
+{
+	t->can_colour = has_colors() && start_color() == OK;
+	if (!t->can_colour)
+		return;
+	use_default_colors();
+	init_pair(PAIR_BAR, COLOR_BLACK, COLOR_CYAN);
+	init_pair(PAIR_IN, COLOR_GREEN, -1);
+	init_pair(PAIR_OUT, COLOR_YELLOW, -1);
+	init_pair(PAIR_OK, COLOR_GREEN, -1);
+	init_pair(PAIR_WARN, COLOR_YELLOW, -1);
+	init_pair(PAIR_BAD, COLOR_RED, -1);
+	init_pair(PAIR_DIM, COLOR_BLUE, -1);
+	init_pair(PAIR_CHART, COLOR_CYAN, -1);
+	init_pair(PAIR_KEY, COLOR_BLACK, COLOR_CYAN);
+	/* https://no-color.org: present and not empty means no colour. */
+	const char *no = getenv("NO_COLOR");
+	t->colour = !(no && no[0]);
+}
+
+static void move_selection(struct tui *t, int by)
+{
+	int n = t->cfg.list->n;
+	int s = t->selected + by;
+
+	t->selected = s < 0 ? 0 : s >= n ? n - 1 : s;
+}
+
+/* Returns TUI_QUIT for a quit key. */
+static int handle_key(struct tui *t, int ch)
+{
+	int page = LINES > 12 ? LINES / 2 - 4 : 1;
+
+	t->dirty = true;
+	if (t->help) {
+		/* Any key closes the help; q still quits. */
+		t->help = false;
+		return ch == 'q' || ch == 'Q' || ch == KEY_F(10) ? TUI_QUIT : 0;
+	}
+	switch (ch) {
+	case 'q':
+	case 'Q':
+	case KEY_F(10):
+		return TUI_QUIT;
+	case '?':
+	case 'h':
+	case KEY_F(1):
+		t->help = true;
+		break;
+	case KEY_UP:
+	case 'k':
+		move_selection(t, -1);
+		break;
+	case KEY_DOWN:
+	case 'j':
+		move_selection(t, 1);
+		break;
+	case KEY_PPAGE:
+		move_selection(t, -page);
+		break;
+	case KEY_NPAGE:
+		move_selection(t, page);
+		break;
+	case KEY_HOME:
+	case 'g':
+		t->selected = 0;
+		break;
+	case KEY_END:
+	case 'G':
+		move_selection(t, t->cfg.list->n);
+		break;
+	case 'f':
+		t->filter = !t->filter;
+		break;
+	case ' ':
+	case 'p':
+		t->paused = !t->paused;
+		break;
+	case 'c':
+		t->colour = t->can_colour && !t->colour;
+		break;
+	case 12: /* Ctrl-L */
+		clearok(curscr, TRUE);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int tui_open(const struct tui_config *cfg, struct tui **out)
+{
+	struct tui *t;
+	int rc = -ENOTTY;
+
+	*out = NULL;
+	if (!isatty(STDOUT_FILENO))
+		return -ENOTTY;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->cfg = *cfg;
+	t->saved_stderr = t->err_rd = -1;
+	t->cv = calloc((size_t)cfg->list->n + 1, sizeof(*t->cv));
+	if (!t->cv) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	/* Keys from the terminal: standard input, unless a camera reads it. */
+	if (!cfg->stdin_is_camera && isatty(STDIN_FILENO)) {
+		t->in = stdin;
+	} else {
+		t->in = fopen("/dev/tty", "re");
+		t->own_in = t->in != NULL;
+		if (!t->in || !isatty(fileno(t->in)))
+			goto fail;
+	}
+	/* Only the character type: numbers in the JSON summary stay "1.5". */
+	setlocale(LC_CTYPE, "");
+	t->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	t->scr = newterm(NULL, stdout, t->in);
+	if (!t->scr)
+		goto fail;
+	rc = capture_stderr(t);
+	if (rc < 0) {
+		endwin();
+		delscreen(t->scr);
+		t->scr = NULL;
+		goto fail;
+	}
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(25);
+	start_colour(t);
+	t->start_ns = now_ns(CLOCK_MONOTONIC);
+	for (int i = 0; i < cfg->list->n; i++)
+		t->cv[i].rate_ns = t->start_ns;
+	t->dirty = true;
+	*out = t;
+	return 0;
+
+fail:
+	if (t->own_in)
+		fclose(t->in);
+	free(t->cv);
+	free(t->captured);
+	free(t);
+	return rc;
+}
+
+int tui_poll(struct tui *t, int64_t now, bool all_done)
+{
+	struct pollfd hup = {.fd = fileno(t->in)};
+	int ch, rc = 0;
+
+	/* The terminal went away (window closed, connection dropped) and no
+	 * SIGHUP came to say so, as when we do not lead its session: nobody is
+	 * watching, so finish as if asked to. */
+	if (poll(&hup, 1, 0) == 1 && (hup.revents & POLLHUP))
+		return TUI_QUIT;
+	drain_stderr(t, now);
+	while (rc == 0 && (ch = getch()) != ERR) {
+		if (ch == KEY_RESIZE)
+			t->dirty = true;
+		else
+			rc = handle_key(t, ch);
+	}
+	if (rc)
+		return rc;
+	sample(t, now);
+	if (all_done != t->all_done) {
+		t->all_done = all_done;
+		t->dirty = true;
+	}
+	if (t->dirty || (!t->paused && now - t->last_draw_ns >= REDRAW_NS))
+		draw(t, now);
+	return 0;
+}
+
+void tui_resize(struct tui *t)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	clearok(curscr, TRUE);
+	t->dirty = true;
+}
+
+void tui_suspend(struct tui *t)
+{
+	def_prog_mode();
+	endwin();
+	/* SIGSTOP cannot be blocked: the whole process stops here, and goes on
+	 * from here at SIGCONT. */
+	kill(getpid(), SIGSTOP);
+	reset_prog_mode();
+	tui_resize(t);
+}
+
+void tui_close(struct tui *t)
+{
+	if (!t)
+		return;
+	endwin();
+	delscreen(t->scr);
+	if (t->own_in)
+		fclose(t->in);
+	release_stderr(t);
+	free(t->captured);
+	free(t->cv);
+	free(t);
+}

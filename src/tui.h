@@ -1,0 +1,56 @@
+/* Live terminal view (ncursesw): site totals, one row per camera and line,
+ * a chart of recent crossings, the latest events; keys as in htop.
+ *
+ * Threads: main only. It reads the cameras' and the coordinator's counters
+ * (their getters are thread-safe) and never blocks: main calls tui_poll
+ * from its signal-wait loop, and passes on SIGWINCH and SIGTSTP, which it
+ * takes with sigtimedwait like every other signal. While the view is up,
+ * standard error goes into a pipe the view reads, so a log line shows in
+ * the view instead of tearing it; tui_close writes them all out again. */
+#ifndef TURNSTILE_TUI_H
+#define TURNSTILE_TUI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "camera.h"
+#include "turnstile/config.h"
+#include "turnstile/coord.h"
+#include "turnstile/journal.h"
+
+struct tui_config {
+	const struct camera_list *list; /* names and lines */
+	struct camera **cams;           /* list->n cameras */
+	struct coord *coord;
+	struct journal *journal;        /* NULL without --state */
+	const char *state_dir;          /* shown in the title; NULL without --state */
+	bool stdin_is_camera;           /* a camera reads standard input: keys come from /dev/tty */
+};
+
+struct tui;
+
+/* Takes over the terminal on standard output. Returns 0, or -ENOTTY when
+ * there is no terminal to draw on or read keys from, or -errno; on failure
+ * the terminal is as it was. */
+int tui_open(const struct tui_config *cfg, struct tui **out);
+
+#define TUI_QUIT 1
+
+/* Reads the keys waiting and redraws when due (at most ten times a second)
+ * or asked. all_done: every camera has finished (the title says so).
+ * Returns TUI_QUIT when the user asked to quit or the terminal hung up,
+ * else 0. */
+int tui_poll(struct tui *t, int64_t now_ns, bool all_done);
+
+/* The terminal changed size (SIGWINCH): redraw at the new size. */
+void tui_resize(struct tui *t);
+
+/* SIGTSTP (Ctrl-Z): gives the terminal back, stops the process, and takes
+ * the terminal again when it continues. */
+void tui_suspend(struct tui *t);
+
+/* Gives the terminal back, then writes out what went to standard error
+ * while the view was up. NULL is fine. */
+void tui_close(struct tui *t);
+
+#endif

@@ -1,0 +1,955 @@
+/* bench: how fast turnstile counts, next to how fast TurboJPEG alone decodes
+ * the same frames (libjpeg-turbo's tjbench idea, for the whole pipeline).
+ *
+ * For each clip (by default 1280x720 and 1920x1080 MJPEG AVIs with moving
+ * objects, rendered once by scenegen into --clips DIR and reused), in one run:
+ *  (a) bare TurboJPEG, full size to BGR and to gray, and at 1/2, 1/4, 1/8 to
+ *      gray, on --threads threads (default: every CPU this process may use),
+ *      each with its own handle, frames already in memory;
+ *  (b) the same at turnstile's scale (the one its decoder picks for
+ *      --detect-width): the floor for a pipeline that must decode;
+ *  (c) turnstile end to end, as fast as it goes, with 1, 2, 4 ... 128 cameras
+ *      all replaying the clip: frames per second, CPU seconds per frame
+ *      (wait4's rusage of the turnstile process), its peak RSS (VmHWM), the
+ *      ratios to (b) and (a), and the per-stage means from its --json summary;
+ *  then the same 8 cameras pinned to 1 CPU and to 2 (sched_setaffinity, as
+ *  taskset does), and (d) N cameras in --realtime at the clip's rate, N
+ *  doubled then bisected, for the largest N with no dropped frame, no camera
+ *  behind schedule and every camera's p99 capture->count latency under
+ *  --budget-ms.
+ *
+ * Prints Markdown tables on stdout (progress on stderr) headed by the
+ * machine and its load average before and after, since other work on the
+ * machine moves every figure: compare ratios taken in one run.
+ *
+ * Never run by the test suite: it is a measurement, not a check. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <turbojpeg.h>
+
+#include "decode.h"
+#include "turnstile/source.h"
+
+#define MAX_CLIPS 8
+#define MAX_COUNTS 16
+#define MAX_RUNS 15        /* repetitions of one short configuration */
+#define JSON_MAX_CAMS 4096
+#define DEFAULT_SECONDS 3.0
+#define DEFAULT_RT_SECONDS 8.0
+
+struct options {
+	char turnstile[PATH_MAX];
+	char scenegen[PATH_MAX];
+	const char *clip_dir;
+	const char *clips[MAX_CLIPS];   /* --clip: given files instead of generated ones */
+	int nclips;
+	int sizes[MAX_CLIPS][2];
+	int nsizes;
+	int counts[MAX_COUNTS];
+	int ncounts;
+	int threads;
+	double seconds;                 /* least measuring time per configuration */
+	int detect_width;
+	bool realtime;
+	double rt_seconds;
+	int rt_max;
+	double budget_ms;
+	int scale_cams;
+};
+
+struct clip {
+	char path[PATH_MAX];
+	int w, h, n;
+	double fps;
+	uint8_t **data;
+	size_t *len;
+	size_t bytes;
+	int sw, sh;             /* turnstile's decode size */
+};
+
+/* One turnstile run, as its rusage and --json summary tell it. */
+struct run {
+	double wall, cpu;
+	long maxrss_kb;
+	int cams;
+	uint64_t frames, dropped, corrupt;
+	double min_cam_frames;
+	double stage_mean[6];   /* read decode detect track count latency, mean over cameras */
+	double lat_p99_max;     /* worst camera's p99 latency, us */
+	double fps;
+};
+
+static const char *const stage_keys[6] = {"read", "decode", "detect", "track", "count", "latency"};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double tv_s(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static double cpu_self_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
+}
+
+static void die(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "bench: ");
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		die("%s", "out of memory");
+	return p;
+}
+
+/* ---- machine ------------------------------------------------------------- */
+
+static int cpus_allowed(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) != 0)
+		return (int)sysconf(_SC_NPROCESSORS_ONLN);
+	return CPU_COUNT(&set);
+}
+
+static void read_first_line(const char *path, const char *prefix, char *out, size_t len)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+	snprintf(out, len, "?");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, prefix, strlen(prefix)) != 0)
+			continue;
+		const char *v = strchr(line, ':');
+		v = v ? v + 1 : line + strlen(prefix);
+		while (*v == ' ' || *v == '\t')
+			v++;
+		snprintf(out, len, "%s", v);
+		out[strcspn(out, "\n")] = '\0';
+		break;
+	}
+	fclose(f);
+}
+
+static void loadavg(char *out, size_t len)
+{
+	read_first_line("/proc/loadavg", "", out, len);
+	/* "4.31 4.70 3.41 3/210 1234": the three averages. */
+	char *p = out;
+	for (int spaces = 0; *p; p++)
+		if (*p == ' ' && ++spaces == 3) {
+			*p = '\0';
+			break;
+		}
+}
+
+/* VmHWM of a running process, in kB; 0 once it has gone. */
+static long vm_hwm_kb(pid_t pid)
+{
+	char path[64], v[128];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	read_first_line(path, "VmHWM", v, sizeof(v));
+	return strtol(v, NULL, 10);
+}
+
+/* CPU seconds the whole machine spent busy (all CPUs), from /proc/stat. */
+static double machine_busy_s(void)
+{
+	unsigned long long v[8] = {0};
+	FILE *f = fopen("/proc/stat", "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &v[6], &v[7]) != 8)
+		v[0] = v[1] = v[2] = v[5] = v[6] = v[7] = 0;
+	fclose(f);
+	/* user nice system (idle iowait) irq softirq steal */
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds of this process and every child waited for. */
+static double own_cpu_s(void)
+{
+	struct rusage self, kids;
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	return tv_s(self.ru_utime) + tv_s(self.ru_stime) + tv_s(kids.ru_utime) +
+	       tv_s(kids.ru_stime);
+}
+
+/* What everything else on the machine used between two marks: the noise. */
+struct load_mark {
+	double wall, busy, own;
+};
+
+static struct load_mark load_mark(void)
+{
+	return (struct load_mark){now_s(), machine_busy_s(), own_cpu_s()};
+}
+
+static void print_other_load(const char *what, struct load_mark m0)
+{
+	struct load_mark m1 = load_mark();
+	double others = (m1.busy - m0.busy) - (m1.own - m0.own);
+	double share = others / ((m1.wall - m0.wall) * cpus_allowed());
+	printf("Other load during %s: %.0f%% of the %d CPUs (busy CPU time not ours, /proc/stat).\n\n",
+	       what, share > 0 ? share * 100 : 0, cpus_allowed());
+}
+
+static void print_machine(const struct options *o)
+{
+	char model[256], mem[128], load[128];
+	struct utsname u;
+	read_first_line("/proc/cpuinfo", "model name", model, sizeof(model));
+	read_first_line("/proc/meminfo", "MemTotal", mem, sizeof(mem));
+	loadavg(load, sizeof(load));
+	uname(&u);
+	printf("# turnstile benchmark\n\n");
+	printf("Machine: %s, %d CPUs usable, %s RAM, Linux %s. Load average at start: %s.\n",
+	       model, cpus_allowed(), mem, u.release, load);
+	printf("Bare decodes: %d threads, TJFLAG_FASTDCT (as turnstile). turnstile: %s, "
+	       "--detect-width %d.\n\n",
+	       o->threads, o->turnstile, o->detect_width);
+}
+
+/* ---- clips --------------------------------------------------------------- */
+
+static int run_wait(char *const argv[])
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		dup2(STDERR_FILENO, STDOUT_FILENO); /* our stdout is the report */
+		execv(argv[0], argv);
+		fprintf(stderr, "bench: cannot run '%s': %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* DIR/bench-WxH.avi, rendered on first use: 10 s at 30 fps, objects
+ * crossing a textured floor with sensor noise (scenegen's defaults). */
+static void generate_clip(const struct options *o, int w, int h, char *path, size_t len)
+{
+	char out[PATH_MAX], ws[16], hs[16];
+	struct stat st;
+	if ((size_t)snprintf(out, sizeof(out), "%s/bench-%dx%d", o->clip_dir, w, h) >= sizeof(out) ||
+	    (size_t)snprintf(path, len, "%s.avi", out) >= len)
+		die("path too long: '%s'", o->clip_dir);
+	if (stat(path, &st) == 0)
+		return;
+	mkdir(o->clip_dir, 0777);
+	snprintf(ws, sizeof(ws), "%d", w);
+	snprintf(hs, sizeof(hs), "%d", h);
+	char *argv[] = {(char *)o->scenegen, "--out", out, "--width", ws, "--height", hs,
+			"--fps", "30", "--seconds", "10", "--crossings", "4", NULL};
+	fprintf(stderr, "bench: rendering %s\n", path);
+	if (run_wait(argv) != 0)
+		die("scenegen failed for '%s'", path);
+}
+
+/* Every frame of the clip in memory, through turnstile's own readers. */
+static void load_clip(const struct options *o, const char *path, struct clip *c)
+{
+	char err[512];
+	struct source *src;
+	if (source_open(path, &src, err, sizeof(err)) != 0)
+		die("%s", err);
+	const struct source_info *info = source_get_info(src);
+	if (info->format != FRAME_JPEG)
+		die("'%s' is not MJPEG", path);
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	c->w = info->width;
+	c->h = info->height;
+	c->fps = info->fps > 0 ? info->fps : 25;
+	uint8_t *scratch = xmalloc(info->max_frame_bytes);
+	int cap = 0;
+	for (;;) {
+		struct frame f = {.data = scratch, .cap = info->max_frame_bytes};
+		int rc = source_read_frame(src, &f, err, sizeof(err));
+		if (rc == SOURCE_EOF)
+			break;
+		if (rc == SOURCE_CORRUPT)
+			continue;
+		if (rc != 0)
+			die("%s", err);
+		if (c->n == cap) {
+			cap = cap ? 2 * cap : 256;
+			c->data = realloc(c->data, (size_t)cap * sizeof(*c->data));
+			c->len = realloc(c->len, (size_t)cap * sizeof(*c->len));
+			if (!c->data || !c->len)
+				die("%s", "out of memory");
+		}
+		c->data[c->n] = xmalloc(f.len);
+		memcpy(c->data[c->n], f.data, f.len);
+		c->len[c->n] = f.len;
+		c->bytes += f.len;
+		c->n++;
+	}
+	free(scratch);
+	if (c->n == 0)
+		die("'%s' has no frames", path);
+	struct decoder *dec;
+	if (decoder_create(info, o->detect_width, &dec) != 0)
+		die("cannot make a decoder for '%s'", path);
+	decoder_get_size(dec, &c->sw, &c->sh);
+	decoder_destroy(dec);
+	source_close(src);
+}
+
+/* ---- (a), (b): bare TurboJPEG --------------------------------------------- */
+
+struct dec_job {
+	const struct clip *c;
+	int w, h, pf, first;
+	atomic_bool *stop;
+	uint64_t frames;
+	bool failed;
+};
+
+static void *dec_thread(void *arg)
+{
+	struct dec_job *j = arg;
+	tjhandle tj = tjInitDecompress();
+	uint8_t *out = xmalloc((size_t)j->w * j->h * (size_t)tjPixelSize[j->pf]);
+	int i = j->first;
+	if (!tj) {
+		j->failed = true;
+		free(out);
+		return NULL;
+	}
+	while (!atomic_load_explicit(j->stop, memory_order_relaxed)) {
+		if (tjDecompress2(tj, j->c->data[i], (unsigned long)j->c->len[i], out, j->w, 0, j->h,
+				  j->pf, TJFLAG_FASTDCT) != 0)
+			j->failed = true;
+		j->frames++;
+		if (++i == j->c->n)
+			i = 0;
+	}
+	tjDestroy(tj);
+	free(out);
+	return NULL;
+}
+
+struct decode_result {
+	double fps, cpu_ms;
+};
+
+/* Decodes the clip's frames on o->threads threads for o->seconds. */
+static struct decode_result bare_decode(const struct options *o, const struct clip *c, int w,
+					int h, int pf)
+{
+	struct dec_job jobs[64];
+	pthread_t th[64];
+	atomic_bool stop = false;
+	int nt = o->threads < 64 ? o->threads : 64;
+	double cpu0 = cpu_self_s(), t0 = now_s();
+	for (int t = 0; t < nt; t++) {
+		jobs[t] = (struct dec_job){.c = c, .w = w, .h = h, .pf = pf,
+					   .first = (int)((long)c->n * t / nt), .stop = &stop};
+		if (pthread_create(&th[t], NULL, dec_thread, &jobs[t]) != 0)
+			die("%s", "cannot start a thread");
+	}
+	struct timespec d = {(time_t)o->seconds,
+			     (long)((o->seconds - floor(o->seconds)) * 1e9)};
+	while (nanosleep(&d, &d) != 0 && errno == EINTR)
+		;
+	atomic_store(&stop, true);
+	uint64_t frames = 0;
+	for (int t = 0; t < nt; t++) {
+		pthread_join(th[t], NULL);
+		frames += jobs[t].frames;
+		if (jobs[t].failed)
+			die("TurboJPEG failed on a frame of '%s'", c->path);
+	}
+	double wall = now_s() - t0, cpu = cpu_self_s() - cpu0;
+	return (struct decode_result){frames / wall, cpu / (double)frames * 1e3};
+}
+
+/* ---- (c), (d): turnstile --------------------------------------------------- */
+
+/* The numbers after each "key": in order (one per camera), at most max. */
+static int json_numbers(const char *s, const char *key, double *out, int max)
+{
+	char pat[64];
+	int n = 0;
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	for (const char *p = strstr(s, pat); p && n < max; p = strstr(p, pat)) {
+		p += strlen(pat);
+		out[n++] = strtod(p, NULL);
+	}
+	return n;
+}
+
+/* The mean_us or p99_us of one stage, per camera. */
+static int json_stage(const char *s, const char *stage, const char *field, double *out, int max)
+{
+	char pat[64];
+	int n = 0;
+	snprintf(pat, sizeof(pat), "\"%s\":{", stage);
+	for (const char *p = strstr(s, pat); p && n < max; p = strstr(p, pat)) {
+		p += strlen(pat);
+		const char *f = strstr(p, field);
+		const char *end = strchr(p, '}');
+		if (!f || !end || f > end)
+			continue;
+		out[n++] = strtod(f + strlen(field) + 2, NULL); /* past the quote and colon */
+	}
+	return n;
+}
+
+static void parse_summary(const char *json, int cams, struct run *r)
+{
+	static double v[JSON_MAX_CAMS];
+	int n = json_numbers(json, "frames", v, JSON_MAX_CAMS);
+	if (n != cams)
+		die("turnstile's summary has the wrong number of cameras: %s", json);
+	r->min_cam_frames = 1e300;
+	for (int i = 0; i < n; i++) {
+		r->frames += (uint64_t)v[i];
+		if (v[i] < r->min_cam_frames)
+			r->min_cam_frames = v[i];
+	}
+	n = json_numbers(json, "dropped", v, JSON_MAX_CAMS);
+	for (int i = 0; i < n; i++)
+		r->dropped += (uint64_t)v[i];
+	n = json_numbers(json, "corrupt", v, JSON_MAX_CAMS);
+	for (int i = 0; i < n; i++)
+		r->corrupt += (uint64_t)v[i];
+	for (int s = 0; s < 6; s++) {
+		n = json_stage(json, stage_keys[s], "mean_us", v, JSON_MAX_CAMS);
+		double sum = 0;
+		for (int i = 0; i < n; i++)
+			sum += v[i];
+		r->stage_mean[s] = n ? sum / n : 0;
+	}
+	n = json_stage(json, "latency", "p99_us", v, JSON_MAX_CAMS);
+	for (int i = 0; i < n; i++)
+		if (v[i] > r->lat_p99_max)
+			r->lat_p99_max = v[i];
+}
+
+/* Runs turnstile --json on cams copies of the clip, on the first ncpus of
+ * our CPUs (0: all), in realtime for duration seconds when duration > 0. */
+static void run_turnstile(const struct options *o, const struct clip *c, int cams, int ncpus,
+			  double duration, struct run *r)
+{
+	char wbuf[16], dbuf[32];
+	char **argv = xmalloc(((size_t)cams + 8) * sizeof(*argv));
+	int a = 0;
+	snprintf(wbuf, sizeof(wbuf), "%d", o->detect_width);
+	snprintf(dbuf, sizeof(dbuf), "%g", duration);
+	argv[a++] = (char *)o->turnstile;
+	argv[a++] = "--json";
+	argv[a++] = "--detect-width";
+	argv[a++] = wbuf;
+	if (duration > 0) {
+		argv[a++] = "--realtime";
+		argv[a++] = "--duration";
+		argv[a++] = dbuf;
+	}
+	for (int i = 0; i < cams; i++)
+		argv[a++] = (char *)c->path;
+	argv[a] = NULL;
+
+	int fds[2];
+	if (pipe(fds) != 0)
+		die("pipe: %s", strerror(errno));
+	double t0 = now_s();
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (ncpus > 0) {
+			cpu_set_t have, want;
+			CPU_ZERO(&want);
+			sched_getaffinity(0, sizeof(have), &have);
+			for (int cpu = 0, k = 0; cpu < CPU_SETSIZE && k < ncpus; cpu++)
+				if (CPU_ISSET(cpu, &have)) {
+					CPU_SET(cpu, &want);
+					k++;
+				}
+			sched_setaffinity(0, sizeof(want), &want);
+		}
+		dup2(fds[1], STDOUT_FILENO);
+		close(fds[0]);
+		close(fds[1]);
+		execv(argv[0], argv);
+		fprintf(stderr, "bench: cannot run '%s': %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	size_t len = 0, cap = 1 << 16;
+	char *json = xmalloc(cap);
+	long hwm = 0;
+	for (;;) {
+		/* The peak RSS is sampled, since wait4's ru_maxrss would include
+		 * our own pages, which the child had between fork and exec. The
+		 * high-water mark only grows, and turnstile prints its summary
+		 * before it frees anything, so the sample taken as the summary
+		 * arrives is the peak. */
+		struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+		int pr = poll(&pfd, 1, 20);
+		long v = vm_hwm_kb(pid);
+		if (v > hwm)
+			hwm = v;
+		if (pr < 0 && errno != EINTR)
+			die("poll: %s", strerror(errno));
+		if (pr <= 0)
+			continue;
+		if (len + 1 == cap) {
+			json = realloc(json, cap *= 2);
+			if (!json)
+				die("%s", "out of memory");
+		}
+		ssize_t k = read(fds[0], json + len, cap - len - 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		len += (size_t)k;
+	}
+	json[len] = '\0';
+	close(fds[0]);
+	int status;
+	struct rusage ru;
+	while (wait4(pid, &status, 0, &ru) < 0)
+		if (errno != EINTR)
+			die("wait4: %s", strerror(errno));
+	*r = (struct run){.cams = cams};
+	r->wall = now_s() - t0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		die("turnstile failed on '%s'", c->path);
+	r->cpu = tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
+	r->maxrss_kb = hwm;
+	parse_summary(json, cams, r);
+	r->fps = (double)r->frames / r->wall;
+	free(json);
+	free(argv);
+}
+
+static int by_fps(const void *a, const void *b)
+{
+	const struct run *x = a, *y = b;
+	return (x->fps > y->fps) - (x->fps < y->fps);
+}
+
+/* As fast as possible, repeated until o->seconds have passed (at least
+ * once, at most MAX_RUNS times): the median run by fps, with the largest
+ * peak RSS seen. */
+static struct run fastest_median(const struct options *o, const struct clip *c, int cams,
+				 int ncpus)
+{
+	struct run runs[MAX_RUNS];
+	int n = 0;
+	double total = 0;
+	long rss = 0;
+	do {
+		run_turnstile(o, c, cams, ncpus, 0, &runs[n]);
+		if (runs[n].frames != (uint64_t)cams * (uint64_t)c->n || runs[n].corrupt)
+			die("turnstile did not count every frame of '%s'", c->path);
+		total += runs[n].wall;
+		if (runs[n].maxrss_kb > rss)
+			rss = runs[n].maxrss_kb;
+		n++;
+	} while (total < o->seconds && n < MAX_RUNS);
+	qsort(runs, (size_t)n, sizeof(runs[0]), by_fps);
+	struct run r = runs[n / 2];
+	r.maxrss_kb = rss;
+	return r;
+}
+
+/* One realtime trial: passes with no drop, no camera behind schedule (it
+ * processed every frame due before the end, give or take the one due at the
+ * end) and every camera's p99 latency within the budget. */
+static bool realtime_trial(const struct options *o, const struct clip *c, int cams,
+			   double duration, struct run *r)
+{
+	run_turnstile(o, c, cams, 0, duration, r);
+	double due = floor(duration * c->fps);
+	bool pass = r->dropped == 0 && r->corrupt == 0 && r->min_cam_frames >= due - 1 &&
+		    r->lat_p99_max < o->budget_ms * 1e3;
+	printf("| %d | %s | %.1f | %.0f of %.0f | %.1f | %.1f |\n", cams, pass ? "yes" : "no",
+	       r->lat_p99_max / 1e3, r->min_cam_frames, due,
+	       r->cpu / (double)r->frames * 1e3, r->maxrss_kb / 1024.0);
+	fflush(stdout);
+	fprintf(stderr, "bench: realtime %d cameras: %s\n", cams, pass ? "kept up" : "fell behind");
+	return pass;
+}
+
+static void bench_clip(const struct options *o, const struct clip *c)
+{
+	static const int div[] = {1, 2, 4, 8};
+	struct decode_result full_bgr, full_gray, scaled = {0};
+	int scale_div = 0;
+	struct load_mark mark = load_mark();
+
+	printf("## %dx%d: %s\n\n", c->w, c->h, c->path);
+	printf("%d frames at %g fps, %.0f KB per frame on average; turnstile decodes it at "
+	       "%dx%d.\n\n",
+	       c->n, c->fps, (double)c->bytes / c->n / 1024.0, c->sw, c->sh);
+
+	/* (a) and (b). */
+	fprintf(stderr, "bench: %s: bare decodes\n", c->path);
+	printf("Bare TurboJPEG, %d threads, frames in memory:\n\n", o->threads);
+	printf("| decode | fps | CPU ms/frame |\n|---|---|---|\n");
+	full_bgr = bare_decode(o, c, c->w, c->h, TJPF_BGR);
+	printf("| full size to BGR (a) | %.0f | %.3f |\n", full_bgr.fps, full_bgr.cpu_ms);
+	full_gray = bare_decode(o, c, c->w, c->h, TJPF_GRAY);
+	printf("| full size to gray | %.0f | %.3f |\n", full_gray.fps, full_gray.cpu_ms);
+	for (size_t i = 1; i < sizeof(div) / sizeof(div[0]); i++) {
+		tjscalingfactor sf = {1, div[i]};
+		int w = TJSCALED(c->w, sf), h = TJSCALED(c->h, sf);
+		struct decode_result d = bare_decode(o, c, w, h, TJPF_GRAY);
+		bool ours = w == c->sw && h == c->sh;
+		if (ours) {
+			scaled = d;
+			scale_div = div[i];
+		}
+		printf("| 1/%d (%dx%d) to gray%s | %.0f | %.3f |\n", div[i], w, h,
+		       ours ? " (b: turnstile's scale)" : "", d.fps, d.cpu_ms);
+		fflush(stdout);
+	}
+	if (!scale_div) {
+		scaled = bare_decode(o, c, c->sw, c->sh, TJPF_GRAY);
+		printf("| %dx%d to gray (b: turnstile's scale) | %.0f | %.3f |\n", c->sw, c->sh,
+		       scaled.fps, scaled.cpu_ms);
+	}
+
+	printf("\n");
+	print_other_load("the bare decodes", mark);
+	mark = load_mark();
+
+	/* (c). */
+	printf("turnstile end to end, as fast as possible (median of runs over >= %g s):\n\n",
+	       o->seconds);
+	printf("fps ratios compare throughputs; CPU ratios compare CPU time per frame (bare / "
+	       "turnstile), which other load on the machine moves far less. Stage columns: mean "
+	       "wall time per frame from --json, which includes waiting for a CPU once cameras "
+	       "outnumber CPUs.\n\n");
+	printf("| cameras | fps | CPU ms/frame | peak RSS MB | (c)/(b) fps | (c)/(a) fps | "
+	       "(c)/(b) CPU | (c)/(a) CPU | read us | decode us | detect us | track+count us |\n"
+	       "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+	for (int i = 0; i < o->ncounts; i++) {
+		fprintf(stderr, "bench: %s: %d cameras\n", c->path, o->counts[i]);
+		struct run r = fastest_median(o, c, o->counts[i], 0);
+		double cpu_ms = r.cpu / (double)r.frames * 1e3;
+		printf("| %d | %.0f | %.3f | %.1f | %.2f | %.2f | %.2f | %.2f | %.1f | %.1f | %.1f | "
+		       "%.1f |\n",
+		       o->counts[i], r.fps, cpu_ms, r.maxrss_kb / 1024.0, r.fps / scaled.fps,
+		       r.fps / full_bgr.fps, scaled.cpu_ms / cpu_ms, full_bgr.cpu_ms / cpu_ms,
+		       r.stage_mean[0], r.stage_mean[1], r.stage_mean[2],
+		       r.stage_mean[3] + r.stage_mean[4]);
+		fflush(stdout);
+	}
+
+	printf("\n");
+	print_other_load("the runs above", mark);
+	mark = load_mark();
+
+	/* Cores. */
+	int ncpu = cpus_allowed();
+	if (ncpu >= 2 && o->scale_cams > 0) {
+		fprintf(stderr, "bench: %s: 1 CPU vs %d\n", c->path, ncpu);
+		struct run one = fastest_median(o, c, o->scale_cams, 1);
+		struct run all = fastest_median(o, c, o->scale_cams, ncpu);
+		printf("%d cameras pinned to 1 CPU: %.0f fps (%.3f CPU ms/frame); to %d CPUs: "
+		       "%.0f fps (%.3f CPU ms/frame); %d CPUs / 1 CPU = **%.2f**.\n\n",
+		       o->scale_cams, one.fps, one.cpu / (double)one.frames * 1e3, ncpu, all.fps,
+		       all.cpu / (double)all.frames * 1e3, ncpu, all.fps / one.fps);
+		print_other_load("the pinned runs", mark);
+		mark = load_mark();
+	}
+
+	/* (d). */
+	if (o->realtime) {
+		double duration = fmin(o->rt_seconds, c->n / c->fps - 1.0);
+		if (duration < 1)
+			die("'%s' is too short for the realtime test", c->path);
+		printf("Realtime at %g fps for %g s (%dx%d): the largest N cameras with no drop, "
+		       "none behind and p99 capture->count under %g ms:\n\n",
+		       c->fps, duration, c->w, c->h, o->budget_ms);
+		printf("| cameras | kept up | worst p99 latency ms | frames (fewest camera) | "
+		       "CPU ms/frame | peak RSS MB |\n|---|---|---|---|---|---|\n");
+		struct run r;
+		int lo = 0, hi = 0;
+		for (int n = 1; n <= o->rt_max; n *= 2) {
+			if (!realtime_trial(o, c, n, duration, &r)) {
+				hi = n;
+				break;
+			}
+			lo = n;
+		}
+		while (hi && hi - lo > (lo / 32 > 1 ? lo / 32 : 1)) {
+			int mid = (lo + hi) / 2;
+			if (realtime_trial(o, c, mid, duration, &r))
+				lo = mid;
+			else
+				hi = mid;
+		}
+		if (hi)
+			printf("\nLargest N: **%d** cameras (%d failed).\n\n", lo, hi);
+		else
+			printf("\nLargest N: at least **%d** cameras (the most tried).\n\n", lo);
+		print_other_load("the realtime trials", mark);
+	}
+	fflush(stdout);
+}
+
+/* ---- command line -------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: bench [options]\n"
+		"  --turnstile PATH        the binary to measure (default: ../turnstile from here)\n"
+		"  --scenegen PATH         renders the clips (default: scenegen beside bench)\n"
+		"  --clips DIR             where generated clips are kept and reused\n"
+		"                          (default /tmp/turnstile-bench)\n"
+		"  --sizes WxH,...         clips to generate (default 1280x720,1920x1080)\n"
+		"  --clip FILE             measure this MJPEG AVI/stream instead (repeatable)\n"
+		"  --cameras N,...         camera counts, as fast as possible\n"
+		"                          (default 1,2,4,8,16,32,64,128)\n"
+		"  --threads N             bare decode threads (default: usable CPUs)\n"
+		"  --seconds S             least time per measurement (default 3)\n"
+		"  --detect-width PX       passed to turnstile (default 160)\n"
+		"  --scale-cameras N       cameras for the 1 CPU vs all CPUs runs (default 8; 0: skip)\n"
+		"  --no-realtime           skip the realtime search\n"
+		"  --realtime-seconds S    length of each realtime trial (default 8)\n"
+		"  --realtime-max N        most cameras tried in realtime (default 512)\n"
+		"  --budget-ms MS          p99 capture->count latency allowed (default 33)\n");
+}
+
+static bool parse_list(const char *s, int *out, int max, int *n)
+{
+	char *end;
+	*n = 0;
+	for (;;) {
+		long v = strtol(s, &end, 10);
+		if (end == s || v < 1 || v > 100000 || *n == max)
+			return false;
+		out[(*n)++] = (int)v;
+		if (*end == '\0')
+			return true;
+		if (*end != ',')
+			return false;
+		s = end + 1;
+	}
+}
+
+static bool parse_sizes(const char *s, struct options *o)
+{
+	o->nsizes = 0;
+	while (*s) {
+		int w, h, used;
+		if (o->nsizes == MAX_CLIPS || sscanf(s, "%dx%d%n", &w, &h, &used) != 2 || w < 16 ||
+		    h < 16 || w > 8192 || h > 8192)
+			return false;
+		o->sizes[o->nsizes][0] = w;
+		o->sizes[o->nsizes][1] = h;
+		o->nsizes++;
+		s += used;
+		if (*s == ',')
+			s++;
+		else if (*s)
+			return false;
+	}
+	return o->nsizes > 0;
+}
+
+/* PATH beside our own executable (build/tools/bench -> build/tools/NAME). */
+static void beside_self(const char *rel, char *out, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		snprintf(out, len, "%s", rel);
+		return;
+	}
+	self[n] = '\0';
+	char *slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	if ((size_t)snprintf(out, len, "%s/%s", self, rel) >= len)
+		die("path too long: '%s'", self);
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_TS = 256, O_GEN, O_CLIPS, O_SIZES, O_CLIP, O_CAMS, O_THREADS, O_SECONDS, O_WIDTH,
+	       O_SCALE, O_NORT, O_RTS, O_RTMAX, O_BUDGET, O_HELP };
+	static const struct option longopts[] = {
+		{"turnstile", required_argument, NULL, O_TS},
+		{"scenegen", required_argument, NULL, O_GEN},
+		{"clips", required_argument, NULL, O_CLIPS},
+		{"sizes", required_argument, NULL, O_SIZES},
+		{"clip", required_argument, NULL, O_CLIP},
+		{"cameras", required_argument, NULL, O_CAMS},
+		{"threads", required_argument, NULL, O_THREADS},
+		{"seconds", required_argument, NULL, O_SECONDS},
+		{"detect-width", required_argument, NULL, O_WIDTH},
+		{"scale-cameras", required_argument, NULL, O_SCALE},
+		{"no-realtime", no_argument, NULL, O_NORT},
+		{"realtime-seconds", required_argument, NULL, O_RTS},
+		{"realtime-max", required_argument, NULL, O_RTMAX},
+		{"budget-ms", required_argument, NULL, O_BUDGET},
+		{"help", no_argument, NULL, O_HELP},
+		{NULL, 0, NULL, 0},
+	};
+	struct options o = {
+		.clip_dir = "/tmp/turnstile-bench",
+		.sizes = {{1280, 720}, {1920, 1080}},
+		.nsizes = 2,
+		.counts = {1, 2, 4, 8, 16, 32, 64, 128},
+		.ncounts = 8,
+		.threads = cpus_allowed(),
+		.seconds = DEFAULT_SECONDS,
+		.detect_width = 160,
+		.realtime = true,
+		.rt_seconds = DEFAULT_RT_SECONDS,
+		.rt_max = 512,
+		.budget_ms = 33,
+		.scale_cams = 8,
+	};
+	beside_self("../turnstile", o.turnstile, sizeof(o.turnstile));
+	beside_self("scenegen", o.scenegen, sizeof(o.scenegen));
+	int c, n;
+	char *end;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_TS:
+			snprintf(o.turnstile, sizeof(o.turnstile), "%s", optarg);
+			break;
+		case O_GEN:
+			snprintf(o.scenegen, sizeof(o.scenegen), "%s", optarg);
+			break;
+		case O_CLIPS:
+			o.clip_dir = optarg;
+			break;
+		case O_SIZES:
+			if (!parse_sizes(optarg, &o))
+				die("bad --sizes '%s' (WxH,WxH...)", optarg);
+			break;
+		case O_CLIP:
+			if (o.nclips == MAX_CLIPS)
+				die("%s", "too many --clip");
+			o.clips[o.nclips++] = optarg;
+			break;
+		case O_CAMS:
+			if (!parse_list(optarg, o.counts, MAX_COUNTS, &o.ncounts))
+				die("bad --cameras '%s'", optarg);
+			break;
+		case O_THREADS:
+			if (!parse_list(optarg, &o.threads, 1, &n) || o.threads > 64)
+				die("bad --threads '%s' (1..64)", optarg);
+			break;
+		case O_SECONDS:
+			o.seconds = strtod(optarg, &end);
+			if (*end || !(o.seconds > 0))
+				die("bad --seconds '%s'", optarg);
+			break;
+		case O_WIDTH:
+			if (!parse_list(optarg, &o.detect_width, 1, &n) || o.detect_width < 16)
+				die("bad --detect-width '%s'", optarg);
+			break;
+		case O_SCALE:
+			o.scale_cams = (int)strtol(optarg, &end, 10);
+			if (*end || o.scale_cams < 0)
+				die("bad --scale-cameras '%s'", optarg);
+			break;
+		case O_NORT:
+			o.realtime = false;
+			break;
+		case O_RTS:
+			o.rt_seconds = strtod(optarg, &end);
+			if (*end || !(o.rt_seconds >= 1))
+				die("bad --realtime-seconds '%s' (>= 1)", optarg);
+			break;
+		case O_RTMAX:
+			if (!parse_list(optarg, &o.rt_max, 1, &n))
+				die("bad --realtime-max '%s'", optarg);
+			break;
+		case O_BUDGET:
+			o.budget_ms = strtod(optarg, &end);
+			if (*end || !(o.budget_ms > 0))
+				die("bad --budget-ms '%s'", optarg);
+			break;
+		case O_HELP:
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (access(o.turnstile, X_OK) != 0)
+		die("no turnstile at '%s' (--turnstile)", o.turnstile);
+
+	struct clip clips[MAX_CLIPS] = {0};
+	int nclips = o.nclips ? o.nclips : o.nsizes;
+	for (int i = 0; i < nclips; i++) {
+		char path[PATH_MAX];
+		if (o.nclips)
+			snprintf(path, sizeof(path), "%s", o.clips[i]);
+		else
+			generate_clip(&o, o.sizes[i][0], o.sizes[i][1], path, sizeof(path));
+		load_clip(&o, path, &clips[i]);
+	}
+	print_machine(&o);
+	double t0 = now_s();
+	for (int i = 0; i < nclips; i++)
+		bench_clip(&o, &clips[i]);
+	char load[128];
+	loadavg(load, sizeof(load));
+	printf("Load average at the end: %s; %.0f s in all.\n", load, now_s() - t0);
+	for (int i = 0; i < nclips; i++) {
+		for (int k = 0; k < clips[i].n; k++)
+			free(clips[i].data[k]);
+		free(clips[i].data);
+		free(clips[i].len);
+	}
+	return 0;
+}
