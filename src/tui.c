@@ -57,6 +57,7 @@ struct tui {
 	FILE *in;
 	bool own_in;
 	struct cam_view *cv;
+	int *cam_row;           /* draw_table's scratch: each camera's first table row */
 	int64_t start_ns, last_draw_ns;
 	int64_t bucket;         /* number of the current chart bucket since start */
 	bool dirty, help, paused, colour, can_colour, utf8, filter, all_done;
@@ -452,7 +453,7 @@ static void draw_row(const struct tui *t, const struct layout *l, int y, const c
 /* Returns the first row below the table. */
 static int draw_table(struct tui *t, const struct layout *l, int y, int max_rows)
 {
-	int *cam_row = calloc((size_t)t->cfg.list->n + 1, sizeof(int));
+	int *cam_row = t->cam_row;
 	int rows = table_rows(t, cam_row), row = 0;
 
 	put(y, 1, A_BOLD | A_UNDERLINE, "%-*s %-12s %5s %5s %5s %6s %5s %4s %5s %6s", l->name_w,
@@ -468,10 +469,8 @@ static int draw_table(struct tui *t, const struct layout *l, int y, int max_rows
 		put(y, l->chart_x, A_BOLD | A_UNDERLINE, "%-*.*s", l->chart_n, l->chart_n, span);
 	}
 	y++;
-	if (max_rows < 1 || !cam_row) {
-		free(cam_row);
+	if (max_rows < 1)
 		return y;
-	}
 	/* Keep the selected camera in view. */
 	if (t->selected < t->cfg.list->n) {
 		int sel = cam_row[t->selected];
@@ -505,7 +504,6 @@ static int draw_table(struct tui *t, const struct layout *l, int y, int max_rows
 	if (rows > max_rows)
 		put(y + max_rows - 1, COLS - 16 > 0 ? COLS - 16 : 0, pair(t, PAIR_DIM) | A_BOLD,
 		    " %d more rows ", rows - max_rows);
-	free(cam_row);
 	return y + (rows < max_rows ? rows : max_rows);
 }
 
@@ -759,7 +757,9 @@ int tui_open(const struct tui_config *cfg, struct tui **out)
 	t->cfg = *cfg;
 	t->saved_stderr = t->err_rd = -1;
 	t->cv = calloc((size_t)cfg->list->n + 1, sizeof(*t->cv));
-	if (!t->cv) {
+	/* Allocated here, not per redraw: the camera list is fixed while the view is up. */
+	t->cam_row = calloc((size_t)cfg->list->n + 1, sizeof(*t->cam_row));
+	if (!t->cv || !t->cam_row) {
 		rc = -ENOMEM;
 		goto fail;
 	}
@@ -803,6 +803,7 @@ int tui_open(const struct tui_config *cfg, struct tui **out)
 fail:
 	if (t->own_in)
 		fclose(t->in);
+	free(t->cam_row);
 	free(t->cv);
 	free(t->captured);
 	free(t);
@@ -869,6 +870,7 @@ void tui_close(struct tui *t)
 		fclose(t->in);
 	release_stderr(t);
 	free(t->captured);
+	free(t->cam_row);
 	free(t->cv);
 	free(t);
 }

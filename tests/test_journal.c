@@ -165,24 +165,37 @@ static bool exists(const struct fixture *fx, const char *name)
 }
 
 /* The file's bytes (NUL-terminated, may hold NULs) and its size. */
-static char *slurp(const struct fixture *fx, const char *name, size_t *len)
+/* The whole file, NUL-terminated, or NULL. Asserts nothing, so the
+ * coordinator thread can call it too. */
+static char *load(const char *path, size_t *len)
 {
-	char path[256], *buf = NULL;
+	char *buf = NULL;
 	size_t n = 0;
-	FILE *f, *m;
+	FILE *f = fopen(path, "rb"), *m = NULL;
 	int ch;
 
-	path_of(fx, name, path, sizeof(path));
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	m = open_memstream(&buf, &n);
-	assert_non_null(m);
-	while ((ch = fgetc(f)) != EOF)
+	if (f)
+		m = open_memstream(&buf, &n);
+	while (m && (ch = fgetc(f)) != EOF)
 		fputc(ch, m);
-	fclose(f);
-	assert_int_equal(fclose(m), 0);
+	if (f)
+		fclose(f);
+	if (!m || fclose(m) != 0) {
+		free(buf);
+		return NULL;
+	}
 	if (len)
 		*len = n;
+	return buf;
+}
+
+static char *slurp(const struct fixture *fx, const char *name, size_t *len)
+{
+	char path[256], *buf;
+
+	path_of(fx, name, path, sizeof(path));
+	buf = load(path, len);
+	assert_non_null(buf);
 	return buf;
 }
 
@@ -690,17 +703,80 @@ static void snapshot_follows_the_period(void **state)
 	journal_close(j);
 }
 
-/* The event log line must be the journal line without its CRC. */
+/* Whether the journal holds the event log line l (len bytes, up to its
+ * '\n'): the same line, with the CRC before the closing brace. */
+static bool journal_has_line(const char *journal, const char *l, size_t len)
+{
+	size_t n = len - 1; /* without the closing brace */
+
+	if (len < 2 || l[n] != '}')
+		return false;
+	for (const char *jl = journal; *jl; jl = strchr(jl, '\n') + 1) {
+		if (strncmp(jl, l, n) == 0 && strncmp(jl + n, ",\"crc\":\"", 8) == 0)
+			return true;
+		if (!strchr(jl, '\n'))
+			break;
+	}
+	return false;
+}
+
 static void assert_log_lines_in_journal(const char *log, const char *journal)
 {
-	for (const char *l = log; *l; l = strchr(l, '\n') + 1) {
-		size_t n = (size_t)(strchr(l, '\n') - l) - 1; /* without the closing brace */
-		bool found = false;
+	for (const char *l = log; *l; l = strchr(l, '\n') + 1)
+		assert_true(journal_has_line(journal, l, (size_t)(strchr(l, '\n') - l)));
+}
 
-		for (const char *jl = journal; *jl && !found; jl = strchr(jl, '\n') + 1)
-			found = strncmp(jl, l, n) == 0 && strncmp(jl + n, ",\"crc\":\"", 8) == 0;
-		assert_true(found);
+/* An event log that checks, as each line is written, that the journal on
+ * disk already holds it: "after" would not catch a log line written first.
+ * The write runs on the coordinator thread, so it records a miss instead of
+ * asserting; coord_stop joins that thread before the test looks. */
+struct checked_log {
+	char journal[256]; /* the journal's path */
+	char *text;        /* everything written, NUL-terminated */
+	size_t len;
+	size_t checked;    /* bytes of text up to the last line checked */
+	int lines;         /* lines checked */
+	int early;         /* lines written before their journal line */
+};
+
+static ssize_t checked_log_write(void *cookie, const char *buf, size_t size)
+{
+	struct checked_log *cl = cookie;
+	char *grown = realloc(cl->text, cl->len + size + 1);
+	const char *nl;
+
+	if (!grown)
+		return -1;
+	cl->text = grown;
+	memcpy(cl->text + cl->len, buf, size);
+	cl->len += size;
+	cl->text[cl->len] = '\0';
+	while ((nl = memchr(cl->text + cl->checked, '\n', cl->len - cl->checked))) {
+		const char *l = cl->text + cl->checked;
+		char *journal = load(cl->journal, NULL);
+
+		if (!journal || !journal_has_line(journal, l, (size_t)(nl - l)))
+			cl->early++;
+		free(journal);
+		cl->lines++;
+		cl->checked = (size_t)(nl + 1 - cl->text);
 	}
+	return (ssize_t)size;
+}
+
+static FILE *checked_log_open(struct checked_log *cl, const struct fixture *fx)
+{
+	cookie_io_functions_t io = {.write = checked_log_write};
+	FILE *f;
+
+	*cl = (struct checked_log){0};
+	path_of(fx, "journal.jsonl", cl->journal, sizeof(cl->journal));
+	f = fopencookie(cl, "w", io);
+	assert_non_null(f);
+	/* coord.c flushes every line; line buffering as well, so the check does
+	 * not depend on it. */
+	assert_int_equal(setvbuf(f, NULL, _IOLBF, 0), 0);
+	return f;
 }
 
 static void post(struct coord *c, int cam, int line, enum direction dir, uint32_t track)
@@ -717,11 +793,10 @@ static void coord_journals_every_event_and_carries_on(void **state)
 	struct coord_totals t;
 	struct coord *c;
 	struct journal *j = open_j(fx);
-	char *log = NULL, *text;
-	size_t loglen = 0;
-	FILE *f = open_memstream(&log, &loglen);
+	struct checked_log cl;
+	FILE *f = checked_log_open(&cl, fx);
+	char *text;
 
-	assert_non_null(f);
 	assert_int_equal(coord_create_journaled(2, two_cams, f, j, &c), 0);
 	post(c, 0, 0, DIR_IN, 1);
 	post(c, 1, 1, DIR_IN, 2);
@@ -729,6 +804,8 @@ static void coord_journals_every_event_and_carries_on(void **state)
 	coord_stop(c);
 	coord_destroy(c);
 	journal_close(j);
+	assert_int_equal(cl.lines, 3);
+	assert_int_equal(cl.early, 0);
 
 	/* Restart: totals and numbering go on from the state directory. */
 	j = open_j(fx);
@@ -750,21 +827,25 @@ static void coord_journals_every_event_and_carries_on(void **state)
 	coord_destroy(c);
 	journal_close(j);
 	assert_int_equal(fclose(f), 0);
+	/* Each line was in the journal before it was logged. */
+	assert_int_equal(cl.lines, 5);
+	assert_int_equal(cl.early, 0);
+	assert_int_equal(cl.checked, cl.len);
 
 	for (int seq = 0; seq < 5; seq++) {
 		char want[32];
 		snprintf(want, sizeof(want), "{\"seq\":%d,", seq);
-		assert_non_null(strstr(log, want));
+		assert_non_null(strstr(cl.text, want));
 	}
-	assert_int_equal(count_lines(log, loglen), 5);
+	assert_int_equal(count_lines(cl.text, cl.len), 5);
 	text = slurp(fx, "journal.jsonl", NULL);
-	assert_log_lines_in_journal(log, text);
+	assert_log_lines_in_journal(cl.text, text);
 	free(text);
 	/* coord_stop left a snapshot of everything. */
 	text = slurp(fx, "snapshot", NULL);
 	assert_non_null(strstr(text, "next_seq 5\nsite 2 3 0 1\n"));
 	free(text);
-	free(log);
+	free(cl.text);
 }
 
 static void coord_zeroes_its_totals_at_the_daily_reset(void **state)
