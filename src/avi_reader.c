@@ -504,7 +504,12 @@ static int avi_read_frame(struct source *src, struct frame *slot, char *err, siz
 				(is_id(p, "LIST") && (is_id(p + 8, "movi") || is_id(p + 8, "rec ")))))
 			skip = 12;      /* enter: its chunks follow */
 		/* Everything else (audio, JUNK, ix##, idx1, LIST INFO, and
-		 * the RIFF 'AVIX' header's own LISTs) is stepped over. */
+		 * the RIFF 'AVIX' header's own LISTs) is stepped over; but
+		 * none of those is anywhere near 64 MiB (an idx1 that big
+		 * would index 37 hours), so such a size is damage, and
+		 * stepping over it would lose the rest of a pipe. */
+		if (skip != 12 && size > SOURCE_MAX_FRAME_BYTES)
+			return resync(src, err, errlen);
 		r = stream_skip(src->in, skip);
 		if (r < 0) {
 			source_error(src, err, errlen, "read error: %s", strerror((int)-r));

@@ -396,6 +396,15 @@ static void avi_chunk_claiming_4gib_is_one_corrupt_frame(void **state)
 	avi_chunk(&b, "00dc", &j);
 	expect_sequence(&b, "F0 C F1 E");
 
+	/* Nor does a JUNK chunk claiming 4 GiB: stepping over it would lose
+	 * the rest of the file, and of a pipe, without a word. */
+	b.len = 0;
+	avi_header(&b, W, H, 0);
+	avi_chunk(&b, "00dc", &j);
+	avi_chunk_sized(&b, "JUNK", "\0\0\0\0", 4, 0xFFFFFFF0u);
+	avi_chunk(&b, "00dc", &j);
+	expect_sequence(&b, "F0 C F1 E");
+
 	/* As the last chunk, cut by the end of the file. */
 	b.len = 0;
 	avi_header(&b, W, H, 0);
