@@ -95,9 +95,15 @@ static int decode_jpeg(struct decoder *d, const struct frame *f)
 		 * without aborting the decompressor, which stays mid-header:
 		 * every later frame then fails ("two SOI markers") and one bad
 		 * frame would blind the camera for good (found by fuzzing).
-		 * Start afresh; only a damaged frame pays for it. */
-		tjDestroy(d->tj);
-		d->tj = tjInitDecompress();
+		 * Start afresh; only a damaged frame pays for it. Should that
+		 * fail (out of memory), the old handle stays and the next
+		 * damaged frame tries again: never a NULL handle. */
+		tjhandle fresh = tjInitDecompress();
+
+		if (fresh) {
+			tjDestroy(d->tj);
+			d->tj = fresh;
+		}
 		return SOURCE_CORRUPT;
 	}
 	if (w != d->src_w || h != d->src_h)
