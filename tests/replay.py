@@ -11,6 +11,7 @@ failure, 77 (meson's skip) when the inputs are missing.
 import argparse
 import concurrent.futures
 import json
+import re
 import os
 import signal
 import subprocess
@@ -27,8 +28,16 @@ def check(ok, what):
     return ok
 
 
+# A sanitizer's report, which a case expecting a failing exit would not notice.
+SANITIZER_REPORT = re.compile(r"^(==\d+==ERROR: \w+Sanitizer|WARNING: ThreadSanitizer|.*runtime error: )",
+                              re.M)
+
+
 def run(cmd, stdin=None, timeout=600):
-    return subprocess.run(cmd, stdin=stdin, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run(cmd, stdin=stdin, capture_output=True, text=True, timeout=timeout)
+    if SANITIZER_REPORT.search(p.stderr):
+        sys.exit(f"sanitizer report from {' '.join(cmd)}:\n{p.stderr}")
+    return p
 
 
 def load_truth(path):
@@ -73,6 +82,25 @@ def replay_clip(args, clip, truth_path, tmp, name):
                 f"{name}: every frame processed ({cam['frames']}/{truth['frames']}, "
                 f"corrupt {cam['corrupt']}, dropped {cam['dropped']})")
     ok &= check(score(args, truth_path, events), f"{name}: events match the truth in time")
+    ok &= check_stages(cam, name)
+    return ok
+
+
+STAGES = ("read", "decode", "detect", "track", "count", "latency")
+
+
+def check_stages(cam, name):
+    """The summary's per-stage timings: every stage, a mean and a p99, and
+    the stages that cannot take no time (decoding, capture to counted) not 0."""
+    st = cam.get("stages", {})
+    ok = check(all(isinstance(st.get(k, {}).get(f), (int, float)) and st[k][f] >= 0
+                   for k in STAGES for f in ("mean_us", "p99_us")),
+               f"{name}: --json has mean_us and p99_us for {', '.join(STAGES)}")
+    if ok:
+        ok &= check(st["decode"]["mean_us"] > 0 and st["latency"]["mean_us"] > 0
+                    and st["latency"]["p99_us"] > 0,
+                    f"{name}: decode {st['decode']['mean_us']} us, latency mean "
+                    f"{st['latency']['mean_us']} p99 {st['latency']['p99_us']} us")
     return ok
 
 
