@@ -12,6 +12,8 @@ PACKAGES="$PACKAGES libv4l-dev qemu-system-x86 linux-image-amd64 busybox-static"
 PACKAGES="$PACKAGES clang libclang-rt-14-dev"
 # The live view (ncursesw), and tmux to test it in a real terminal.
 PACKAGES="$PACKAGES libncurses-dev tmux"
+# The leak check by hand (tools/valgrind.sh).
+PACKAGES="$PACKAGES valgrind"
 missing=""
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
