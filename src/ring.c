@@ -5,6 +5,14 @@
  * committed slot indices and a stack of free ones. Nothing is allocated after
  * ring_create, so a stalled consumer can never make capture allocate.
  *
+ * RING_DROP_OLDEST gets one slot more than asked for, the writer's spare:
+ * queue + reader never hold more than nslots, so the writer always finds a
+ * free slot and the oldest queued frame is evicted only when its
+ * replacement is committed. Evicting at acquire instead would throw a frame
+ * away for every read that then fails (a poll timeout, a reconnect, a
+ * corrupt frame), and even on success a frame period before the consumer
+ * could have taken it.
+ *
  * Threads: one producer (capture thread: acquire_write, commit, cancel_write)
  * and one consumer (inference thread: acquire_read, release). ring_close and
  * ring_get_stats may come from any thread (the coordinator). ring_create and
@@ -42,7 +50,8 @@ struct ring {
 	pthread_cond_t not_full;  /* RING_BLOCK producer waits here for a release or close */
 
 	enum ring_policy policy;
-	size_t nslots;
+	size_t nslots; /* what the caller asked for: queue + reader hold at most this */
+	size_t nalloc; /* slots allocated: nslots, plus the writer's spare if dropping */
 	size_t stride; /* bytes between slots: slot_bytes rounded up to RING_ALIGN */
 
 	uint8_t *storage;
@@ -68,25 +77,28 @@ struct ring {
 int ring_create(size_t nslots, size_t slot_bytes, enum ring_policy policy, struct ring **out)
 {
 	struct ring *ring;
-	size_t stride;
+	size_t stride, nalloc;
 	int rc;
 
 	*out = NULL;
 	/* Two slots at least: in RING_DROP_OLDEST the consumer may hold one
-	 * while the producer needs another to overwrite. */
+	 * while another is queued, or a commit into a full ring would find
+	 * nothing to evict. */
 	if (nslots < 2 || slot_bytes == 0 || slot_bytes > SIZE_MAX - (RING_ALIGN - 1))
 		return -EINVAL;
 	if (policy != RING_BLOCK && policy != RING_DROP_OLDEST)
 		return -EINVAL;
 	stride = (slot_bytes + RING_ALIGN - 1) / RING_ALIGN * RING_ALIGN;
-	if (nslots > SIZE_MAX / stride)
+	if (nslots > SIZE_MAX / stride - 1) /* room for the writer's spare too */
 		return -EINVAL;
+	nalloc = policy == RING_DROP_OLDEST ? nslots + 1 : nslots;
 
 	ring = calloc(1, sizeof(*ring));
 	if (!ring)
 		return -ENOMEM;
 	ring->policy = policy;
 	ring->nslots = nslots;
+	ring->nalloc = nalloc;
 	ring->stride = stride;
 
 	rc = pthread_mutex_init(&ring->lock, NULL);
@@ -103,22 +115,23 @@ int ring_create(size_t nslots, size_t slot_bytes, enum ring_policy policy, struc
 
 	rc = -ENOMEM;
 	/* stride is a multiple of RING_ALIGN, as C11 aligned_alloc requires. */
-	ring->storage = aligned_alloc(RING_ALIGN, nslots * stride);
-	ring->slots = calloc(nslots, sizeof(*ring->slots));
-	ring->owner = calloc(nslots, sizeof(*ring->owner));
+	ring->storage = aligned_alloc(RING_ALIGN, nalloc * stride);
+	ring->slots = calloc(nalloc, sizeof(*ring->slots));
+	ring->owner = calloc(nalloc, sizeof(*ring->owner));
+	/* Never more than nslots queued: eviction comes before the push. */
 	ring->queue = calloc(nslots, sizeof(*ring->queue));
-	ring->free_stack = calloc(nslots, sizeof(*ring->free_stack));
+	ring->free_stack = calloc(nalloc, sizeof(*ring->free_stack));
 	if (!ring->storage || !ring->slots || !ring->owner || !ring->queue || !ring->free_stack)
 		goto fail_arrays;
 
-	for (size_t i = 0; i < nslots; i++) {
+	for (size_t i = 0; i < nalloc; i++) {
 		ring->slots[i].data = ring->storage + i * stride;
 		ring->slots[i].cap = slot_bytes;
 		ring->owner[i] = SLOT_FREE;
 		/* Stack top is the end: hand out slot 0 first. */
-		ring->free_stack[i] = nslots - 1 - i;
+		ring->free_stack[i] = nalloc - 1 - i;
 	}
-	ring->nfree = nslots;
+	ring->nfree = nalloc;
 	*out = ring;
 	return 0;
 
@@ -158,7 +171,7 @@ static size_t slot_index(const struct ring *ring, const struct frame *slot)
 {
 	size_t i;
 
-	assert(slot >= ring->slots && slot < ring->slots + ring->nslots);
+	assert(slot >= ring->slots && slot < ring->slots + ring->nalloc);
 	i = (size_t)(slot - ring->slots);
 	assert(slot->data == ring->storage + i * ring->stride);
 	return i;
@@ -190,7 +203,7 @@ static void queue_push(struct ring *ring, size_t i)
 
 static void free_push(struct ring *ring, size_t i)
 {
-	assert(ring->nfree < ring->nslots);
+	assert(ring->nfree < ring->nalloc);
 	ring->free_stack[ring->nfree++] = i;
 }
 
@@ -208,20 +221,16 @@ struct frame *ring_acquire_write(struct ring *ring)
 	if (ring->closed)
 		goto out;
 
-	if (ring->nfree > 0) {
-		i = ring->free_stack[--ring->nfree];
-	} else {
-		/* Live source, full ring: the oldest unread frame is the least
-		 * useful one. With the writer holding nothing and the reader at
-		 * most one slot, nslots >= 2 guarantees a queued slot here. */
-		assert(ring->policy == RING_DROP_OLDEST);
-		i = queue_pop(ring);
-		ring->dropped++;
-	}
+	/* RING_DROP_OLDEST: queue + reader <= nslots after every commit, so
+	 * of nslots + 1 slots at least one is free here. */
+	assert(ring->nfree > 0);
+	i = ring->free_stack[--ring->nfree];
 	ring->owner[i] = SLOT_WRITER;
 	ring->writer_busy = true;
 	slot = &ring->slots[i];
 	slot->len = 0;
+	/* 0: not stamped yet (see ring_commit). */
+	slot->capture_ns = 0;
 out:
 	mutex_unlock(&ring->lock);
 	return slot;
@@ -231,12 +240,25 @@ void ring_commit(struct ring *ring, struct frame *slot)
 {
 	size_t i = slot_index(ring, slot);
 
-	/* Stamped before publishing: the slot is still the producer's alone. */
-	slot->capture_ns = now_ns(CLOCK_MONOTONIC);
+	/* Stamped before publishing: the slot is still the producer's alone.
+	 * A source that knows when the frame was really captured (a V4L2
+	 * buffer timestamp) has set it already. */
+	if (slot->capture_ns == 0)
+		slot->capture_ns = now_ns(CLOCK_MONOTONIC);
 	assert(slot->len <= slot->cap);
 
 	mutex_lock(&ring->lock);
 	assert(ring->writer_busy && ring->owner[i] == SLOT_WRITER);
+	if (ring->policy == RING_DROP_OLDEST && ring->nfree == 0) {
+		/* Live source, full ring: queue + reader hold nslots, so this
+		 * frame replaces the oldest unread one, the least useful. The
+		 * reader holds at most one slot and nslots >= 2, so one is
+		 * queued. */
+		size_t old = queue_pop(ring);
+		ring->owner[old] = SLOT_FREE;
+		free_push(ring, old);
+		ring->dropped++;
+	}
 	/* A commit racing ring_close is still queued: the consumer drains
 	 * everything committed, so the frame is not lost from the counts. */
 	ring->owner[i] = SLOT_QUEUED;

@@ -223,6 +223,73 @@ static void drop_oldest_never_takes_the_slot_the_reader_holds(void **state)
 	ring_destroy(ring);
 }
 
+/* Regression: a full live ring used to evict its oldest frame at acquire, so
+ * every read that then failed (poll timeout, reconnect, corrupt frame)
+ * threw away a frame that nothing replaced. */
+static void drop_oldest_cancelled_write_drops_nothing(void **state)
+{
+	(void)state;
+	struct ring *ring = make_ring(4, RING_DROP_OLDEST);
+	struct frame *f;
+
+	for (uint64_t s = 0; s < 4; s++)
+		write_one(ring, s);
+	/* A camera that times out again and again. */
+	for (int k = 0; k < 10; k++) {
+		f = ring_acquire_write(ring);
+		assert_non_null(f);
+		put_seq(f, 100 + (uint64_t)k);
+		ring_cancel_write(ring, f);
+		expect_stats(ring, 4, 0, 0, 4);
+	}
+	for (uint64_t s = 0; s < 4; s++)
+		read_expect(ring, s);
+	expect_stats(ring, 4, 4, 0, 0);
+	ring_destroy(ring);
+}
+
+/* The frame being filled replaces nothing until it is committed: a frame
+ * the consumer takes meanwhile was not dropped, and makes room. */
+static void drop_oldest_frame_read_while_writing_is_not_dropped(void **state)
+{
+	(void)state;
+	struct ring *ring = make_ring(4, RING_DROP_OLDEST);
+	struct frame *w;
+
+	for (uint64_t s = 0; s < 4; s++)
+		write_one(ring, s);
+	w = ring_acquire_write(ring);
+	assert_non_null(w);
+	read_expect(ring, 0);
+	put_seq(w, 4);
+	ring_commit(ring, w);
+	expect_stats(ring, 5, 1, 0, 4);
+	for (uint64_t s = 1; s < 5; s++)
+		read_expect(ring, s);
+	expect_stats(ring, 5, 5, 0, 0);
+	ring_destroy(ring);
+}
+
+static void drop_oldest_evicts_the_oldest_at_commit_not_at_acquire(void **state)
+{
+	(void)state;
+	struct ring *ring = make_ring(3, RING_DROP_OLDEST);
+	struct frame *w;
+
+	for (uint64_t s = 0; s < 3; s++)
+		write_one(ring, s);
+	w = ring_acquire_write(ring);
+	assert_non_null(w);
+	expect_stats(ring, 3, 0, 0, 3); /* still all there while w is filled */
+	put_seq(w, 3);                  /* a slot of its own: no queued payload touched */
+	ring_commit(ring, w);
+	expect_stats(ring, 4, 0, 1, 3);
+	for (uint64_t s = 1; s < 4; s++)
+		read_expect(ring, s);
+	expect_stats(ring, 4, 3, 1, 0);
+	ring_destroy(ring);
+}
+
 static void wrap_around_many_times_keeps_order(void **state)
 {
 	(void)state;
@@ -326,7 +393,7 @@ static void commit_stamps_monotonic_capture_time(void **state)
 	struct frame *f = ring_acquire_write(ring);
 
 	assert_non_null(f);
-	f->capture_ns = -1;
+	assert_int_equal(f->capture_ns, 0); /* not stamped: commit stamps it */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	before = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	ring_commit(ring, f);
@@ -338,6 +405,28 @@ static void commit_stamps_monotonic_capture_time(void **state)
 	assert_true(f->capture_ns >= before);
 	assert_true(f->capture_ns <= after);
 	ring_release(ring, f);
+	ring_destroy(ring);
+}
+
+/* A source that knows when the frame was captured (V4L2's buffer timestamp)
+ * sets capture_ns itself; commit keeps it, and the next acquire clears it. */
+static void commit_keeps_a_capture_time_the_producer_set(void **state)
+{
+	(void)state;
+	struct ring *ring = make_ring(2, RING_DROP_OLDEST);
+	struct frame *f = ring_acquire_write(ring);
+
+	assert_non_null(f);
+	f->capture_ns = 12345;
+	ring_commit(ring, f);
+	f = ring_acquire_read(ring);
+	assert_non_null(f);
+	assert_int_equal(f->capture_ns, 12345);
+	ring_release(ring, f);
+	f = ring_acquire_write(ring);
+	assert_non_null(f);
+	assert_int_equal(f->capture_ns, 0);
+	ring_cancel_write(ring, f);
 	ring_destroy(ring);
 }
 
@@ -601,10 +690,14 @@ int main(void)
 		cmocka_unit_test(commit_in_flight_at_close_is_still_delivered),
 		cmocka_unit_test(drop_oldest_full_ring_drops_exactly_the_oldest),
 		cmocka_unit_test(drop_oldest_never_takes_the_slot_the_reader_holds),
+		cmocka_unit_test(drop_oldest_cancelled_write_drops_nothing),
+		cmocka_unit_test(drop_oldest_frame_read_while_writing_is_not_dropped),
+		cmocka_unit_test(drop_oldest_evicts_the_oldest_at_commit_not_at_acquire),
 		cmocka_unit_test(wrap_around_many_times_keeps_order),
 		cmocka_unit_test(reuse_after_drain_hands_out_every_slot_again),
 		cmocka_unit_test(cancel_write_returns_slot_unpublished),
 		cmocka_unit_test(commit_stamps_monotonic_capture_time),
+		cmocka_unit_test(commit_keeps_a_capture_time_the_producer_set),
 		cmocka_unit_test(stats_track_every_transition),
 		cmocka_unit_test(close_wakes_blocked_producer),
 		cmocka_unit_test(close_wakes_blocked_consumer),

@@ -16,7 +16,8 @@
 
 enum ring_policy {
 	RING_BLOCK,       /* file replay: a full ring makes the producer wait; never drops */
-	RING_DROP_OLDEST, /* live source: a full ring drops the oldest unread frame, counted */
+	RING_DROP_OLDEST, /* live source: committing into a full ring drops the oldest
+			   * unread frame, counted; an acquire or cancel never drops */
 };
 
 struct ring_stats {
@@ -24,24 +25,32 @@ struct ring_stats {
 	uint64_t consumed;  /* frames handed to the consumer */
 	uint64_t dropped;   /* frames discarded unread (RING_DROP_OLDEST only) */
 	size_t fill;        /* frames committed and not yet handed out */
-	size_t nslots;
+	size_t nslots;      /* as asked of ring_create (the writer's spare not included) */
 };
 
 struct ring;
 
-/* Allocates nslots (>= 2) slots of slot_bytes each. Returns 0 or -errno
- * (-EINVAL for bad sizes, -ENOMEM). */
+/* Allocates nslots (>= 2) slots of slot_bytes each: frames queued plus the
+ * one the consumer holds never exceed nslots. RING_DROP_OLDEST allocates one
+ * slot more, the producer's, so it can fill a frame while the ring is full
+ * and evict only when the frame is committed. Returns 0 or -errno (-EINVAL
+ * for bad sizes, -ENOMEM). */
 int ring_create(size_t nslots, size_t slot_bytes, enum ring_policy policy, struct ring **out);
 /* Frees the ring and its slots. No thread may be using it. NULL is fine. */
 void ring_destroy(struct ring *ring);
 
-/* Returns an empty slot for the producer. RING_BLOCK waits while the ring is
- * full; RING_DROP_OLDEST reuses the oldest unread frame and counts a drop.
- * Returns NULL once the ring is closed. */
+/* Returns an empty slot for the producer (len and capture_ns 0). RING_BLOCK
+ * waits while the ring is full; RING_DROP_OLDEST never waits and drops
+ * nothing here: every queued frame stays readable until a commit replaces
+ * it. Returns NULL once the ring is closed. */
 struct frame *ring_acquire_write(struct ring *ring);
-/* Publishes the slot (stamps capture_ns) and wakes the consumer. */
+/* Publishes the slot and wakes the consumer. capture_ns is stamped with
+ * CLOCK_MONOTONIC now unless the producer set it (a source that knows when
+ * the frame was captured). RING_DROP_OLDEST, ring full: the oldest queued
+ * frame is discarded and counted in dropped, never the one the consumer
+ * holds. */
 void ring_commit(struct ring *ring, struct frame *slot);
-/* Gives back an acquired slot unpublished (the read failed). */
+/* Gives back an acquired slot unpublished (the read failed); drops nothing. */
 void ring_cancel_write(struct ring *ring, struct frame *slot);
 
 /* Returns the oldest committed frame, waiting while there is none. Returns
