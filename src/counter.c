@@ -82,6 +82,15 @@ int counter_create(const struct line *l, const struct counter_params *p, struct 
 	return 0;
 }
 
+void counter_reset_tracks(struct counter *c)
+{
+	/* Not remember_ended: the gap may be any length, and counter_update
+	 * counts frames it was given, not time, so an ended track from before
+	 * it would still look recent. */
+	memset(c->s, 0, sizeof(c->s));
+	c->nended = 0;
+}
+
 void counter_destroy(struct counter *c)
 {
 	free(c);

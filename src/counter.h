@@ -38,6 +38,13 @@ int counter_create(const struct line *l, const struct counter_params *p, struct 
  * objects gives two. Returns how many. */
 int counter_update(struct counter *c, const struct track *tracks, struct crossing *out);
 
+/* Forgets every track: the per-slot sides and the recently ended tracks a
+ * new one could inherit a side from. For when the tracker started over (a
+ * camera came back after losing its device): the objects may be anywhere
+ * by now, so a track that begins where an old one was last seen is not
+ * that object. The learnt object size stays; counts are the caller's. */
+void counter_reset_tracks(struct counter *c);
+
 void counter_destroy(struct counter *c);
 
 #endif

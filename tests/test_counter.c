@@ -222,6 +222,28 @@ static void a_new_track_in_a_reused_slot_starts_fresh(void **state)
 	counter_destroy(s.c);
 }
 
+/* Regression: after a camera reconnect the tracker starts over, but the
+ * counter kept the old track in its slot; the first frame after filed it as
+ * just ended, and a new object near where it was last seen inherited its
+ * side however long the outage was, counting a crossing nobody made. */
+static void reset_tracks_forgets_sides_before_a_tracking_restart(void **state)
+{
+	(void)state;
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	/* Track 1 is clearly above the line (out side) when the camera is lost. */
+	walk(&s, 1, 0.5f, 0.1f, 0.5f, 0.46f, 20);
+	counter_reset_tracks(s.c);
+	/* Back: track 2 starts just below, within inheriting distance. */
+	walk(&s, 2, 0.5f, 0.535f, 0.5f, 0.6f, 10);
+	assert_int_equal(s.in + s.out, 0);
+	/* Counting itself carries on. */
+	walk(&s, 3, 0.5f, 0.9f, 0.5f, 0.1f, 40);
+	assert_int_equal(s.in, 0);
+	assert_int_equal(s.out, 1);
+	counter_destroy(s.c);
+}
+
 /* A track of box w x h and area crossing the default line downwards. */
 static int cross_with_size(struct script *s, uint32_t id, float w, float h, float area)
 {
@@ -293,6 +315,7 @@ int main(void)
 		cmocka_unit_test(stopped_on_the_line_with_breaking_tracks_counts_once),
 		cmocka_unit_test(coasting_prediction_does_not_count),
 		cmocka_unit_test(a_new_track_in_a_reused_slot_starts_fresh),
+		cmocka_unit_test(reset_tracks_forgets_sides_before_a_tracking_restart),
 		cmocka_unit_test(two_side_by_side_in_one_blob_count_as_two),
 		cmocka_unit_test(one_large_object_is_still_one),
 		cmocka_unit_test(configured_object_area_counts_from_the_first_crossing),
