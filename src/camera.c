@@ -35,7 +35,7 @@ struct camera {
 	atomic_bool cap_done, inf_done;
 	atomic_bool failed;
 	atomic_uint_fast64_t captured, processed, corrupt;
-	atomic_int_fast64_t latency_ns; /* ring entry to counted, smoothed; inference writes */
+	atomic_int_fast64_t latency_ns; /* capture_ns to counted, smoothed; inference writes */
 	int64_t start_ns;       /* realtime replay: frame i is due at start_ns + i / fps */
 	/* Per-stage timings: read is the capture thread's, the rest inference's. */
 	struct stagetime stage[CAMERA_STAGES];
@@ -52,8 +52,10 @@ const char *camera_stage_name(enum camera_stage stage)
 	return (unsigned)stage < CAMERA_STAGES ? stage_names[stage] : "?";
 }
 
-/* When a replayed frame is due (realtime) or was committed (otherwise):
- * behind schedule, the commit comes late, and timing from it would hide the
+/* When a replayed frame is due (realtime), or its capture_ns otherwise: the
+ * driver's timestamp for a V4L2 frame that has a trustworthy one (so time
+ * spent queued in the driver shows), else the ring commit. Paced replay
+ * behind schedule commits late, and timing from the commit would hide the
  * backlog that a live camera would show as latency or drops. */
 static int64_t capture_time(const struct camera *cam, const struct frame *f, bool paced)
 {
@@ -131,7 +133,11 @@ static void *capture_main(void *arg)
 /* The source came back after losing its device: objects seen before may be
  * anywhere now. End every track as an object leaving the picture ends (frames
  * without blobs; coasting tracks never count), so nothing half-seen counts,
- * track ids stay unique in the run and the counts so far stay. */
+ * track ids stay unique in the run and the counts so far stay. The counters
+ * never see those empty frames, so they are told separately: otherwise they
+ * would file the old tracks as just ended on the first frame back, and a new
+ * object near where one was last seen would inherit its side and could count
+ * a crossing that never happened. */
 static void tracking_restart(struct camera *cam)
 {
 	for (int n = 0; n < 1000; n++) {
@@ -142,6 +148,8 @@ static void tracking_restart(struct camera *cam)
 		if (!any)
 			break;
 	}
+	for (int l = 0; l < cam->o.cfg->nlines; l++)
+		counter_reset_tracks(cam->cnt[l]);
 }
 
 static void *inference_main(void *arg)

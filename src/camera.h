@@ -26,7 +26,8 @@ enum camera_stage {
 	CAMERA_STAGE_DETECT,  /* background model, mask, blobs */
 	CAMERA_STAGE_TRACK,
 	CAMERA_STAGE_COUNT,   /* every line's counter, and posting its crossings */
-	CAMERA_STAGE_LATENCY, /* capture (ring commit, or due time in realtime replay) to counted */
+	CAMERA_STAGE_LATENCY, /* capture (V4L2: the driver's timestamp when trustworthy; else the
+			       * ring commit, or the due time in realtime replay) to counted */
 	CAMERA_STAGES
 };
 
@@ -52,7 +53,8 @@ struct camera_stats {
 	size_t ring_fill, ring_slots;
 	int width, height;   /* source size */
 	double fps;          /* the source's rate (25 when it has none) */
-	double latency_ms;   /* a frame's time from the ring to counted, smoothed; 0 before one */
+	double latency_ms;   /* a frame's time from capture (V4L2 timestamp or ring commit) to
+			      * counted, smoothed; 0 before one */
 	int detect_w, detect_h;
 	/* Time per frame in each stage, and from capture to counted (realtime
 	 * file replay: from the instant the frame was due). */

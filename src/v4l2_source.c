@@ -55,6 +55,12 @@
 /* A sequence jump beyond this is a restart in disguise, not lost frames:
  * far more than a watchdog period at any frame rate. */
 #define MAX_SEQUENCE_GAP 100000
+/* Oldest buffer timestamp still taken as the frame's capture time. The
+ * capture thread dequeues as soon as poll says a buffer is done and never
+ * waits for the ring, so a real timestamp is a few frame periods old at
+ * most; an older one, or one from the future, is a driver mislabelling its
+ * clock, and latency timed from it would be nonsense. */
+#define MAX_STAMP_AGE_NS 5000000000LL
 
 /* What we can read, in order of preference. Luma is taken in the copy to
  * the slot: every step-th byte from offset in each row (YUYV: Y0 U Y1 V). */
@@ -691,6 +697,29 @@ static void copy_luma(uint8_t *dst, const uint8_t *src, const struct mode *m)
 	}
 }
 
+/* pts_ns is the driver's timestamp when it is CLOCK_MONOTONIC (the clock of
+ * now_ns(CLOCK_MONOTONIC), like the ring's), else the dequeue time.
+ * capture_ns gets that timestamp too when it is plausible, so latency
+ * includes the time the frame waited in the driver's queue; else 0, and the
+ * ring stamps the commit time. */
+static void stamp_frame(const struct v4l2_buffer *b, struct frame *slot)
+{
+	const int64_t now = mono_ns();
+	bool mono = (b->flags & V4L2_BUF_FLAG_TIMESTAMP_MASK) == V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC;
+	int64_t stamp = 0;
+
+	/* Range-checked before scaling: a garbage tv_sec must not overflow. */
+	mono = mono && b->timestamp.tv_sec >= 0 && b->timestamp.tv_sec < INT64_MAX / 1000000000 &&
+	       b->timestamp.tv_usec >= 0 && b->timestamp.tv_usec < 1000000;
+	if (mono)
+		stamp = (int64_t)b->timestamp.tv_sec * 1000000000 +
+			(int64_t)b->timestamp.tv_usec * 1000;
+	slot->pts_ns = mono ? stamp : now;
+	slot->capture_ns = mono && stamp > 0 && stamp <= now && now - stamp <= MAX_STAMP_AGE_NS
+				   ? stamp
+				   : 0;
+}
+
 /* Copies the buffer into the slot. Returns 0 or SOURCE_CORRUPT. */
 static int copy_frame(struct v4l2_src *v, const struct v4l2_buffer *b, struct frame *slot)
 {
@@ -709,11 +738,7 @@ static int copy_frame(struct v4l2_src *v, const struct v4l2_buffer *b, struct fr
 		copy_luma(slot->data, p, m);
 		slot->len = n;
 	}
-	if ((b->flags & V4L2_BUF_FLAG_TIMESTAMP_MASK) == V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC)
-		slot->pts_ns = (int64_t)b->timestamp.tv_sec * 1000000000 +
-			       (int64_t)b->timestamp.tv_usec * 1000;
-	else
-		slot->pts_ns = mono_ns();
+	stamp_frame(b, slot);
 	return 0;
 }
 

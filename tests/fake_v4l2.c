@@ -37,6 +37,7 @@ struct fbuf {
 	uint64_t order; /* queue order, then completion order */
 	uint32_t bytesused, sequence, flags;
 	int64_t stamp_ns;
+	uint32_t stamp_type; /* V4L2_BUF_FLAG_TIMESTAMP_* of the frame in it */
 	int maps;
 };
 
@@ -370,6 +371,9 @@ static int do_dqbuf(struct fdev *d, int fd, struct v4l2_buffer *b)
 	b->bytesused = fb->bytesused;
 	b->sequence = fb->sequence;
 	b->flags |= fb->flags;
+	/* One queue, one clock in the kernel; per frame here, so a test can
+	 * give the source a timestamp it must not trust. */
+	b->flags = (b->flags & ~V4L2_BUF_FLAG_TIMESTAMP_MASK) | fb->stamp_type;
 	b->field = V4L2_FIELD_NONE;
 	b->timestamp.tv_sec = fb->stamp_ns / 1000000000;
 	b->timestamp.tv_usec = fb->stamp_ns % 1000000000 / 1000;
@@ -676,6 +680,8 @@ static bool produce_frames(struct fdev *d)
 			.data = fb->mem->data,
 			.cap = fb->mem->len,
 			.sequence = d->seq,
+			.stamp_ns = mono_ns(),
+			.stamp_type = V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC,
 		};
 		f.len = p->produce ? p->produce(p->user, p->cur_fourcc, p->cur_w, p->cur_h, f.n,
 						f.data, f.cap)
@@ -703,7 +709,8 @@ static bool produce_frames(struct fdev *d)
 		fb->bytesused = (uint32_t)(f.len < f.cap ? f.len : f.cap);
 		fb->sequence = f.sequence;
 		fb->flags = f.error_flag ? V4L2_BUF_FLAG_ERROR : 0;
-		fb->stamp_ns = mono_ns();
+		fb->stamp_ns = f.stamp_ns;
+		fb->stamp_type = f.stamp_type & V4L2_BUF_FLAG_TIMESTAMP_MASK;
 		p->last_stamp_ns = fb->stamp_ns / 1000 * 1000; /* what fits a timeval */
 		p->produced++;
 		d->seq = f.sequence + 1;

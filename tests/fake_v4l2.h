@@ -47,6 +47,8 @@ struct fake_frame {
 	uint8_t *data;      /* the buffer, already filled by produce */
 	size_t len, cap;    /* bytesused (the hook may shorten it) and buffer length */
 	uint32_t sequence;  /* stamped sequence; the hook may change it */
+	int64_t stamp_ns;   /* buffer timestamp, CLOCK_MONOTONIC now; the hook may change it */
+	uint32_t stamp_type; /* V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC; the hook may change it */
 	bool error_flag;    /* deliver with V4L2_BUF_FLAG_ERROR */
 	/* Instead of completing this frame (it is produced again later): */
 	bool unplug;        /* the device vanishes: ENODEV, node gone */

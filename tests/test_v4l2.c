@@ -139,6 +139,10 @@ struct script {
 	int storm_len;
 	const uint32_t *seqs;    /* sequence numbers to stamp on the first nseqs frames */
 	int nseqs;
+	const int64_t *stamp_offsets; /* added to the timestamp of the first nstamps frames */
+	const uint32_t *stamp_types;  /* V4L2_BUF_FLAG_TIMESTAMP_* of the first nstamps frames */
+	int nstamps;
+	int64_t stamp_age_ns;    /* every frame: how long it waited in the driver */
 	bool unplugged, eioed, stalled, stormed; /* each failure fires once */
 	const struct fake_format *replug_modes;  /* formats after the unplug */
 	int nreplug_modes;
@@ -188,6 +192,11 @@ static void on_frame(void *user, struct fake_frame *f)
 
 	if (f->n < (uint64_t)s->nseqs)
 		f->sequence = s->seqs[f->n];
+	if (f->n < (uint64_t)s->nstamps) {
+		f->stamp_ns += s->stamp_offsets[f->n];
+		f->stamp_type = s->stamp_types[f->n];
+	}
+	f->stamp_ns -= s->stamp_age_ns;
 	if (f->n >= s->last_frame)
 		f->stall = true;
 	if (f->n == s->unplug_at && !s->unplugged) {
@@ -626,6 +635,46 @@ static void streams_four_mmap_buffers_with_driver_timestamps(void **state)
 	assert_int_equal(st.stale, 0);
 	assert_int_equal(st.reconnects, 0);
 	assert_false(st.reconnecting);
+	slot_free(slot);
+	source_close(src);
+	assert_clean(d);
+}
+
+/* The driver's timestamp is when the frame was captured: taken as capture_ns,
+ * latency then includes the time the frame waited in the driver's queue.
+ * One that is not CLOCK_MONOTONIC, lies in the future or is implausibly old
+ * is not trusted: capture_ns 0, and the ring stamps the commit time. */
+static void driver_timestamp_is_the_capture_time_when_plausible(void **state)
+{
+	(void)state;
+	enum { N = 5 };
+	const int64_t ms = 1000000;
+	const uint32_t mono = V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC;
+	const int64_t offsets[N] = {-30 * ms, 1000 * ms, -10000 * ms, -30 * ms, -1 * ms};
+	const uint32_t types[N] = {mono, mono, mono, V4L2_BUF_FLAG_TIMESTAMP_COPY, mono};
+	const bool trusted[N] = {true, false, false, false, true};
+	struct script s = SCRIPT_DEFAULT;
+	s.stamp_offsets = offsets;
+	s.stamp_types = types;
+	s.nstamps = N;
+	struct fake_dev *d = add_device("/dev/fake/video0", &s);
+	fake_add_mode(d, V4L2_PIX_FMT_YUYV, false, 64, 48, 30);
+
+	capture_stderr();
+	struct source *src = open_source("/dev/fake/video0", &fast_opts);
+	free(captured_stderr());
+	struct frame *slot = slot_new(source_get_info(src)->max_frame_bytes);
+	struct tally t = {0};
+	for (int i = 0; i < N; i++) {
+		slot->capture_ns = -1; /* must be overwritten either way */
+		read_frames(src, slot, 1, 5000, &t);
+		assert_luma_frame(slot, (uint64_t)i, 64, 48);
+		struct fake_dev snap;
+		fake_snapshot(d, &snap);
+		assert_int_equal(slot->capture_ns, trusted[i] ? snap.last_stamp_ns : 0);
+		if (types[i] == mono)
+			assert_int_equal(slot->pts_ns, snap.last_stamp_ns);
+	}
 	slot_free(slot);
 	source_close(src);
 	assert_clean(d);
@@ -1270,6 +1319,40 @@ static void unplugged_camera_reconnects_while_the_other_counts(void **state)
 	free_clip(&clip);
 }
 
+/* Regression: latency was timed from the ring commit, so the time a frame
+ * waited in the driver's queue never showed. Here every frame waited 40 ms
+ * before it was dequeued: none can have been counted sooner than that. */
+static void latency_includes_the_wait_in_the_driver(void **state)
+{
+	(void)state;
+	struct jpeg j[2] = {make_jpeg(64, 48, 0), make_jpeg(64, 48, 1)};
+	struct script s = SCRIPT_DEFAULT;
+	s.jpegs = j;
+	s.njpegs = 2;
+	s.stamp_age_ns = 40 * 1000000;
+	struct fake_dev *devs[1] = {add_device("/dev/fake/video0", &s)};
+	fake_add_mode(devs[0], V4L2_PIX_FMT_MJPEG, false, 64, 48, 30);
+
+	struct camera_list list = {0};
+	assert_int_equal(config_add_source(&list, "/dev/fake/video0", NULL), 0);
+	list.cams[0].width = 64;
+	list.cams[0].height = 48;
+	list.cams[0].fps = 30;
+	list.cams[0].watchdog = 60;
+	struct result res;
+	capture_stderr();
+	run_cameras(&list, devs, 20, &res);
+	free(captured_stderr());
+
+	const struct stagetime_stats *lat = &res.s.stages[CAMERA_STAGE_LATENCY];
+	assert_true(lat->count >= 20);
+	assert_true(lat->mean_us >= 40000);
+	assert_true(res.s.latency_ms >= 40);
+	config_free(&list);
+	free(j[0].p);
+	free(j[1].p);
+}
+
 static void camera_short_of_bandwidth_retries_while_the_other_counts(void **state)
 {
 	(void)state;
@@ -1333,6 +1416,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(streams_four_mmap_buffers_with_driver_timestamps,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(driver_timestamp_is_the_capture_time_when_plausible,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(keeps_the_newest_frame_of_a_burst, setup, teardown),
 		cmocka_unit_test_setup_teardown(truncated_mjpeg_is_counted_corrupt_before_the_ring,
 						setup, teardown),
@@ -1358,6 +1443,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(camera_short_of_bandwidth_retries_while_the_other_counts,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(latency_includes_the_wait_in_the_driver, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

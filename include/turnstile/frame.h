@@ -20,7 +20,8 @@ struct frame {
 	int width, height;      /* FRAME_GRAY: plane size; FRAME_JPEG: stream's size or 0 */
 	uint64_t index;         /* 0-based frame number in the source's decoded order */
 	int64_t pts_ns;         /* presentation time from the source (index * period for files) */
-	int64_t capture_ns;     /* CLOCK_MONOTONIC when the frame entered the ring */
+	int64_t capture_ns;     /* CLOCK_MONOTONIC capture time: the V4L2 driver's timestamp when
+				 * trustworthy, else when the frame entered the ring */
 	uint32_t session;       /* live sources: bumped when the device came back after
 				 * being lost; a new session restarts tracking */
 };

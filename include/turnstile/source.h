@@ -68,7 +68,9 @@ int source_open_opts(const char *path, const struct source_opts *opts, struct so
 		     char *err, size_t errlen);
 
 /* Reads the next frame into slot (slot->data/cap are the ring's storage).
- * Fills len, format, width, height, index and pts_ns.
+ * Fills len, format, width, height, index and pts_ns; a V4L2 source also
+ * sets capture_ns from the driver's timestamp when it can be trusted (0
+ * otherwise: the ring stamps the commit time).
  * Returns 0, SOURCE_EOF, SOURCE_CORRUPT, SOURCE_AGAIN (live sources), or
  * -errno with a reason in err. */
 int source_read_frame(struct source *src, struct frame *slot, char *err, size_t errlen);
