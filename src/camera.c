@@ -47,6 +47,21 @@ static const char *const stage_names[CAMERA_STAGES] = {
 	[CAMERA_STAGE_COUNT] = "count",   [CAMERA_STAGE_LATENCY] = "latency",
 };
 
+const char *camera_state_name(enum camera_state state)
+{
+	switch (state) {
+	case CAMERA_STREAMING:
+		return "streaming";
+	case CAMERA_RECONNECTING:
+		return "reconnecting";
+	case CAMERA_FINISHED:
+		return "finished";
+	case CAMERA_ERROR:
+		return "error";
+	}
+	return "?";
+}
+
 const char *camera_stage_name(enum camera_stage stage)
 {
 	return (unsigned)stage < CAMERA_STAGES ? stage_names[stage] : "?";
@@ -277,8 +292,21 @@ fail:
 	return rc;
 }
 
+struct camera *camera_failed(const struct camera_opts *opts)
+{
+	struct camera *cam = calloc(1, sizeof(*cam));
+
+	if (!cam)
+		return NULL;
+	cam->o = *opts;
+	atomic_store(&cam->failed, true);
+	return cam;
+}
+
 int camera_start(struct camera *cam)
 {
+	if (!cam->ring)
+		return 0;       /* camera_failed: nothing to run */
 	/* Before the threads: both read it (pthread_create orders the write). */
 	cam->start_ns = now_ns(CLOCK_MONOTONIC);
 	int rc = pthread_create(&cam->inf_thread, NULL, inference_main, cam);
@@ -301,7 +329,8 @@ void camera_stop(struct camera *cam)
 {
 	atomic_store(&cam->stop, true);
 	/* A capture thread waiting for a free slot must not wait for ever. */
-	ring_close(cam->ring);
+	if (cam->ring)
+		ring_close(cam->ring);
 }
 
 bool camera_done(struct camera *cam)
@@ -334,6 +363,11 @@ void camera_get_stats(struct camera *cam, struct camera_stats *out)
 {
 	struct ring_stats rs;
 	struct source_stats ss;
+
+	if (!cam->ring) {       /* camera_failed */
+		*out = (struct camera_stats){.state = CAMERA_ERROR, .fps = cam->fps};
+		return;
+	}
 	ring_get_stats(cam->ring, &rs);
 	source_get_stats(cam->src, &ss);
 	*out = (struct camera_stats){

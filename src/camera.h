@@ -66,6 +66,10 @@ struct camera;
 /* Opens the source and allocates every buffer the camera will use. Returns
  * 0, or -errno with one line in err naming the source. */
 int camera_open(const struct camera_opts *opts, struct camera **out, char *err, size_t errlen);
+/* A camera whose camera_open failed: it runs no threads, counts nothing and
+ * reports the error state, so the summary and the live view still show it
+ * while the other cameras count. NULL when out of memory. */
+struct camera *camera_failed(const struct camera_opts *opts);
 int camera_start(struct camera *cam);
 /* Asks the capture thread to stop reading; the inference thread still
  * finishes what is already in the ring. Safe from the main thread at any time. */
@@ -77,6 +81,8 @@ void camera_join(struct camera *cam);
  * never return (a stalled pipe) and is left behind at exit. */
 void camera_join_inference(struct camera *cam);
 void camera_get_stats(struct camera *cam, struct camera_stats *out);
+/* "streaming", "reconnecting", "finished", "error". */
+const char *camera_state_name(enum camera_state state);
 /* "read", "decode", "detect", "track", "count", "latency": the JSON names. */
 const char *camera_stage_name(enum camera_stage stage);
 /* Joins if needed and frees; NULL and half-opened cameras are fine. */

@@ -272,6 +272,7 @@ static void print_summary(struct camera **cams, const struct camera_list *list, 
 			json_write_string(stdout, list->cams[i].name);
 			fputs(",\"source\":", stdout);
 			json_write_string(stdout, list->cams[i].source);
+			printf(",\"state\":\"%s\"", camera_state_name(s.state));
 			printf(",\"fps\":%g,\"frames\":%llu,\"dropped\":%llu,\"corrupt\":%llu,"
 			       "\"driver_drops\":%llu,\"reconnects\":%llu,"
 			       "\"in\":%llu,\"out\":%llu,\"lines\":[",
@@ -454,7 +455,7 @@ int main(int argc, char **argv)
 	struct journal *journal = NULL;
 	struct tui *tui = NULL;
 	bool *stuck = NULL;
-	int nstuck = 0, events_fd = -1;
+	int nstuck = 0, events_fd = -1, nopen = 0;
 	int status = EXIT_FAILURE;
 	sigset_t sigs;
 	char err[512];
@@ -524,11 +525,22 @@ int main(int argc, char **argv)
 			.detect_width = o.detect_width,
 			.ring_slots = DEFAULT_RING_SLOTS,
 		};
-		if (camera_open(&co_opts, &cams[i], err, sizeof(err))) {
-			log_error("%s", err);
+		if (camera_open(&co_opts, &cams[i], err, sizeof(err)) == 0) {
+			nopen++;
+			continue;
+		}
+		/* One bad source (missing, unreadable, absurd header) is its
+		 * camera's error, not the site's: the others count, the run
+		 * exits 1 at the end, and the camera shows in the error state. */
+		log_error("%s", err);
+		cams[i] = camera_failed(&co_opts);
+		if (!cams[i]) {
+			log_error("out of memory");
 			goto out;
 		}
 	}
+	if (nopen == 0)
+		goto out;       /* nothing to count: each reason is logged */
 	for (int i = 0; i < list.n; i++) {
 		rc = camera_start(cams[i]);
 		if (rc) {

@@ -217,22 +217,6 @@ static const char *fmt_ms(char *buf, size_t size, double ms)
 	return buf;
 }
 
-static const char *state_name(enum camera_state s)
-{
-	switch (s) {
-	case CAMERA_STREAMING:
-		return "streaming";
-	case CAMERA_RECONNECTING:
-		return "reconnecting";
-	case CAMERA_FINISHED:
-		return "finished";
-	case CAMERA_ERROR:
-		return "error";
-	default:
-		return "?";
-	}
-}
-
 static attr_t state_attr(const struct tui *t, enum camera_state s)
 {
 	switch (s) {
@@ -426,7 +410,7 @@ static void draw_row(const struct tui *t, const struct layout *l, int y, const c
 	}
 	x += l->name_w + 1;
 	if (s)
-		put(y, x, selected ? A_REVERSE : state_attr(t, s->state), "%-12s", state_name(s->state));
+		put(y, x, selected ? A_REVERSE : state_attr(t, s->state), "%-12s", camera_state_name(s->state));
 	x += 13;
 	put(y, x, (selected ? A_REVERSE : pair(t, PAIR_IN)) | (sub ? A_NORMAL : A_BOLD), "%5s",
 	    fmt_count(a, sizeof(a), ct->in, 5));

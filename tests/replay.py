@@ -478,8 +478,8 @@ def case_hostile(args, tmp):
           "'bad'" in lines[0],
           f"garbage.y4m: exit 1, 60 frames, one line naming camera and byte ({lines})")
 
-    # Refused at open: one line naming the file. (The run does not start,
-    # so the good camera does not run either.)
+    # Refused at open: one line naming the file; that camera is in error,
+    # the good one still counts its truth, and the run exits 1.
     for name, content, msg in [
             ("huge.y4m", b"YUV4MPEG2 W100000 H100000 F25:1\nFRAME\n" + bytes(64),
              "Y4M frame size 100000x100000 is not within 1..8192"),
@@ -487,10 +487,21 @@ def case_hostile(args, tmp):
         path = os.path.join(tmp, name)
         with open(path, "wb") as f:
             f.write(content)
-        p = run([t, "--json", f"{out}.avi", path])
+        p, cam = two_cameras(path)
         check(p.returncode == 1 and f"'{path}': {msg}" in p.stderr and
               len(p.stderr.strip().splitlines()) == 1,
               f"{name}: exit 1, one line: {p.stderr.strip()}")
+        check(cam is not None and (cam["state"], cam["frames"]) == ("error", 0),
+              f"{name}: its camera is in error with no frames "
+              f"({cam and (cam['state'], cam['frames'])})")
+
+    # Every camera refused: nothing to count, exit 1 at once, one line each.
+    missing = [os.path.join(tmp, "no-such-1.avi"), os.path.join(tmp, "no-such-2.mjpeg")]
+    p = run([t, "--json", *missing])
+    lines = p.stderr.strip().splitlines()
+    check(p.returncode == 1 and p.stdout == "" and len(lines) == 2 and
+          all(f"'{m}'" in x for m, x in zip(missing, lines)),
+          f"no camera opens: exit 1, no summary, one line each ({p.returncode}, {lines})")
 
 
 def main():
