@@ -205,6 +205,15 @@ static void avi_chunk(struct buf *b, const char *id, const struct buf *data)
 	avi_chunk_sized(b, id, data->p, data->len, (uint32_t)data->len);
 }
 
+/* Starts b over as a W x H AVI whose first chunk is the frame j; the test
+ * appends what follows it. */
+static void avi_starting_with(struct buf *b, const struct buf *j)
+{
+	b->len = 0;
+	avi_header(b, W, H, 0);
+	avi_chunk(b, "00dc", j);
+}
+
 static void y4m_mono_frame(struct buf *b, int seed)
 {
 	put_str(b, "FRAME\n");
@@ -389,26 +398,20 @@ static void avi_chunk_claiming_4gib_is_one_corrupt_frame(void **state)
 	assert_string_equal(seq, "F0 C F2 E");
 
 	/* An audio chunk claiming 4 GiB loses no video either. */
-	b.len = 0;
-	avi_header(&b, W, H, 0);
-	avi_chunk(&b, "00dc", &j);
+	avi_starting_with(&b, &j);
 	avi_chunk_sized(&b, "01wb", "\x80\x80\x80\x80", 4, 0xFFFFFFF0u);
 	avi_chunk(&b, "00dc", &j);
 	expect_sequence(&b, "F0 C F1 E");
 
 	/* Nor does a JUNK chunk claiming 4 GiB: stepping over it would lose
 	 * the rest of the file, and of a pipe, without a word. */
-	b.len = 0;
-	avi_header(&b, W, H, 0);
-	avi_chunk(&b, "00dc", &j);
+	avi_starting_with(&b, &j);
 	avi_chunk_sized(&b, "JUNK", "\0\0\0\0", 4, 0xFFFFFFF0u);
 	avi_chunk(&b, "00dc", &j);
 	expect_sequence(&b, "F0 C F1 E");
 
 	/* As the last chunk, cut by the end of the file. */
-	b.len = 0;
-	avi_header(&b, W, H, 0);
-	avi_chunk(&b, "00dc", &j);
+	avi_starting_with(&b, &j);
 	avi_chunk_sized(&b, "00dc", j.p, j.len, 0xFFFFFFFFu);
 	expect_sequence(&b, "F0 C E");
 
@@ -503,8 +506,7 @@ static void truncated_files_end_with_one_corrupt_frame(void **state)
 	struct buf j = make_jpeg(1), b = {0};
 
 	(void)state;
-	avi_header(&b, W, H, 0);
-	avi_chunk(&b, "00dc", &j);
+	avi_starting_with(&b, &j);
 	avi_chunk(&b, "00dc", &j);
 	b.len -= j.len / 2;
 	expect_sequence(&b, "F0 C E");
@@ -569,9 +571,7 @@ static void garbage_between_frames_is_skipped_and_counted(void **state)
 	expect_sequence(&b, "F0 C F1 E");
 
 	/* AVI: likewise, resynchronised on the next chunk header. */
-	b.len = 0;
-	avi_header(&b, W, H, 0);
-	avi_chunk(&b, "00dc", &j);
+	avi_starting_with(&b, &j);
 	put_str(&b, "\x01garbage between chunks 00dc 01wb");
 	avi_chunk(&b, "00dc", &j);
 	expect_sequence(&b, "F0 C F1 E");
@@ -614,9 +614,7 @@ static void jpeg_missing_its_eoi_is_a_corrupt_frame(void **state)
 	expect_sequence(&b, "F0 C C E");
 
 	/* AVI: the chunk is whole, the JPEG in it is not. */
-	b.len = 0;
-	avi_header(&b, W, H, 0);
-	avi_chunk(&b, "00dc", &j);
+	avi_starting_with(&b, &j);
 	avi_chunk_sized(&b, "00dc", j.p, j.len - 2, (uint32_t)j.len - 2);
 	avi_chunk(&b, "00dc", &j);
 	expect_sequence(&b, "F0 C F2 E");
@@ -663,9 +661,7 @@ static void jpeg_without_huffman_tables_decodes_with_the_standard_ones(void **st
 	put(&b, bare.p, bare.len);
 	put(&b, bare.p, bare.len);
 	expect_sequence(&b, "F0 F1 E");
-	b.len = 0;
-	avi_header(&b, W, H, 0);
-	avi_chunk(&b, "00dc", &bare);
+	avi_starting_with(&b, &bare);
 	expect_sequence(&b, "F0 E");
 	free(b.p);
 	free(bare.p);
@@ -706,9 +702,7 @@ static void stdin_closed_mid_frame_ends_with_one_corrupt_frame(void **state)
 	assert_int_equal(replay_stdin(&b, seq, sizeof(seq), err, sizeof(err)), 0);
 	assert_string_equal(seq, "F0 C E");
 
-	b.len = 0;
-	avi_header(&b, W, H, 0);
-	avi_chunk(&b, "00dc", &j);
+	avi_starting_with(&b, &j);
 	avi_chunk(&b, "00dc", &j);
 	b.len -= 100;
 	assert_int_equal(replay_stdin(&b, seq, sizeof(seq), err, sizeof(err)), 0);

@@ -164,9 +164,8 @@ static bool exists(const struct fixture *fx, const char *name)
 	return access(path, F_OK) == 0;
 }
 
-/* The file's bytes (NUL-terminated, may hold NULs) and its size. */
-/* The whole file, NUL-terminated, or NULL. Asserts nothing, so the
- * coordinator thread can call it too. */
+/* The whole file (NUL-terminated, may hold NULs) and its size, or NULL.
+ * Asserts nothing, so the coordinator thread can call it too. */
 static char *load(const char *path, size_t *len)
 {
 	char *buf = NULL;
@@ -189,6 +188,7 @@ static char *load(const char *path, size_t *len)
 	return buf;
 }
 
+/* The state directory's file name, which must exist. */
 static char *slurp(const struct fixture *fx, const char *name, size_t *len)
 {
 	char path[256], *buf;
@@ -639,41 +639,38 @@ static void daily_reset_starts_new_totals_and_keeps_the_old_day(void **state)
 	journal_close(j);
 }
 
+/* Opened at start (seconds) with reset_at=04:00, the journal is in period
+ * from; the reset comes at reset, not a second sooner, and starts to. */
+static void assert_reset(const struct fixture *fx, int64_t start, int64_t reset, const char *from,
+			 const char *to)
+{
+	struct journal_status st;
+	struct journal *j;
+
+	set_clock(start);
+	j = open_at(fx, two_cams, 2, 4 * 60);
+	journal_get_status(j, &st);
+	assert_string_equal(st.period, from);
+	set_clock(reset - 1);
+	assert_int_equal(journal_tick(j), 0);
+	set_clock(reset);
+	assert_int_equal(journal_tick(j), 1);
+	journal_get_status(j, &st);
+	assert_string_equal(st.period, to);
+	journal_close(j);
+}
+
 /* reset_at is local time: in central Europe the day DST starts has 23
  * hours between resets and the day it ends 25. */
 static void daily_reset_follows_local_time_across_dst(void **state)
 {
 	struct fixture *fx = *state;
-	struct journal_status st;
-	struct journal *j;
 
 	setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
 	/* 2026-03-28 04:00 CET is 03:00Z; the next reset, 04:00 CEST, is 02:00Z. */
-	set_clock(DAY_MAR29 - 21 * HOUR);
-	j = open_at(fx, two_cams, 2, 4 * 60);
-	journal_get_status(j, &st);
-	assert_string_equal(st.period, "2026-03-28");
-	set_clock(DAY_MAR29 + 2 * HOUR - 1);
-	assert_int_equal(journal_tick(j), 0);
-	set_clock(DAY_MAR29 + 2 * HOUR);
-	assert_int_equal(journal_tick(j), 1);
-	journal_get_status(j, &st);
-	assert_string_equal(st.period, "2026-03-29");
-	journal_close(j);
-
+	assert_reset(fx, DAY_MAR29 - 21 * HOUR, DAY_MAR29 + 2 * HOUR, "2026-03-28", "2026-03-29");
 	/* 2026-10-24 04:00 CEST is 02:00Z; 2026-10-25 04:00 CET is 03:00Z. */
-	set_clock(DAY_OCT25 - 22 * HOUR);
-	j = open_at(fx, two_cams, 2, 4 * 60);
-	journal_get_status(j, &st);
-	assert_string_equal(st.period, "2026-10-24");
-	set_clock(DAY_OCT25 + 3 * HOUR - 1);
-	assert_int_equal(journal_tick(j), 0);
-	set_clock(DAY_OCT25 + 3 * HOUR);
-	assert_int_equal(journal_tick(j), 1);
-	journal_get_status(j, &st);
-	assert_string_equal(st.period, "2026-10-25");
-	journal_close(j);
-
+	assert_reset(fx, DAY_OCT25 - 22 * HOUR, DAY_OCT25 + 3 * HOUR, "2026-10-24", "2026-10-25");
 	setenv("TZ", "UTC0", 1);
 }
 

@@ -131,7 +131,7 @@ static void assert_luma_frame(const struct frame *f, uint64_t n, int w, int h)
 /* ---- helpers: the fake's frame producer and per-frame script ------------ */
 
 struct script {
-	struct jpeg *jpegs; /* MJPEG content, frame n is jpegs[n % njpegs] */
+	const struct jpeg *jpegs; /* MJPEG content, frame n is jpegs[n % njpegs] */
 	int njpegs;
 	bool strip_dht;
 	uint64_t last_frame;     /* stall from here (NEVER: stream for ever) */
@@ -257,6 +257,7 @@ static char *captured_stderr(void)
 	fflush(stderr);
 	assert_true(dup2(saved_stderr, STDERR_FILENO) >= 0);
 	close(saved_stderr);
+	saved_stderr = -1;
 	long n = ftell(stderr_file);
 	char *text = calloc(1, (size_t)(n > 0 ? n : 0) + 1);
 	assert_non_null(text);
@@ -298,36 +299,6 @@ static void slot_free(struct frame *f)
 	free(f);
 }
 
-struct tally {
-	int frames, corrupt, again;
-};
-
-/* Reads until n frames arrived; fails the test after timeout_ms. */
-static void read_frames(struct source *src, struct frame *slot, int n, int timeout_ms,
-			struct tally *t)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	int64_t deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + timeout_ms;
-	char err[256];
-
-	for (int got = 0; got < n;) {
-		int rc = source_read_frame(src, slot, err, sizeof(err));
-		if (rc == 0) {
-			got++;
-			t->frames++;
-		} else if (rc == SOURCE_CORRUPT) {
-			t->corrupt++;
-		} else {
-			assert_int_equal(rc, SOURCE_AGAIN);
-			t->again++;
-		}
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		if ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 > deadline)
-			fail_msg("only %d of %d frames in %d ms", got, n, timeout_ms);
-	}
-}
-
 static const struct source_opts fast_opts = {
 	.name = "cam-a",
 	.width = 64,
@@ -349,12 +320,95 @@ static struct source *open_source(const char *path, const struct source_opts *o)
 	return src;
 }
 
+/* The usual camera: /dev/fake/video0 offering fourcc at 64x48 and 30 fps,
+ * what fast_opts asks for. */
+static struct fake_dev *add_camera(struct script *s, uint32_t fourcc)
+{
+	struct fake_dev *d = add_device("/dev/fake/video0", s);
+	fake_add_mode(d, fourcc, false, 64, 48, 30);
+	return d;
+}
+
 static void assert_clean(struct fake_dev *d)
 {
 	struct fake_dev s;
 	fake_snapshot(d, &s);
 	assert_int_equal(s.open_fds, 0);
 	assert_int_equal(s.mapped, 0);
+}
+
+/* ---- helpers: one capture run -------------------------------------------- */
+
+/* The source opened on a fake device, a slot sized for its largest frame and
+ * a tally of what the reads returned. stderr is captured from run_start until
+ * run_log or run_finish. */
+struct capture_run {
+	struct source *src;
+	struct frame *slot; /* the last frame read */
+	struct {
+		int frames, corrupt, again;
+	} t;
+	char *log;
+};
+
+static struct capture_run run_start(struct fake_dev *d, const struct source_opts *o)
+{
+	struct capture_run r = {0};
+	capture_stderr();
+	r.src = open_source(d->path, o);
+	r.slot = slot_new(source_get_info(r.src)->max_frame_bytes);
+	return r;
+}
+
+/* Reads until n more frames arrived; fails the test after 5 s. */
+static void run_read(struct capture_run *r, int n)
+{
+	const int timeout_ms = 5000;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	int64_t deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + timeout_ms;
+	char err[256];
+
+	for (int got = 0; got < n;) {
+		int rc = source_read_frame(r->src, r->slot, err, sizeof(err));
+		if (rc == 0) {
+			got++;
+			r->t.frames++;
+		} else if (rc == SOURCE_CORRUPT) {
+			r->t.corrupt++;
+		} else {
+			assert_int_equal(rc, SOURCE_AGAIN);
+			r->t.again++;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 > deadline)
+			fail_msg("only %d of %d frames in %d ms", got, n, timeout_ms);
+	}
+}
+
+/* Ends the capture. Returns what was logged since run_start; r keeps it. */
+static const char *run_log(struct capture_run *r)
+{
+	if (!r->log)
+		r->log = captured_stderr();
+	return r->log;
+}
+
+static struct source_stats run_stats(const struct capture_run *r)
+{
+	struct source_stats st;
+	source_get_stats(r->src, &st);
+	return st;
+}
+
+/* Ends the capture if it still runs, frees the log and the slot, closes the
+ * source. */
+static void run_finish(struct capture_run *r)
+{
+	run_log(r);
+	free(r->log);
+	slot_free(r->slot);
+	source_close(r->src);
 }
 
 static int setup(void **state)
@@ -367,6 +421,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	/* A test that failed while stderr was captured: show what it said. */
+	if (saved_stderr >= 0)
+		free(captured_stderr());
 	fake_reset();
 	v4l2_device_set(NULL);
 	return 0;
@@ -468,11 +525,10 @@ static void negotiates_mjpeg_at_configured_size_and_rate(void **state)
 
 	struct source_opts o = fast_opts;
 	o.fps = 12;
-	capture_stderr();
-	struct source *src = open_source("/dev/fake/video0", &o);
-	char *log = captured_stderr();
+	struct capture_run r = run_start(d, &o);
+	const char *log = run_log(&r);
 
-	const struct source_info *info = source_get_info(src);
+	const struct source_info *info = source_get_info(r.src);
 	assert_int_equal(info->format, FRAME_JPEG);
 	assert_int_equal(info->width, 64);
 	assert_int_equal(info->height, 48);
@@ -487,17 +543,13 @@ static void negotiates_mjpeg_at_configured_size_and_rate(void **state)
 	/* Negotiated once, logged once, naming the camera. */
 	assert_int_equal(count_lines_with(log, "camera 'cam-a': '/dev/fake/video0'"), 1);
 	assert_int_equal(count_lines_with(log, "MJPG 64x48 at 15 fps"), 1);
-	free(log);
 
-	struct frame *slot = slot_new(info->max_frame_bytes);
-	struct tally t = {0};
-	read_frames(src, slot, 3, 5000, &t);
-	assert_int_equal(slot->format, FRAME_JPEG);
-	assert_int_equal(slot->len, j.len);
-	assert_memory_equal(slot->data, j.p, j.len);
-	assert_int_equal(t.corrupt, 0);
-	slot_free(slot);
-	source_close(src);
+	run_read(&r, 3);
+	assert_int_equal(r.slot->format, FRAME_JPEG);
+	assert_int_equal(r.slot->len, j.len);
+	assert_memory_equal(r.slot->data, j.p, j.len);
+	assert_int_equal(r.t.corrupt, 0);
+	run_finish(&r);
 	assert_clean(d);
 	free(j.p);
 }
@@ -516,39 +568,30 @@ static void negotiates_nearest_size_and_rate_by_default(void **state)
 	struct source_opts o = fast_opts;
 	o.width = o.height = 0;
 	o.fps = 0;
-	capture_stderr();
-	struct source *src = open_source("/dev/fake/video0", &o);
-	free(captured_stderr());
-	const struct source_info *info = source_get_info(src);
+	struct capture_run r = run_start(d, &o);
+	const struct source_info *info = source_get_info(r.src);
 	assert_int_equal(info->format, FRAME_GRAY);
 	assert_int_equal(info->width, 640);
 	assert_int_equal(info->height, 360);
 	assert_float_equal(info->fps, 25, 1e-9);
 	assert_int_equal(info->max_frame_bytes, 640 * 360);
-	source_close(src);
+	run_finish(&r);
 }
 
 static void yuyv_only_device_delivers_luma(void **state)
 {
 	(void)state;
 	struct script s = SCRIPT_DEFAULT;
-	struct fake_dev *d = add_device("/dev/fake/video0", &s);
-	fake_add_mode(d, V4L2_PIX_FMT_YUYV, false, 64, 48, 30);
+	struct fake_dev *d = add_camera(&s, V4L2_PIX_FMT_YUYV);
 
-	capture_stderr();
-	struct source *src = open_source("/dev/fake/video0", &fast_opts);
-	free(captured_stderr());
-	const struct source_info *info = source_get_info(src);
-	assert_int_equal(info->format, FRAME_GRAY);
-	struct frame *slot = slot_new(info->max_frame_bytes);
-	struct tally t = {0};
+	struct capture_run r = run_start(d, &fast_opts);
+	assert_int_equal(source_get_info(r.src)->format, FRAME_GRAY);
 	for (uint64_t n = 0; n < 5; n++) {
-		read_frames(src, slot, 1, 5000, &t);
-		assert_luma_frame(slot, n, 64, 48);
-		assert_int_equal(slot->index, n);
+		run_read(&r, 1);
+		assert_luma_frame(r.slot, n, 64, 48);
+		assert_int_equal(r.slot->index, n);
 	}
-	slot_free(slot);
-	source_close(src);
+	run_finish(&r);
 	assert_clean(d);
 }
 
@@ -561,18 +604,13 @@ static void converted_format_used_when_nothing_native_fits(void **state)
 	fake_add_mode(d, V4L2_PIX_FMT_SGRBG8, false, 64, 48, 30);
 	fake_add_mode(d, V4L2_PIX_FMT_YUV420, true, 64, 48, 30);
 
-	capture_stderr();
-	struct source *src = open_source("/dev/fake/video0", &fast_opts);
-	free(captured_stderr());
+	struct capture_run r = run_start(d, &fast_opts);
 	struct fake_dev snap;
 	fake_snapshot(d, &snap);
 	assert_int_equal(snap.cur_fourcc, V4L2_PIX_FMT_YUV420);
-	struct frame *slot = slot_new(source_get_info(src)->max_frame_bytes);
-	struct tally t = {0};
-	read_frames(src, slot, 2, 5000, &t);
-	assert_luma_frame(slot, 1, 64, 48);
-	slot_free(slot);
-	source_close(src);
+	run_read(&r, 2);
+	assert_luma_frame(r.slot, 1, 64, 48);
+	run_finish(&r);
 	assert_clean(d);
 }
 
@@ -607,21 +645,16 @@ static void streams_four_mmap_buffers_with_driver_timestamps(void **state)
 {
 	(void)state;
 	struct script s = SCRIPT_DEFAULT;
-	struct fake_dev *d = add_device("/dev/fake/video0", &s);
-	fake_add_mode(d, V4L2_PIX_FMT_YUYV, false, 64, 48, 30);
+	struct fake_dev *d = add_camera(&s, V4L2_PIX_FMT_YUYV);
 
-	capture_stderr();
-	struct source *src = open_source("/dev/fake/video0", &fast_opts);
-	free(captured_stderr());
-	struct frame *slot = slot_new(source_get_info(src)->max_frame_bytes);
-	struct tally t = {0};
+	struct capture_run r = run_start(d, &fast_opts);
 	for (int i = 0; i < 20; i++) {
-		read_frames(src, slot, 1, 5000, &t);
+		run_read(&r, 1);
 		struct fake_dev snap;
 		fake_snapshot(d, &snap);
-		assert_int_equal(slot->pts_ns, snap.last_stamp_ns);
+		assert_int_equal(r.slot->pts_ns, snap.last_stamp_ns);
 		assert_int_equal(snap.mapped, 4);
-		assert_int_equal(slot->session, 0);
+		assert_int_equal(r.slot->session, 0);
 	}
 	struct fake_dev snap;
 	fake_snapshot(d, &snap);
@@ -629,14 +662,12 @@ static void streams_four_mmap_buffers_with_driver_timestamps(void **state)
 	assert_int_equal(snap.reqbufs, 1);
 	/* 20 frames through 4 buffers: each was re-queued at once. */
 	assert_int_equal(snap.produced, 20);
-	struct source_stats st;
-	source_get_stats(src, &st);
+	struct source_stats st = run_stats(&r);
 	assert_int_equal(st.driver_drops, 0);
 	assert_int_equal(st.stale, 0);
 	assert_int_equal(st.reconnects, 0);
 	assert_false(st.reconnecting);
-	slot_free(slot);
-	source_close(src);
+	run_finish(&r);
 	assert_clean(d);
 }
 
@@ -657,26 +688,20 @@ static void driver_timestamp_is_the_capture_time_when_plausible(void **state)
 	s.stamp_offsets = offsets;
 	s.stamp_types = types;
 	s.nstamps = N;
-	struct fake_dev *d = add_device("/dev/fake/video0", &s);
-	fake_add_mode(d, V4L2_PIX_FMT_YUYV, false, 64, 48, 30);
+	struct fake_dev *d = add_camera(&s, V4L2_PIX_FMT_YUYV);
 
-	capture_stderr();
-	struct source *src = open_source("/dev/fake/video0", &fast_opts);
-	free(captured_stderr());
-	struct frame *slot = slot_new(source_get_info(src)->max_frame_bytes);
-	struct tally t = {0};
+	struct capture_run r = run_start(d, &fast_opts);
 	for (int i = 0; i < N; i++) {
-		slot->capture_ns = -1; /* must be overwritten either way */
-		read_frames(src, slot, 1, 5000, &t);
-		assert_luma_frame(slot, (uint64_t)i, 64, 48);
+		r.slot->capture_ns = -1; /* must be overwritten either way */
+		run_read(&r, 1);
+		assert_luma_frame(r.slot, (uint64_t)i, 64, 48);
 		struct fake_dev snap;
 		fake_snapshot(d, &snap);
-		assert_int_equal(slot->capture_ns, trusted[i] ? snap.last_stamp_ns : 0);
+		assert_int_equal(r.slot->capture_ns, trusted[i] ? snap.last_stamp_ns : 0);
 		if (types[i] == mono)
-			assert_int_equal(slot->pts_ns, snap.last_stamp_ns);
+			assert_int_equal(r.slot->pts_ns, snap.last_stamp_ns);
 	}
-	slot_free(slot);
-	source_close(src);
+	run_finish(&r);
 	assert_clean(d);
 }
 
@@ -684,26 +709,19 @@ static void keeps_the_newest_frame_of_a_burst(void **state)
 {
 	(void)state;
 	struct script s = SCRIPT_DEFAULT;
-	struct fake_dev *d = add_device("/dev/fake/video0", &s);
-	fake_add_mode(d, V4L2_PIX_FMT_YUYV, false, 64, 48, 30);
+	struct fake_dev *d = add_camera(&s, V4L2_PIX_FMT_YUYV);
 	d->burst = 3; /* three frames done by the time we look */
 
-	capture_stderr();
-	struct source *src = open_source("/dev/fake/video0", &fast_opts);
-	free(captured_stderr());
-	struct frame *slot = slot_new(source_get_info(src)->max_frame_bytes);
-	struct tally t = {0};
-	read_frames(src, slot, 1, 5000, &t);
-	assert_int_equal(frame_number(slot), 2);
-	read_frames(src, slot, 1, 5000, &t);
+	struct capture_run r = run_start(d, &fast_opts);
+	run_read(&r, 1);
+	assert_int_equal(frame_number(r.slot), 2);
+	run_read(&r, 1);
 	/* Buffers went back in order; the next burst is frames 3..5. */
-	assert_int_equal(frame_number(slot), 5);
-	struct source_stats st;
-	source_get_stats(src, &st);
+	assert_int_equal(frame_number(r.slot), 5);
+	struct source_stats st = run_stats(&r);
 	assert_int_equal(st.stale, 4);
 	assert_int_equal(st.driver_drops, 0); /* we skipped them, the driver did not */
-	slot_free(slot);
-	source_close(src);
+	run_finish(&r);
 	assert_clean(d);
 }
 
@@ -716,25 +734,18 @@ static void truncated_mjpeg_is_counted_corrupt_before_the_ring(void **state)
 	s.njpegs = 1;
 	s.truncate_at = 3;
 	s.error_at = 6;
-	struct fake_dev *d = add_device("/dev/fake/video0", &s);
-	fake_add_mode(d, V4L2_PIX_FMT_MJPEG, false, 64, 48, 30);
+	struct fake_dev *d = add_camera(&s, V4L2_PIX_FMT_MJPEG);
 
-	capture_stderr();
-	struct source *src = open_source("/dev/fake/video0", &fast_opts);
-	free(captured_stderr());
-	struct frame *slot = slot_new(source_get_info(src)->max_frame_bytes);
-	struct tally t = {0};
-	read_frames(src, slot, 8, 5000, &t);
+	struct capture_run r = run_start(d, &fast_opts);
+	run_read(&r, 8);
 	/* Frame 3 lost its EOI, frame 6 came flagged V4L2_BUF_FLAG_ERROR. */
-	assert_int_equal(t.corrupt, 2);
-	assert_int_equal(t.frames, 8);
-	assert_int_equal(slot->len, j.len);
-	assert_int_equal(slot->index, 9); /* corrupt frames keep their numbers */
-	struct source_stats st;
-	source_get_stats(src, &st);
-	assert_int_equal(st.reconnects, 0);
-	slot_free(slot);
-	source_close(src);
+	assert_int_equal(r.t.corrupt, 2);
+	assert_int_equal(r.t.frames, 8);
+	assert_int_equal(r.slot->len, j.len);
+	assert_int_equal(r.slot->index, 9); /* corrupt frames keep their numbers */
+	assert_int_equal(run_stats(&r).reconnects, 0);
+	run_finish(&r);
+	assert_clean(d);
 	free(j.p);
 }
 
@@ -763,25 +774,20 @@ static void mjpeg_without_huffman_tables_decodes(void **state)
 	s.jpegs = &j;
 	s.njpegs = 1;
 	s.strip_dht = true;
-	struct fake_dev *d = add_device("/dev/fake/video0", &s);
-	fake_add_mode(d, V4L2_PIX_FMT_MJPEG, false, 64, 48, 30);
-	capture_stderr();
-	struct source *src = open_source("/dev/fake/video0", &fast_opts);
-	free(captured_stderr());
-	struct frame *slot = slot_new(source_get_info(src)->max_frame_bytes);
-	struct tally t = {0};
-	read_frames(src, slot, 2, 5000, &t);
-	assert_int_equal(t.corrupt, 0);
-	assert_int_equal(slot->len, bare_len);
+	struct fake_dev *d = add_camera(&s, V4L2_PIX_FMT_MJPEG);
+	struct capture_run r = run_start(d, &fast_opts);
+	run_read(&r, 2);
+	assert_int_equal(r.t.corrupt, 0);
+	assert_int_equal(r.slot->len, bare_len);
 	struct decoder *dec;
 	const struct gray *g;
-	assert_int_equal(decoder_create(source_get_info(src), 64, &dec), 0);
-	assert_int_equal(decoder_decode(dec, slot, &g), 0);
+	assert_int_equal(decoder_create(source_get_info(r.src), 64, &dec), 0);
+	assert_int_equal(decoder_decode(dec, r.slot, &g), 0);
 	assert_int_equal(g->w, 64);
 	assert_int_equal(g->h, 48);
 	decoder_destroy(dec);
-	slot_free(slot);
-	source_close(src);
+	run_finish(&r);
+	assert_clean(d);
 	free(bare);
 	free(j.p);
 }
@@ -795,21 +801,14 @@ static void sequence_gaps_count_driver_drops_in_signed_arithmetic(void **state)
 	struct script s = SCRIPT_DEFAULT;
 	s.seqs = seqs;
 	s.nseqs = (int)(sizeof(seqs) / sizeof(seqs[0]));
-	struct fake_dev *d = add_device("/dev/fake/video0", &s);
-	fake_add_mode(d, V4L2_PIX_FMT_YUYV, false, 64, 48, 30);
+	struct fake_dev *d = add_camera(&s, V4L2_PIX_FMT_YUYV);
 
-	capture_stderr();
-	struct source *src = open_source("/dev/fake/video0", &fast_opts);
-	free(captured_stderr());
-	struct frame *slot = slot_new(source_get_info(src)->max_frame_bytes);
-	struct tally t = {0};
-	read_frames(src, slot, s.nseqs, 5000, &t);
-	struct source_stats st;
-	source_get_stats(src, &st);
-	assert_int_equal(st.driver_drops, 2 + 3);
-	assert_int_equal(t.frames, s.nseqs);
-	slot_free(slot);
-	source_close(src);
+	struct capture_run r = run_start(d, &fast_opts);
+	run_read(&r, s.nseqs);
+	assert_int_equal(run_stats(&r).driver_drops, 2 + 3);
+	assert_int_equal(r.t.frames, s.nseqs);
+	run_finish(&r);
+	assert_clean(d);
 }
 
 /* ---- failures and recovery ---------------------------------------------- */
@@ -824,22 +823,18 @@ static void unplug_mid_stream_reopens_by_stable_name_with_backoff(void **state)
 	fake_add_mode(d, V4L2_PIX_FMT_YUYV, false, 64, 48, 30);
 	d->replug_after = 3; /* three attempts find no node */
 
-	capture_stderr();
-	struct source *src = open_source(path, &fast_opts);
-	struct frame *slot = slot_new(source_get_info(src)->max_frame_bytes);
-	struct tally t = {0};
+	struct capture_run r = run_start(d, &fast_opts);
 	for (uint64_t n = 0; n < 5; n++) {
-		read_frames(src, slot, 1, 5000, &t);
-		assert_int_equal(slot->session, 0);
+		run_read(&r, 1);
+		assert_int_equal(r.slot->session, 0);
 	}
-	read_frames(src, slot, 1, 5000, &t);
-	char *log = captured_stderr();
+	run_read(&r, 1);
+	const char *log = run_log(&r);
 
 	/* Frame 5 was never delivered before the unplug: it is the first after. */
-	assert_int_equal(frame_number(slot), 5);
-	assert_int_equal(slot->session, 1); /* tracking restarts */
-	struct source_stats st;
-	source_get_stats(src, &st);
+	assert_int_equal(frame_number(r.slot), 5);
+	assert_int_equal(r.slot->session, 1); /* tracking restarts */
+	struct source_stats st = run_stats(&r);
 	assert_int_equal(st.reconnects, 1);
 	assert_false(st.reconnecting);
 	struct fake_dev snap;
@@ -857,9 +852,7 @@ static void unplug_mid_stream_reopens_by_stable_name_with_backoff(void **state)
 			 1);
 	assert_int_equal(count_lines_with(log, "cannot be reopened: No such file or directory"), 1);
 	assert_int_equal(count_lines_with(log, "streaming again"), 1);
-	free(log);
-	slot_free(slot);
-	source_close(src);
+	run_finish(&r);
 	assert_clean(d);
 }
 
@@ -868,23 +861,15 @@ static void eio_mid_stream_reconnects(void **state)
 	(void)state;
 	struct script s = SCRIPT_DEFAULT;
 	s.eio_at = 3;
-	struct fake_dev *d = add_device("/dev/fake/video0", &s);
-	fake_add_mode(d, V4L2_PIX_FMT_YUYV, false, 64, 48, 30);
+	struct fake_dev *d = add_camera(&s, V4L2_PIX_FMT_YUYV);
 
-	capture_stderr();
-	struct source *src = open_source("/dev/fake/video0", &fast_opts);
-	struct frame *slot = slot_new(source_get_info(src)->max_frame_bytes);
-	struct tally t = {0};
-	read_frames(src, slot, 6, 5000, &t);
-	char *log = captured_stderr();
-	assert_int_equal(frame_number(slot), 5);
-	struct source_stats st;
-	source_get_stats(src, &st);
-	assert_int_equal(st.reconnects, 1);
+	struct capture_run r = run_start(d, &fast_opts);
+	run_read(&r, 6);
+	const char *log = run_log(&r);
+	assert_int_equal(frame_number(r.slot), 5);
+	assert_int_equal(run_stats(&r).reconnects, 1);
 	assert_int_equal(count_lines_with(log, "lost (Input/output error); reconnecting"), 1);
-	free(log);
-	slot_free(slot);
-	source_close(src);
+	run_finish(&r);
 	assert_clean(d);
 }
 
@@ -892,17 +877,13 @@ static void enospc_at_streamon_is_one_line_and_retried(void **state)
 {
 	(void)state;
 	struct script s = SCRIPT_DEFAULT;
-	struct fake_dev *d = add_device("/dev/fake/video0", &s);
-	fake_add_mode(d, V4L2_PIX_FMT_YUYV, false, 64, 48, 30);
+	struct fake_dev *d = add_camera(&s, V4L2_PIX_FMT_YUYV);
 	d->streamon_errors[0] = d->streamon_errors[1] = d->streamon_errors[2] = ENOSPC;
 	d->nstreamon_errors = 3;
 
-	capture_stderr();
-	struct source *src = open_source("/dev/fake/video0", &fast_opts);
-	struct frame *slot = slot_new(source_get_info(src)->max_frame_bytes);
-	struct tally t = {0};
-	read_frames(src, slot, 2, 5000, &t);
-	char *log = captured_stderr();
+	struct capture_run r = run_start(d, &fast_opts);
+	run_read(&r, 2);
+	const char *log = run_log(&r);
 
 	assert_int_equal(count_lines_with(log, "not enough USB bandwidth"), 1);
 	assert_int_equal(count_lines_with(log, "camera 'cam-a': '/dev/fake/video0' cannot start "
@@ -914,14 +895,10 @@ static void enospc_at_streamon_is_one_line_and_retried(void **state)
 	struct fake_dev snap;
 	fake_snapshot(d, &snap);
 	assert_int_equal(snap.streamons, 4);
-	struct source_stats st;
-	source_get_stats(src, &st);
-	assert_int_equal(st.reconnects, 0); /* it had never streamed */
-	assert_int_equal(slot->session, 0);
-	assert_int_equal(frame_number(slot), 1);
-	free(log);
-	slot_free(slot);
-	source_close(src);
+	assert_int_equal(run_stats(&r).reconnects, 0); /* it had never streamed */
+	assert_int_equal(r.slot->session, 0);
+	assert_int_equal(frame_number(r.slot), 1);
+	run_finish(&r);
 	assert_clean(d);
 }
 
@@ -931,23 +908,15 @@ static void eagain_storm_is_waited_out_in_poll(void **state)
 	struct script s = SCRIPT_DEFAULT;
 	s.storm_at = 2;
 	s.storm_len = 200;
-	struct fake_dev *d = add_device("/dev/fake/video0", &s);
-	fake_add_mode(d, V4L2_PIX_FMT_YUYV, false, 64, 48, 30);
+	struct fake_dev *d = add_camera(&s, V4L2_PIX_FMT_YUYV);
 
-	capture_stderr();
-	struct source *src = open_source("/dev/fake/video0", &fast_opts);
-	free(captured_stderr());
-	struct frame *slot = slot_new(source_get_info(src)->max_frame_bytes);
-	struct tally t = {0};
-	read_frames(src, slot, 6, 5000, &t);
-	assert_int_equal(frame_number(slot), 5);
-	assert_true(t.again >= 200); /* every spurious wake-up went back to poll */
-	assert_int_equal(t.corrupt, 0);
-	struct source_stats st;
-	source_get_stats(src, &st);
-	assert_int_equal(st.reconnects, 0);
-	slot_free(slot);
-	source_close(src);
+	struct capture_run r = run_start(d, &fast_opts);
+	run_read(&r, 6);
+	assert_int_equal(frame_number(r.slot), 5);
+	assert_true(r.t.again >= 200); /* every spurious wake-up went back to poll */
+	assert_int_equal(r.t.corrupt, 0);
+	assert_int_equal(run_stats(&r).reconnects, 0);
+	run_finish(&r);
 	assert_clean(d);
 }
 
@@ -956,25 +925,17 @@ static void watchdog_reopens_a_silent_device(void **state)
 	(void)state;
 	struct script s = SCRIPT_DEFAULT;
 	s.stall_at = 3;
-	struct fake_dev *d = add_device("/dev/fake/video0", &s);
-	fake_add_mode(d, V4L2_PIX_FMT_YUYV, false, 64, 48, 30);
+	struct fake_dev *d = add_camera(&s, V4L2_PIX_FMT_YUYV);
 
 	struct source_opts o = fast_opts;
 	o.watchdog_ms = 300;
-	capture_stderr();
-	struct source *src = open_source("/dev/fake/video0", &o);
-	struct frame *slot = slot_new(source_get_info(src)->max_frame_bytes);
-	struct tally t = {0};
-	read_frames(src, slot, 5, 5000, &t);
-	char *log = captured_stderr();
-	assert_int_equal(frame_number(slot), 4);
-	struct source_stats st;
-	source_get_stats(src, &st);
-	assert_int_equal(st.reconnects, 1);
+	struct capture_run r = run_start(d, &o);
+	run_read(&r, 5);
+	const char *log = run_log(&r);
+	assert_int_equal(frame_number(r.slot), 4);
+	assert_int_equal(run_stats(&r).reconnects, 1);
 	assert_int_equal(count_lines_with(log, "lost (no frame for 0."), 1);
-	free(log);
-	slot_free(slot);
-	source_close(src);
+	run_finish(&r);
 	assert_clean(d);
 }
 
@@ -987,35 +948,27 @@ static void device_back_with_another_size_is_refused_until_it_fits(void **state)
 	s.unplug_at = 2;
 	s.replug_modes = &other;
 	s.nreplug_modes = 1;
-	struct fake_dev *d = add_device("/dev/fake/video0", &s);
-	fake_add_mode(d, V4L2_PIX_FMT_YUYV, false, 64, 48, 30);
+	struct fake_dev *d = add_camera(&s, V4L2_PIX_FMT_YUYV);
 
-	capture_stderr();
-	struct source *src = open_source("/dev/fake/video0", &fast_opts);
-	struct frame *slot = slot_new(source_get_info(src)->max_frame_bytes);
-	struct tally t = {0};
-	read_frames(src, slot, 2, 5000, &t);
+	struct capture_run r = run_start(d, &fast_opts);
+	run_read(&r, 2);
 	/* It comes back as a 320x240 camera: the ring and decoder were sized
 	 * for 64x48, so the source waits for the right one. */
 	char err[64];
 	for (int i = 0; i < 20; i++)
-		assert_int_equal(source_read_frame(src, slot, err, sizeof(err)), SOURCE_AGAIN);
-	struct source_stats st;
-	source_get_stats(src, &st);
-	assert_true(st.reconnecting);
+		assert_int_equal(source_read_frame(r.src, r.slot, err, sizeof(err)), SOURCE_AGAIN);
+	assert_true(run_stats(&r).reconnecting);
 	struct fake_format back = {
 		.fourcc = V4L2_PIX_FMT_YUYV, .sizes = {{64, 48, {30}, 1}}, .nsizes = 1};
 	fake_set_modes(d, &back, 1);
-	read_frames(src, slot, 1, 5000, &t);
-	char *log = captured_stderr();
-	assert_int_equal(frame_number(slot), 2);
-	assert_luma_frame(slot, 2, 64, 48);
+	run_read(&r, 1);
+	const char *log = run_log(&r);
+	assert_int_equal(frame_number(r.slot), 2);
+	assert_luma_frame(r.slot, 2, 64, 48);
 	assert_int_equal(count_lines_with(log, "came back as YUYV 320x240 at 30 fps, not like "
 					       "YUYV 64x48 at 30 fps at start"),
 			 1);
-	free(log);
-	slot_free(slot);
-	source_close(src);
+	run_finish(&r);
 	assert_clean(d);
 }
 
@@ -1255,6 +1208,34 @@ static void baseline(const char *clip_path, struct result *base)
 	config_free(&list);
 }
 
+/* Two fake cameras, /dev/fake/video0 and video1, each streaming the clip
+ * once at its size and rate, and the camera list that opens them. s[i] is
+ * camera i's script, for the test to add to. */
+static void add_clip_cameras(const struct clip *clip, struct script s[2], struct fake_dev *devs[2],
+			     struct camera_list *list)
+{
+	static const char *const paths[2] = {"/dev/fake/video0", "/dev/fake/video1"};
+
+	for (int i = 0; i < 2; i++) {
+		s[i] = SCRIPT_DEFAULT;
+		s[i].jpegs = clip->frames;
+		s[i].njpegs = clip->n;
+		s[i].last_frame = (uint64_t)clip->n;
+		devs[i] = add_device(paths[i], &s[i]);
+		fake_add_mode(devs[i], V4L2_PIX_FMT_MJPEG, false, (uint32_t)clip->w,
+			      (uint32_t)clip->h, (uint32_t)clip->fps);
+	}
+	*list = (struct camera_list){0};
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(config_add_source(list, paths[i], NULL), 0);
+	for (int i = 0; i < 2; i++) {
+		list->cams[i].width = clip->w;
+		list->cams[i].height = clip->h;
+		list->cams[i].fps = (float)clip->fps;
+		list->cams[i].watchdog = 60; /* the clip's end is not an unplug */
+	}
+}
+
 /* Two cameras on the sample clip: a is unplugged at clip frame 110 (an
  * object is on its way to the line) and comes back a second later; b runs
  * through. b must count exactly what a file replay counts; a must keep what
@@ -1269,26 +1250,11 @@ static void unplugged_camera_reconnects_while_the_other_counts(void **state)
 	assert_int_equal(base.s.processed, (uint64_t)clip.n);
 	assert_true(base.t.in + base.t.out > 0);
 
-	struct script sa = SCRIPT_DEFAULT, sb = SCRIPT_DEFAULT;
-	sa.jpegs = sb.jpegs = clip.frames;
-	sa.njpegs = sb.njpegs = clip.n;
-	sa.last_frame = sb.last_frame = (uint64_t)clip.n;
-	sa.unplug_at = 110;
-	struct fake_dev *devs[2] = {add_device("/dev/fake/video0", &sa),
-				    add_device("/dev/fake/video1", &sb)};
-	for (int i = 0; i < 2; i++)
-		fake_add_mode(devs[i], V4L2_PIX_FMT_MJPEG, false, (uint32_t)clip.w,
-			      (uint32_t)clip.h, (uint32_t)clip.fps);
-
-	struct camera_list list = {0};
-	assert_int_equal(config_add_source(&list, "/dev/fake/video0", NULL), 0);
-	assert_int_equal(config_add_source(&list, "/dev/fake/video1", NULL), 0);
-	for (int i = 0; i < 2; i++) {
-		list.cams[i].width = clip.w;
-		list.cams[i].height = clip.h;
-		list.cams[i].fps = (float)clip.fps;
-		list.cams[i].watchdog = 60; /* the clip's end is not an unplug */
-	}
+	struct script s[2];
+	struct fake_dev *devs[2];
+	struct camera_list list;
+	add_clip_cameras(&clip, s, devs, &list);
+	s[0].unplug_at = 110;
 	capture_stderr();
 	run_cameras(&list, devs, (uint64_t)clip.n, res);
 	char *log = captured_stderr();
@@ -1361,27 +1327,12 @@ static void camera_short_of_bandwidth_retries_while_the_other_counts(void **stat
 	load_clip(SAMPLES_DIR "/door.avi", &clip);
 	baseline(SAMPLES_DIR "/door.avi", &base);
 
-	struct script sa = SCRIPT_DEFAULT, sb = SCRIPT_DEFAULT;
-	sa.jpegs = sb.jpegs = clip.frames;
-	sa.njpegs = sb.njpegs = clip.n;
-	sa.last_frame = sb.last_frame = (uint64_t)clip.n;
-	struct fake_dev *devs[2] = {add_device("/dev/fake/video0", &sa),
-				    add_device("/dev/fake/video1", &sb)};
-	for (int i = 0; i < 2; i++)
-		fake_add_mode(devs[i], V4L2_PIX_FMT_MJPEG, false, (uint32_t)clip.w,
-			      (uint32_t)clip.h, (uint32_t)clip.fps);
+	struct script s[2];
+	struct fake_dev *devs[2];
+	struct camera_list list;
+	add_clip_cameras(&clip, s, devs, &list);
 	devs[1]->streamon_errors[0] = ENOSPC;
 	devs[1]->nstreamon_errors = 1;
-
-	struct camera_list list = {0};
-	assert_int_equal(config_add_source(&list, "/dev/fake/video0", NULL), 0);
-	assert_int_equal(config_add_source(&list, "/dev/fake/video1", NULL), 0);
-	for (int i = 0; i < 2; i++) {
-		list.cams[i].fps = (float)clip.fps;
-		list.cams[i].width = clip.w;
-		list.cams[i].height = clip.h;
-		list.cams[i].watchdog = 60;
-	}
 	capture_stderr();
 	run_cameras(&list, devs, (uint64_t)clip.n, res);
 	char *log = captured_stderr();

@@ -36,7 +36,7 @@ check() {
 	name=$1
 	want=$2
 	status=$3
-	summary=$(grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|possibly lost' "$work/$name.log" |
+	summary=$(grep -E 'ERROR SUMMARY|in use at exit|definitely lost|indirectly lost|possibly lost' "$work/$name.log" |
 		sed 's/^==[0-9]*== *//' | tr '\n' ';')
 	if [ "$status" -ne "$want" ]; then
 		echo "valgrind.sh: $name: exit $status (wanted $want): $summary"
@@ -56,7 +56,7 @@ vg stdin --no-tui --json - <samples/lobby.y4m >"$work/stdin.json" 2>"$work/stdin
 check stdin 0 "$status"
 
 status=0
-vg sigint --no-tui --json --realtime samples/door.avi samples/corridor.mjpeg \
+vg sigint --no-tui --json --realtime samples/door.avi samples/lobby.mjpeg \
 	>"$work/sigint.json" 2>"$work/sigint.err" &
 pid=$!
 sleep 8
