@@ -228,6 +228,23 @@ static void *coord_main(void *arg)
 	return NULL;
 }
 
+/* Everything coord_create allocates after the struct itself; what was not
+ * allocated yet is NULL. */
+static void free_tables(struct coord *c)
+{
+	for (int i = 0; c->json_names && i < c->ncameras; i++)
+		free(c->json_names[i]);
+	for (int i = 0; c->json_lines && i < c->ncameras * COORD_MAX_LINES; i++)
+		free(c->json_lines[i]);
+	free(c->json_names);
+	free(c->json_lines);
+	free(c->line_totals);
+	free(c->nlines);
+	free(c->totals);
+	free(c->queue);
+	free(c->recent);
+}
+
 int coord_create(int ncameras, const struct coord_camera *cams, FILE *events, struct coord **out)
 {
 	return coord_create_journaled(ncameras, cams, events, NULL, out);
@@ -310,17 +327,7 @@ int coord_create_journaled(int ncameras, const struct coord_camera *cams, FILE *
 	return 0;
 
 fail:
-	for (int i = 0; c->json_names && i < ncameras; i++)
-		free(c->json_names[i]);
-	for (int i = 0; c->json_lines && i < ncameras * COORD_MAX_LINES; i++)
-		free(c->json_lines[i]);
-	free(c->json_names);
-	free(c->json_lines);
-	free(c->line_totals);
-	free(c->nlines);
-	free(c->totals);
-	free(c->queue);
-	free(c->recent);
+	free_tables(c);
 	pthread_cond_destroy(&c->not_full);
 fail_not_empty:
 	pthread_cond_destroy(&c->not_empty);
@@ -425,17 +432,7 @@ void coord_destroy(struct coord *c)
 	if (!c)
 		return;
 	coord_stop(c);
-	for (int i = 0; i < c->ncameras; i++)
-		free(c->json_names[i]);
-	for (int i = 0; i < c->ncameras * COORD_MAX_LINES; i++)
-		free(c->json_lines[i]);
-	free(c->json_names);
-	free(c->json_lines);
-	free(c->line_totals);
-	free(c->nlines);
-	free(c->totals);
-	free(c->queue);
-	free(c->recent);
+	free_tables(c);
 	pthread_cond_destroy(&c->not_full);
 	pthread_cond_destroy(&c->not_empty);
 	pthread_mutex_destroy(&c->lock);
