@@ -61,6 +61,16 @@ static int run(struct detector *d, uint8_t *px, struct blob *b)
 	return n;
 }
 
+/* The empty scene (noise 3, gain 1) for some frames: the background to
+ * learn before an object appears. */
+static void learn_empty_scene(struct detector *d, uint8_t *px, struct blob *b, int frames)
+{
+	for (int f = 0; f < frames; f++) {
+		render(px, 0, 0, 0, 1.0f, 3.0f);
+		run(d, px, b);
+	}
+}
+
 static void static_noisy_scene_has_no_blobs(void **state)
 {
 	(void)state;
@@ -80,10 +90,7 @@ static void moving_square_is_one_blob_at_its_place(void **state)
 	uint8_t px[W * H];
 	struct blob b[DETECT_MAX_BLOBS];
 	struct detector *d = make();
-	for (int f = 0; f < 20; f++) {
-		render(px, 0, 0, 0, 1.0f, 3.0f);
-		run(d, px, b);
-	}
+	learn_empty_scene(d, px, b, 20);
 	for (int f = 0; f < 40; f++) {
 		int x = 60, y = 10 + 2 * f;
 		render(px, x, y, 20, 1.0f, 3.0f);
@@ -103,10 +110,7 @@ static void global_exposure_jump_is_not_an_object(void **state)
 	uint8_t px[W * H];
 	struct blob b[DETECT_MAX_BLOBS];
 	struct detector *d = make();
-	for (int f = 0; f < 30; f++) {
-		render(px, 0, 0, 0, 1.0f, 3.0f);
-		run(d, px, b);
-	}
+	learn_empty_scene(d, px, b, 30);
 	/* Auto-exposure darkens everything by 35% in one frame and stays there. */
 	for (int f = 0; f < 60; f++) {
 		render(px, 0, 0, 0, 0.65f, 3.0f);
@@ -124,10 +128,7 @@ static void two_separate_squares_are_two_blobs(void **state)
 	uint8_t px[W * H];
 	struct blob b[DETECT_MAX_BLOBS];
 	struct detector *d = make();
-	for (int f = 0; f < 20; f++) {
-		render(px, 0, 0, 0, 1.0f, 3.0f);
-		run(d, px, b);
-	}
+	learn_empty_scene(d, px, b, 20);
 	render(px, 20, 40, 20, 1.0f, 3.0f);
 	for (int y = 40; y < 60; y++)
 		memset(px + y * W + 110, 30, 16); /* a dark one too */
@@ -142,10 +143,7 @@ static void still_object_stays_foreground_for_60s_then_leaves_no_ghost(void **st
 	uint8_t px[W * H];
 	struct blob b[DETECT_MAX_BLOBS];
 	struct detector *d = make(); /* 15 fps */
-	for (int f = 0; f < 20; f++) {
-		render(px, 0, 0, 0, 1.0f, 3.0f);
-		run(d, px, b);
-	}
+	learn_empty_scene(d, px, b, 20);
 	/* A person stops for 60 s: still one blob at the end. */
 	for (int f = 0; f < 60 * 15; f++) {
 		render(px, 70, 50, 20, 1.0f, 3.0f);
@@ -170,10 +168,7 @@ static void parked_object_is_absorbed_after_absorb_time(void **state)
 	p.absorb_seconds = 20;
 	struct detector *d;
 	assert_int_equal(detector_create(W, H, &p, &d), 0);
-	for (int f = 0; f < 20; f++) {
-		render(px, 0, 0, 0, 1.0f, 3.0f);
-		run(d, px, b);
-	}
+	learn_empty_scene(d, px, b, 20);
 	int last_seen = -1;
 	for (int f = 0; f < 30 * 10; f++) {
 		render(px, 70, 50, 20, 1.0f, 3.0f);
