@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "turnstile/source.h"
+#include "source.h"
 
 /* ---- byte buffer ---- */
 

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "turnstile/source.h"
+#include "source.h"
 
 #define W 64
 #define H 48

@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "turnstile/config.h"
+#include "config.h"
 
 /* Every test writes its INI files into one temporary directory. */
 static char tmpdir[] = "/tmp/test_config.XXXXXX";

@@ -12,7 +12,7 @@
 #include <sys/types.h>
 #include <cmocka.h>
 
-#include "turnstile/coord.h"
+#include "coord.h"
 
 /* coord.c's COORD_QUEUE_CAP: the queue-full test fills exactly this many. */
 #define QUEUE_CAP 1024

@@ -24,7 +24,7 @@
 
 #include "decode.h"
 #include "jpeg_util.h"
-#include "turnstile/source.h"
+#include "source.h"
 
 #define W 16
 #define H 16

@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "turnstile/coord.h"
-#include "turnstile/journal.h"
+#include "coord.h"
+#include "journal.h"
 
 #define NS 1000000000LL
 /* Midnight UTC of 2026-11-23, 2026-03-29 and 2026-10-25 (the days DST starts

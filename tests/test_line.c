@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "turnstile/line.h"
+#include "line.h"
 
 static void parse_accepts_four_normalised_numbers(void **state)
 {

@@ -14,7 +14,7 @@
 
 #include "helpers.h"
 #include "jpeg_util.h"
-#include "turnstile/source.h"
+#include "source.h"
 
 #define W 64
 #define H 48

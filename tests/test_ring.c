@@ -18,7 +18,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "turnstile/ring.h"
+#include "ring.h"
 
 #define SLOT_BYTES 100 /* not a multiple of the slot alignment, on purpose */
 

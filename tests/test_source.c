@@ -16,7 +16,7 @@
 
 #include "helpers.h"
 #include "stream.h"
-#include "turnstile/source.h"
+#include "source.h"
 
 static void put_zeros(struct buf *b, size_t n)
 {

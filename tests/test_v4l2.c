@@ -28,9 +28,9 @@
 #include "camera.h"
 #include "decode.h"
 #include "fake_v4l2.h"
-#include "turnstile/config.h"
-#include "turnstile/coord.h"
-#include "turnstile/source.h"
+#include "config.h"
+#include "coord.h"
+#include "source.h"
 #include "v4l2_device.h"
 #include "v4l2_list.h"
 

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "helpers.h"
-#include "turnstile/source.h"
+#include "source.h"
 
 static void put_str(struct buf *b, const char *s)
 {

@@ -46,7 +46,7 @@
 #include <turbojpeg.h>
 
 #include "decode.h"
-#include "turnstile/source.h"
+#include "source.h"
 
 #define MAX_CLIPS 8
 #define MAX_COUNTS 16

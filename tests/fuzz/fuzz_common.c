@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "jpeg_util.h"
-#include "turnstile/source.h"
+#include "source.h"
 
 /* The slot: allocated once, and a frame's cap ends exactly at the end of the
  * allocation, so a reader writing past cap hits ASan's redzone. Inputs are

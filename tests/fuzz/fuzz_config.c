@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "turnstile/config.h"
+#include "config.h"
 
 static bool name_ok(const char *s, size_t max)
 {

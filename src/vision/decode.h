@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "turnstile/frame.h"
-#include "turnstile/source.h"
+#include "source.h"
 
 struct gray {
 	uint8_t *px; /* w * h bytes, stride w */

@@ -19,9 +19,9 @@
 
 #include "camera.h"
 #include "tui.h"
-#include "turnstile/config.h"
-#include "turnstile/coord.h"
-#include "turnstile/journal.h"
+#include "config.h"
+#include "coord.h"
+#include "journal.h"
 #include "util.h"
 #include "v4l2_list.h"
 

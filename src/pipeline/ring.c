@@ -23,7 +23,7 @@
  * contents are touched without the lock: a slot belongs to exactly one side
  * (free, writer, queued, reader) and moves between sides under the lock,
  * which is what orders the payload writes before the reads. */
-#include "turnstile/ring.h"
+#include "ring.h"
 
 #include <assert.h>
 #include <errno.h>

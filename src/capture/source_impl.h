@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "turnstile/source.h"
+#include "source.h"
 
 /* A reader's read_frame may also return this: bytes that were no frame at
  * all (garbage before a resync) were skipped. The caller sees SOURCE_CORRUPT

@@ -10,8 +10,8 @@
 
 #include "objsize.h"
 #include "tracker.h"
-#include "turnstile/coord.h"
-#include "turnstile/line.h"
+#include "coord.h"
+#include "line.h"
 
 struct counter_params {
 	float band;        /* half-width of the hysteresis band, normalised (0.03) */

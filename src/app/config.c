@@ -21,7 +21,7 @@
  * The build also allows inline comments (" ; ...", so a source path cannot
  * contain " ;") and indented continuation lines (Python style), which arrive
  * as a second value for the key above and are refused as a duplicate key. */
-#include "turnstile/config.h"
+#include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -33,7 +33,7 @@
 
 #include <ini.h>
 
-#include "turnstile/source.h"
+#include "source.h"
 
 /* libinih's MAX_SECTION: compiled into the library, not in its header. A
  * section name of INIH_SECTION_MAX - 1 characters may have been cut short,

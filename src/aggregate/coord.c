@@ -18,7 +18,7 @@
  * snapshot never sees half an event. A slow disk stalls only this thread
  * and, once the queue fills, the posters (which wait: an event is never
  * dropped). */
-#include "turnstile/coord.h"
+#include "coord.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -28,7 +28,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "turnstile/journal.h"
+#include "journal.h"
 #include "util.h"
 
 /* Crossings arrive a few per second per camera; the queue only has to absorb

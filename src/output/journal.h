@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "turnstile/coord.h"
+#include "coord.h"
 
 struct journal_config {
 	const char *dir;                 /* created (one level) when missing */

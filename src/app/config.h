@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "turnstile/line.h"
+#include "line.h"
 
 #define CONFIG_NAME_MAX 64
 #define CONFIG_PATH_MAX 1024

@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 #include "stagetime.h"
-#include "turnstile/config.h"
-#include "turnstile/coord.h"
+#include "config.h"
+#include "coord.h"
 
 enum camera_state { CAMERA_STREAMING, CAMERA_FINISHED, CAMERA_ERROR, CAMERA_RECONNECTING };
 

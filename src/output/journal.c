@@ -17,7 +17,7 @@
  *    every line carries a CRC, the damaged tail is cut off at open, and the
  *    lines before it stand. Sequence numbers make replay idempotent: lines
  *    below the snapshot's next_seq are already in it. */
-#include "turnstile/journal.h"
+#include "journal.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* Counting-line geometry. Coordinates are normalised (0..1) so a line means
  * the same thing at every decode scale. */
-#include "turnstile/line.h"
+#include "line.h"
 
 #include <errno.h>
 #include <float.h>

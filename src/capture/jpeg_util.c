@@ -3,7 +3,7 @@
 
 #include <errno.h>
 
-#include "turnstile/source.h"
+#include "source.h"
 
 bool jpeg_check(const uint8_t *p, size_t len)
 {

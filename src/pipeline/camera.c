@@ -12,8 +12,8 @@
 #include "detect.h"
 #include "stagetime.h"
 #include "tracker.h"
-#include "turnstile/ring.h"
-#include "turnstile/source.h"
+#include "ring.h"
+#include "source.h"
 #include "util.h"
 
 #define DEFAULT_FPS 25.0

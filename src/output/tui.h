@@ -14,9 +14,9 @@
 #include <stdint.h>
 
 #include "camera.h"
-#include "turnstile/config.h"
-#include "turnstile/coord.h"
-#include "turnstile/journal.h"
+#include "config.h"
+#include "coord.h"
+#include "journal.h"
 
 struct tui_config {
 	const struct camera_list *list; /* names and lines */
