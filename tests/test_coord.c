@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "coord.h"
+#include "eventlog.h"
 
 /* coord.c's COORD_QUEUE_CAP: the queue-full test fills exactly this many. */
 #define QUEUE_CAP 1024
@@ -33,9 +34,34 @@ static const struct coord_camera *one_line_each(const char *const *names, int n)
 	return cams_buf;
 }
 
+/* A coordinator with the event log as its one sink when events is given,
+ * as main builds it without --state. One at a time. */
+static struct eventlog *the_log;
+
+static int coord_start(int n, const struct coord_camera *cams, FILE *events, struct coord **out)
+{
+	struct event_sink sink;
+	struct coord_config cfg = {.ncameras = n, .cams = cams};
+
+	if (events) {
+		assert_int_equal(eventlog_create(events, n, cams, &the_log), 0);
+		sink = eventlog_sink(the_log);
+		cfg.sinks = &sink;
+		cfg.nsinks = 1;
+	}
+	return coord_create(&cfg, out);
+}
+
+static void coord_end(struct coord *c)
+{
+	coord_destroy(c);
+	eventlog_destroy(the_log);
+	the_log = NULL;
+}
+
 static void assert_totals(struct coord *c, int camera, uint64_t in, uint64_t out)
 {
-	struct coord_totals t;
+	struct totals t;
 
 	coord_get_totals(c, camera, &t);
 	assert_int_equal(t.in, in);
@@ -64,7 +90,7 @@ static void single_poster_log_lines_and_totals(void **state)
 	FILE *f = open_memstream(&log, &len);
 
 	assert_non_null(f);
-	assert_int_equal(coord_create(2, one_line_each(names, 2), f, &c), 0);
+	assert_int_equal(coord_start(2, one_line_each(names, 2), f, &c), 0);
 	post(c, 0, DIR_IN, 123, 7, T0 + 123456789);
 	post(c, 1, DIR_OUT, 5, 8, T0 + 999999999);
 	post(c, 0, DIR_OUT, 124, 7, 0);
@@ -84,7 +110,7 @@ static void single_poster_log_lines_and_totals(void **state)
 		"\"direction\":\"out\",\"frame\":124,\"track\":7}\n"
 		"{\"seq\":3,\"time\":\"1969-12-31T23:59:59.999Z\",\"camera\":\"door\",\"line\":\"main\","
 		"\"direction\":\"in\",\"frame\":18446744073709551615,\"track\":4294967295}\n");
-	coord_destroy(c);
+	coord_end(c);
 	free(log);
 }
 
@@ -94,13 +120,13 @@ static void totals_start_at_zero_and_ignore_bad_camera(void **state)
 	const char *names[] = {"a", "b"};
 	struct coord *c;
 
-	assert_int_equal(coord_create(2, one_line_each(names, 2), NULL, &c), 0);
+	assert_int_equal(coord_start(2, one_line_each(names, 2), NULL, &c), 0);
 	assert_totals(c, 0, 0, 0);
 	assert_totals(c, 1, 0, 0);
 	assert_totals(c, -1, 0, 0);
 	assert_totals(c, 2, 0, 0);
 	assert_totals(c, -2, 0, 0);
-	coord_destroy(c);
+	coord_end(c);
 }
 
 static void stop_is_idempotent(void **state)
@@ -109,19 +135,19 @@ static void stop_is_idempotent(void **state)
 	const char *names[] = {"a"};
 	struct coord *c;
 
-	assert_int_equal(coord_create(1, one_line_each(names, 1), NULL, &c), 0);
+	assert_int_equal(coord_start(1, one_line_each(names, 1), NULL, &c), 0);
 	post(c, 0, DIR_IN, 1, 1, T0);
 	coord_stop(c);
 	coord_stop(c);
 	assert_totals(c, -1, 1, 0);
-	coord_destroy(c);
+	coord_end(c);
 
 	/* Destroy alone stops and joins too. */
-	assert_int_equal(coord_create(1, one_line_each(names, 1), NULL, &c), 0);
+	assert_int_equal(coord_start(1, one_line_each(names, 1), NULL, &c), 0);
 	post(c, 0, DIR_OUT, 1, 1, T0);
-	coord_destroy(c);
+	coord_end(c);
 	coord_stop(NULL);
-	coord_destroy(NULL);
+	coord_end(NULL);
 }
 
 /* Both are caller bugs: logged once, never counted, never a hang. */
@@ -132,7 +158,7 @@ static void bad_and_late_events_are_not_counted(void **state)
 	struct event bad_dir = {.camera = 0, .dir = (enum direction)7};
 	struct coord *c;
 
-	assert_int_equal(coord_create(1, one_line_each(names, 1), NULL, &c), 0);
+	assert_int_equal(coord_start(1, one_line_each(names, 1), NULL, &c), 0);
 	post(c, 1, DIR_IN, 1, 1, T0);
 	post(c, -1, DIR_IN, 1, 1, T0);
 	coord_post(c, &bad_dir);
@@ -142,7 +168,7 @@ static void bad_and_late_events_are_not_counted(void **state)
 		post(c, 0, DIR_OUT, 2, 2, T0);
 	assert_totals(c, 0, 1, 0);
 	assert_totals(c, -1, 1, 0);
-	coord_destroy(c);
+	coord_end(c);
 }
 
 static void create_rejects_bad_arguments(void **state)
@@ -150,11 +176,11 @@ static void create_rejects_bad_arguments(void **state)
 	(void)state;
 	struct coord *c = (struct coord *)&c;
 
-	assert_int_equal(coord_create(-1, NULL, NULL, &c), -EINVAL);
+	assert_int_equal(coord_start(-1, NULL, NULL, &c), -EINVAL);
 	assert_null(c);
-	assert_int_equal(coord_create(1, one_line_each(NULL, 1), NULL, &c), -EINVAL);
-	assert_int_equal(coord_create(0, NULL, NULL, &c), 0);
-	coord_destroy(c);
+	assert_int_equal(coord_start(1, one_line_each(NULL, 1), NULL, &c), -EINVAL);
+	assert_int_equal(coord_start(0, NULL, NULL, &c), 0);
+	coord_end(c);
 }
 
 /* Many posters: the totals and the log must account for every event once. */
@@ -199,7 +225,7 @@ static void concurrent_posters_exact_totals_and_seq(void **state)
 	const uint32_t total = POSTERS * PER_POSTER;
 	uint64_t want_in[CAMERAS] = {0}, want_out[CAMERAS] = {0}, site_in = 0, site_out = 0;
 	struct poster posters[POSTERS];
-	struct coord_totals prev = {0};
+	struct totals prev = {0};
 	unsigned char *seen;
 	struct coord *c;
 	char *log = NULL, *line;
@@ -210,7 +236,7 @@ static void concurrent_posters_exact_totals_and_seq(void **state)
 	assert_non_null(f);
 	seen = calloc(total, 1);
 	assert_non_null(seen);
-	assert_int_equal(coord_create(CAMERAS, one_line_each(names, CAMERAS), f, &c), 0);
+	assert_int_equal(coord_start(CAMERAS, one_line_each(names, CAMERAS), f, &c), 0);
 	for (int t = 0; t < POSTERS; t++) {
 		posters[t] = (struct poster){.c = c, .id = t};
 		assert_int_equal(pthread_create(&posters[t].thread, NULL, poster_main, &posters[t]), 0);
@@ -218,7 +244,7 @@ static void concurrent_posters_exact_totals_and_seq(void **state)
 
 	/* Snapshots taken while counting are consistent and only grow. */
 	for (int i = 0; i < 1000; i++) {
-		struct coord_totals now;
+		struct totals now;
 
 		coord_get_totals(c, -1, &now);
 		assert_true(now.occupancy >= 0);
@@ -273,7 +299,7 @@ static void concurrent_posters_exact_totals_and_seq(void **state)
 	}
 	assert_int_equal(nlines, total);
 
-	coord_destroy(c);
+	coord_end(c);
 	free(log);
 	free(seen);
 }
@@ -342,7 +368,7 @@ static void full_queue_blocks_poster_and_loses_nothing(void **state)
 	uint64_t nlines = 0;
 
 	assert_non_null(f);
-	assert_int_equal(coord_create(2, one_line_each(names, 2), f, &g.c), 0);
+	assert_int_equal(coord_start(2, one_line_each(names, 2), f, &g.c), 0);
 
 	/* Event 0 is taken off the queue, counted, and its write blocks. */
 	post(g.c, 0, DIR_IN, 0, 0, T0);
@@ -392,7 +418,7 @@ static void full_queue_blocks_poster_and_loses_nothing(void **state)
 	}
 	assert_int_equal(nlines, GATED_POSTS + 1);
 
-	coord_destroy(g.c);
+	coord_end(g.c);
 	free(g.buf);
 }
 
@@ -401,9 +427,9 @@ static void occupancy_never_goes_below_zero(void **state)
 	(void)state;
 	const char *names[] = {"door"};
 	struct coord *c;
-	struct coord_totals t;
+	struct totals t;
 
-	assert_int_equal(coord_create(1, one_line_each(names, 1), NULL, &c), 0);
+	assert_int_equal(coord_start(1, one_line_each(names, 1), NULL, &c), 0);
 	/* Two exits before any entry (missed entries), then two in, one out. */
 	post(c, 0, DIR_OUT, 1, 1, T0);
 	post(c, 0, DIR_OUT, 2, 2, T0);
@@ -416,7 +442,7 @@ static void occupancy_never_goes_below_zero(void **state)
 	assert_int_equal(t.out, 3);
 	assert_int_equal(t.occupancy, 1);
 	assert_int_equal(t.corrections, 2);
-	coord_destroy(c);
+	coord_end(c);
 }
 
 static void lines_are_counted_and_logged_apart(void **state)
@@ -427,13 +453,13 @@ static void lines_are_counted_and_logged_apart(void **state)
 		{.name = "door", .nlines = 1, .line_names = {"main"}},
 	};
 	struct coord *c;
-	struct coord_totals t;
+	struct totals t;
 	char *log = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&log, &len);
 
 	assert_non_null(f);
-	assert_int_equal(coord_create(2, cams, f, &c), 0);
+	assert_int_equal(coord_start(2, cams, f, &c), 0);
 	struct event evs[] = {
 		{.camera = 0, .line = 1, .dir = DIR_IN, .wall_ns = T0},
 		{.camera = 0, .line = 0, .dir = DIR_OUT, .wall_ns = T0},
@@ -461,7 +487,7 @@ static void lines_are_counted_and_logged_apart(void **state)
 	assert_non_null(strstr(log, "\"camera\":\"gates\",\"line\":\"north\",\"direction\":\"out\""));
 	assert_null(strstr(log, "\"line\":\"main\",\"direction\":\"out\""));
 	free(log);
-	coord_destroy(c);
+	coord_end(c);
 }
 
 /* The live view's events pane: the latest events, oldest first, numbered. */
@@ -472,7 +498,7 @@ static void recent_events_are_the_latest_in_order(void **state)
 	struct coord_recent r[COORD_RECENT + 8];
 	struct coord *c;
 
-	assert_int_equal(coord_create(2, one_line_each(names, 2), NULL, &c), 0);
+	assert_int_equal(coord_start(2, one_line_each(names, 2), NULL, &c), 0);
 	assert_int_equal(coord_get_recent(c, r, 8), 0);
 	post(c, 1, DIR_OUT, 7, 70, T0);
 	post(c, 0, DIR_IN, 8, 80, T0 + 1);
@@ -487,10 +513,10 @@ static void recent_events_are_the_latest_in_order(void **state)
 	assert_int_equal(coord_get_recent(c, r, 1), 1);
 	assert_int_equal(r[0].seq, 1);
 	assert_int_equal(coord_get_recent(c, r, 0), 0);
-	coord_destroy(c);
+	coord_end(c);
 
 	/* Past the ring's size: the last COORD_RECENT, never more. */
-	assert_int_equal(coord_create(2, one_line_each(names, 2), NULL, &c), 0);
+	assert_int_equal(coord_start(2, one_line_each(names, 2), NULL, &c), 0);
 	for (uint32_t i = 0; i < COORD_RECENT + 5; i++)
 		post(c, 0, DIR_IN, i, i, T0);
 	coord_stop(c);
@@ -499,7 +525,7 @@ static void recent_events_are_the_latest_in_order(void **state)
 		assert_int_equal(r[i].seq, 5 + i);
 		assert_int_equal(r[i].ev.track, 5 + i);
 	}
-	coord_destroy(c);
+	coord_end(c);
 }
 
 int main(void)

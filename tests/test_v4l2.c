@@ -30,6 +30,7 @@
 #include "fake_v4l2.h"
 #include "config.h"
 #include "coord.h"
+#include "eventlog.h"
 #include "source.h"
 #include "v4l2_device.h"
 #include "v4l2_list.h"
@@ -1126,7 +1127,7 @@ static bool camera_caught_up(void *arg)
 
 struct result {
 	struct camera_stats s;
-	struct coord_totals t;
+	struct totals t;
 	uint32_t max_track;
 };
 
@@ -1138,6 +1139,8 @@ static void run_cameras(struct camera_list *list, struct fake_dev **devs, uint64
 	struct coord_camera cc[4];
 	struct camera *cams[4] = {0};
 	struct coord *co;
+	struct eventlog *log;
+	struct event_sink sink;
 	char err[256];
 	char *events = NULL;
 	size_t events_len = 0;
@@ -1147,9 +1150,15 @@ static void run_cameras(struct camera_list *list, struct fake_dev **devs, uint64
 	for (int i = 0; i < list->n; i++)
 		cc[i] = (struct coord_camera){.name = list->cams[i].name, .nlines = 1,
 					      .line_names = {CONFIG_MAIN_LINE}};
-	assert_int_equal(coord_create(list->n, cc, ev, &co), 0);
+	assert_int_equal(eventlog_create(ev, list->n, cc, &log), 0);
+	sink = eventlog_sink(log);
+	assert_int_equal(coord_create(&(struct coord_config){.ncameras = list->n, .cams = cc,
+							     .sinks = &sink, .nsinks = 1},
+				      &co),
+			 0);
 	for (int i = 0; i < list->n; i++) {
-		struct camera_opts o = {.index = i, .cfg = &list->cams[i], .coord = co,
+		struct camera_opts o = {.index = i, .cfg = &list->cams[i], .post = coord_post_cb,
+					.post_ctx = co,
 					.detect_width = 160, .ring_slots = 8};
 		if (camera_open(&o, &cams[i], err, sizeof(err)))
 			fail_msg("%s", err);
@@ -1195,6 +1204,7 @@ static void run_cameras(struct camera_list *list, struct fake_dev **devs, uint64
 		camera_close(cams[i]);
 	}
 	coord_destroy(co);
+	eventlog_destroy(log);
 	free(events);
 }
 

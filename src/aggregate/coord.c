@@ -1,34 +1,33 @@
-/* Coordinator: numbers every crossing event, journals it, keeps the totals
- * and writes the event log.
+/* Coordinator: numbers every crossing event, hands it to the sinks and keeps
+ * the totals.
  *
  * Owns: a bounded FIFO of events (COORD_QUEUE_CAP, allocated at create), the
- * per-line, per-camera and site totals, the latest events for a live view,
- * the camera and line names (escaped for JSON) and the thread "coord", the
- * only writer of the events stream and of the journal while it runs.
+ * per-line, per-camera and site totals (a tally), the latest events for a
+ * live view and the thread "coord", the only caller of the sinks while it
+ * runs.
  *
  * Threads: coord_post from any inference thread; coord_create,
  * coord_stop and coord_destroy from the main thread; coord_get_* from any.
  *
  * Lock order: c->lock is a leaf. It guards the queue, the stop flags, the
  * totals and the recent events, and is never held while writing the journal
- * or the log. The thread takes a batch of events off the queue; with a
- * journal it appends and syncs them first and counts them after, so nothing
- * is shown or logged that a crash could lose; without one it counts them as
- * they leave the queue. Each batch is counted in one critical section, so a
- * snapshot never sees half an event. A slow disk stalls only this thread
+ * or the log (any sink). The thread takes a batch of events off the queue,
+ * ticks every sink, appends and commits the batch to the durable sinks (the
+ * journal), counts it, then hands it to the other sinks (the log), so nothing
+ * is shown or logged that a crash could lose. Each batch is counted in one
+ * critical section, so a snapshot never sees half an event. The thread is
+ * the totals' only writer, so it reads them (for the sinks) without the
+ * lock. A slow disk stalls only this thread
  * and, once the queue fills, the posters (which wait: an event is never
  * dropped). */
 #include "coord.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "journal.h"
 #include "util.h"
 
 /* Crossings arrive a few per second per camera; the queue only has to absorb
@@ -36,7 +35,7 @@
 #define COORD_QUEUE_CAP 1024
 /* Events taken off the queue at once: one journal sync covers them all. */
 #define COORD_BATCH 64
-/* With a journal the thread wakes this often to start a new day or snapshot. */
+/* With a ticking sink the thread wakes this often (a new day, a snapshot). */
 #define COORD_TICK_NS 1000000000LL
 
 struct coord {
@@ -51,15 +50,12 @@ struct coord {
 	bool warned_late;         /* logged a post after exit once */
 	bool warned_bad;          /* logged a malformed event once */
 
-	struct coord_totals *totals; /* ncameras entries, then the site */
-	struct coord_totals *line_totals; /* COORD_MAX_LINES per camera */
+	struct tally t;           /* written by the thread under lock */
 	int ncameras;
 	int *nlines;              /* lines per camera */
-	char **json_names;        /* camera names escaped for a JSON string */
-	char **json_lines;        /* line names, COORD_MAX_LINES per camera */
-	FILE *events;
-	struct journal *journal;  /* thread only while it runs */
-	bool write_failed;        /* thread only: log write errors on change */
+	struct event_sink *sinks;
+	int nsinks;
+	bool ticking;             /* a sink has a tick */
 	uint64_t seq;             /* thread only */
 	struct coord_recent *recent; /* ring of COORD_RECENT */
 	uint64_t nrecent;         /* events ever put in recent */
@@ -68,120 +64,57 @@ struct coord {
 	bool joinable;            /* main thread only */
 };
 
-/* Escapes for the inside of a JSON string (RFC 8259 section 7): quote,
- * backslash and control characters; other bytes pass through as UTF-8. */
-static char *json_escape(const char *s)
-{
-	size_t len = 0;
-	char *out, *o;
-
-	for (const char *p = s; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		len += ch == '"' || ch == '\\' ? 2 : ch < 0x20 ? 6 : 1;
-	}
-	out = malloc(len + 1);
-	if (!out)
-		return NULL;
-	o = out;
-	for (const char *p = s; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-
-		if (ch == '"' || ch == '\\') {
-			*o++ = '\\';
-			*o++ = (char)ch;
-		} else if (ch < 0x20) {
-			snprintf(o, 7, "\\u%04x", ch);
-			o += 6;
-		} else {
-			*o++ = (char)ch;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
-static void write_event(struct coord *c, const struct event *ev, uint64_t seq)
-{
-	char when[64];
-	bool ok;
-
-	format_time_utc(ev->wall_ns, when, sizeof(when));
-	ok = fprintf(c->events,
-		     "{\"seq\":%" PRIu64 ",\"time\":\"%s\",\"camera\":\"%s\",\"line\":\"%s\","
-		     "\"direction\":\"%s\",\"frame\":%" PRIu64 ",\"track\":%" PRIu32 "}\n",
-		     seq, when, c->json_names[ev->camera],
-		     c->json_lines[ev->camera * COORD_MAX_LINES + ev->line],
-		     ev->dir == DIR_IN ? "in" : "out",
-		     ev->frame, ev->track) > 0;
-	/* Flushed per line so a crash or a `tail -f` sees every counted event. */
-	ok = fflush(c->events) == 0 && ok;
-	if (ok != !c->write_failed) {
-		c->write_failed = !ok;
-		if (!ok)
-			log_error("coord: cannot write the event log: %s", strerror(errno));
-		else
-			log_error("coord: event log writable again");
-	}
-}
-
-/* Occupancy cannot go below zero: an exit with nobody counted inside means
- * an entry was missed, and is counted as a correction instead. */
-void coord_totals_add(struct coord_totals *t, enum direction dir)
-{
-	if (dir == DIR_IN) {
-		t->in++;
-		t->occupancy++;
-	} else {
-		t->out++;
-		if (t->occupancy > 0)
-			t->occupancy--;
-		else
-			t->corrections++;
-	}
-}
-
 /* Called with c->lock held. */
 static void count_events(struct coord *c, const struct event *evs, size_t n, uint64_t seq)
 {
 	for (size_t i = 0; i < n; i++) {
-		const struct event *ev = &evs[i];
-		struct coord_totals *line = &c->line_totals[ev->camera * COORD_MAX_LINES + ev->line];
-
-		coord_totals_add(&c->totals[ev->camera], ev->dir);
-		coord_totals_add(&c->totals[c->ncameras], ev->dir);
-		if (ev->dir == DIR_IN)
-			line->in++;
-		else
-			line->out++;
-		c->recent[c->nrecent++ % COORD_RECENT] = (struct coord_recent){seq + i, *ev};
+		tally_add(&c->t, evs[i].camera, evs[i].line, evs[i].dir);
+		c->recent[c->nrecent++ % COORD_RECENT] = (struct coord_recent){seq + i, evs[i]};
 	}
 }
 
-/* Called with c->lock held: the journal started a new period. */
-static void zero_totals(struct coord *c)
+/* Before every batch: a sink may start a new period (the totals restart
+ * from zero). */
+static bool tick_sinks(struct coord *c)
 {
-	memset(c->totals, 0, ((size_t)c->ncameras + 1) * sizeof(*c->totals));
-	memset(c->line_totals, 0, (size_t)c->ncameras * COORD_MAX_LINES * sizeof(*c->line_totals));
+	bool rolled = false;
+
+	for (int i = 0; i < c->nsinks; i++)
+		if (c->sinks[i].ops->tick && c->sinks[i].ops->tick(c->sinks[i].ctx, &c->t) == 1)
+			rolled = true;
+	return rolled;
+}
+
+static void hand_to_sinks(struct coord *c, bool durable, const struct event *evs, size_t n,
+			  uint64_t seq)
+{
+	for (int s = 0; s < c->nsinks; s++) {
+		const struct event_sink *k = &c->sinks[s];
+
+		if (k->durable != durable)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			k->ops->append(k->ctx, &evs[i], seq + i);
+		if (n && k->ops->commit)
+			k->ops->commit(k->ctx);
+	}
 }
 
 /* Durable before visible: a new period first, then every event of the
- * batch on disk, then the totals. */
-static void journal_batch(struct coord *c, const struct event *evs, size_t n, uint64_t seq)
+ * batch in the durable sinks, then the totals, then the other sinks. */
+static void process_batch(struct coord *c, const struct event *evs, size_t n, uint64_t seq)
 {
-	bool rolled = journal_tick(c->journal) == 1;
+	bool rolled = tick_sinks(c);
 
-	for (size_t i = 0; i < n; i++)
-		journal_append(c->journal, &evs[i], seq + i);
-	if (n)
-		journal_sync(c->journal);
-	if (!rolled && !n)
-		return;
-	mutex_lock(&c->lock);
-	if (rolled)
-		zero_totals(c);
-	count_events(c, evs, n, seq);
-	mutex_unlock(&c->lock);
+	hand_to_sinks(c, true, evs, n, seq);
+	if (rolled || n) {
+		mutex_lock(&c->lock);
+		if (rolled)
+			tally_zero(&c->t);
+		count_events(c, evs, n, seq);
+		mutex_unlock(&c->lock);
+	}
+	hand_to_sinks(c, false, evs, n, seq);
 }
 
 static void *coord_main(void *arg)
@@ -192,13 +125,12 @@ static void *coord_main(void *arg)
 	pthread_setname_np(pthread_self(), "coord");
 	for (;;) {
 		size_t n = 0;
-		uint64_t seq = c->seq;
 		bool stopping;
 
 		mutex_lock(&c->lock);
-		if (c->journal && c->count == 0 && !c->stop)
+		if (c->ticking && c->count == 0 && !c->stop)
 			cond_timedwait_ns(&c->not_empty, &c->lock, COORD_TICK_NS);
-		while (!c->journal && c->count == 0 && !c->stop)
+		while (!c->ticking && c->count == 0 && !c->stop)
 			pthread_cond_wait(&c->not_empty, &c->lock);
 		while (n < COORD_BATCH && c->count > 0) {
 			batch[n++] = c->queue[c->head];
@@ -211,20 +143,16 @@ static void *coord_main(void *arg)
 			c->exited = true;
 		if (n || stopping)
 			pthread_cond_broadcast(&c->not_full);
-		if (!c->journal)
-			count_events(c, batch, n, seq);
 		mutex_unlock(&c->lock);
 
-		if (c->journal)
-			journal_batch(c, batch, n, seq);
+		process_batch(c, batch, n, c->seq);
+		c->seq += n;
 		if (stopping)
 			break;
-		for (size_t i = 0; c->events && i < n; i++)
-			write_event(c, &batch[i], seq + i);
-		c->seq += n;
 	}
-	if (c->journal)
-		journal_snapshot(c->journal);
+	for (int i = 0; i < c->nsinks; i++)
+		if (c->sinks[i].ops->close)
+			c->sinks[i].ops->close(c->sinks[i].ctx, &c->t);
 	return NULL;
 }
 
@@ -232,44 +160,37 @@ static void *coord_main(void *arg)
  * allocated yet is NULL. */
 static void free_tables(struct coord *c)
 {
-	for (int i = 0; c->json_names && i < c->ncameras; i++)
-		free(c->json_names[i]);
-	for (int i = 0; c->json_lines && i < c->ncameras * COORD_MAX_LINES; i++)
-		free(c->json_lines[i]);
-	free(c->json_names);
-	free(c->json_lines);
-	free(c->line_totals);
+	tally_free(&c->t);
 	free(c->nlines);
-	free(c->totals);
+	free(c->sinks);
 	free(c->queue);
 	free(c->recent);
 }
 
-int coord_create(int ncameras, const struct coord_camera *cams, FILE *events, struct coord **out)
-{
-	return coord_create_journaled(ncameras, cams, events, NULL, out);
-}
-
-int coord_create_journaled(int ncameras, const struct coord_camera *cams, FILE *events,
-			   struct journal *journal, struct coord **out)
+int coord_create(const struct coord_config *cfg, struct coord **out)
 {
 	struct coord *c;
 	sigset_t all, old;
 	int rc;
 
 	*out = NULL;
-	if (ncameras < 0 || (ncameras > 0 && !cams))
+	if (cfg->ncameras < 0 || (cfg->ncameras > 0 && !cfg->cams) || cfg->nsinks < 0 ||
+	    (cfg->nsinks > 0 && !cfg->sinks) ||
+	    (cfg->resume && cfg->resume->ncameras != cfg->ncameras))
 		return -EINVAL;
-	for (int i = 0; i < ncameras; i++)
-		if (cams[i].nlines < 1 || cams[i].nlines > COORD_MAX_LINES)
+	for (int i = 0; i < cfg->ncameras; i++)
+		if (cfg->cams[i].nlines < 1 || cfg->cams[i].nlines > TURNSTILE_MAX_LINES)
+			return -EINVAL;
+	for (int i = 0; i < cfg->nsinks; i++)
+		if (!cfg->sinks[i].ops || !cfg->sinks[i].ops->append)
 			return -EINVAL;
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->ncameras = ncameras;
-	c->events = events;
-	c->journal = journal;
+	c->ncameras = cfg->ncameras;
+	c->nsinks = cfg->nsinks;
+	c->seq = cfg->next_seq;
 	rc = -pthread_mutex_init(&c->lock, NULL);
 	if (rc < 0)
 		goto fail_free;
@@ -282,37 +203,21 @@ int coord_create_journaled(int ncameras, const struct coord_camera *cams, FILE *
 
 	rc = -ENOMEM;
 	c->queue = calloc(COORD_QUEUE_CAP, sizeof(*c->queue));
-	c->totals = calloc((size_t)ncameras + 1, sizeof(*c->totals));
-	c->json_names = calloc((size_t)ncameras + 1, sizeof(*c->json_names));
-	c->line_totals = calloc((size_t)ncameras * COORD_MAX_LINES + 1, sizeof(*c->line_totals));
-	c->json_lines = calloc((size_t)ncameras * COORD_MAX_LINES + 1, sizeof(*c->json_lines));
-	c->nlines = calloc((size_t)ncameras + 1, sizeof(*c->nlines));
+	c->nlines = calloc((size_t)cfg->ncameras + 1, sizeof(*c->nlines));
+	c->sinks = calloc((size_t)cfg->nsinks + 1, sizeof(*c->sinks));
 	c->recent = calloc(COORD_RECENT, sizeof(*c->recent));
-	if (!c->queue || !c->totals || !c->json_names || !c->line_totals || !c->json_lines ||
-	    !c->nlines || !c->recent)
+	if (tally_init(&c->t, cfg->ncameras) < 0 || !c->queue || !c->nlines || !c->sinks ||
+	    !c->recent)
 		goto fail;
-	for (int i = 0; i < ncameras; i++) {
-		c->json_names[i] = json_escape(cams[i].name);
-		if (!c->json_names[i])
-			goto fail;
-		c->nlines[i] = cams[i].nlines;
-		for (int l = 0; l < cams[i].nlines; l++) {
-			char **dst = &c->json_lines[i * COORD_MAX_LINES + l];
-			*dst = json_escape(cams[i].line_names[l]);
-			if (!*dst)
-				goto fail;
-		}
+	for (int i = 0; i < cfg->ncameras; i++)
+		c->nlines[i] = cfg->cams[i].nlines;
+	for (int i = 0; i < cfg->nsinks; i++) {
+		c->sinks[i] = cfg->sinks[i];
+		c->ticking = c->ticking || c->sinks[i].ops->tick;
 	}
-	if (journal) {
-		/* Carry on from the last run: totals and numbering. */
-		for (int i = -1; i < ncameras; i++)
-			journal_get_totals(journal, i, &c->totals[i < 0 ? ncameras : i]);
-		for (int i = 0; i < ncameras; i++)
-			for (int l = 0; l < cams[i].nlines; l++)
-				journal_get_line_totals(journal, i, l,
-							&c->line_totals[i * COORD_MAX_LINES + l]);
-		c->seq = journal_next_seq(journal);
-	}
+	/* Carry on from the last run. */
+	if (cfg->resume)
+		tally_copy(&c->t, cfg->resume);
 
 	/* The thread inherits a full signal mask: signals belong to main. */
 	sigfillset(&all);
@@ -372,26 +277,27 @@ unlock:
 		log_error("coord: event posted after stop, not counted");
 }
 
-void coord_get_line_totals(struct coord *c, int camera, int line, struct coord_totals *out)
+void coord_post_cb(void *ctx, const struct event *ev)
+{
+	coord_post(ctx, ev);
+}
+
+void coord_get_line_totals(struct coord *c, int camera, int line, struct totals *out)
 {
 	if (camera < 0 || camera >= c->ncameras || line < 0 || line >= c->nlines[camera]) {
-		*out = (struct coord_totals){0};
+		*out = (struct totals){0};
 		return;
 	}
 	mutex_lock(&c->lock);
-	*out = c->line_totals[camera * COORD_MAX_LINES + line];
+	*out = tally_get_line(&c->t, camera, line);
 	mutex_unlock(&c->lock);
 }
 
 /* An index out of range reads as zeros rather than past the array. */
-void coord_get_totals(struct coord *c, int camera, struct coord_totals *out)
+void coord_get_totals(struct coord *c, int camera, struct totals *out)
 {
-	if (camera < -1 || camera >= c->ncameras) {
-		*out = (struct coord_totals){0};
-		return;
-	}
 	mutex_lock(&c->lock);
-	*out = c->totals[camera < 0 ? c->ncameras : camera];
+	*out = tally_get(&c->t, camera);
 	mutex_unlock(&c->lock);
 }
 

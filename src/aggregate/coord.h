@@ -1,6 +1,8 @@
 /* Coordinator: one thread that receives crossing events from every camera's
- * inference thread, numbers them, appends them to the journal (when there is
- * one), keeps totals per line, camera and site, and writes the event log.
+ * inference thread, numbers them, hands them to the event sinks (sink.h:
+ * the journal first, then the event log...) and keeps the totals per line,
+ * camera and site. It is the totals' only owner; sinks and views read what
+ * it publishes.
  *
  * Threads: coord_post is called from any inference thread; everything else
  * from the main thread (coord_get_* from any). Lock order: coord's queue
@@ -9,34 +11,19 @@
 #define TURNSTILE_COORD_H
 
 #include <stdint.h>
-#include <stdio.h>
 
-enum direction { DIR_IN, DIR_OUT };
+#include "sink.h"
+#include "tally.h"
+#include "turnstile/event.h"
+#include "turnstile/limits.h"
+#include "turnstile/totals.h"
 
-#define COORD_MAX_LINES 8
-
-/* A camera as the coordinator knows it: a name and its lines' names. */
+/* A camera as the coordinator and its sinks know it: a name and its lines'
+ * names. */
 struct coord_camera {
 	const char *name;
 	int nlines;
-	const char *line_names[COORD_MAX_LINES];
-};
-
-struct event {
-	int camera;          /* index into the cameras given to coord_create */
-	int line;            /* index into that camera's lines */
-	enum direction dir;
-	uint64_t frame;      /* 0-based frame index where the crossing was counted */
-	uint32_t track;      /* the tracker's object id */
-	int64_t wall_ns;     /* CLOCK_REALTIME when counted */
-};
-
-struct coord_totals {
-	uint64_t in, out;
-	/* in - out, except that it never goes below zero: an exit counted while
-	 * nobody is counted inside (a missed entry) is a correction instead. */
-	int64_t occupancy;
-	uint64_t corrections;
+	const char *line_names[TURNSTILE_MAX_LINES];
 };
 
 /* An event as the coordinator numbered it, for a live view. */
@@ -47,43 +34,40 @@ struct coord_recent {
 
 #define COORD_RECENT 256 /* events coord_get_recent can return */
 
+struct coord_config {
+	int ncameras;
+	const struct coord_camera *cams; /* ncameras, 1..TURNSTILE_MAX_LINES lines each */
+	const struct event_sink *sinks;  /* nsinks, copied; each is the thread's until
+					  * coord_stop returns */
+	int nsinks;
+	const struct tally *resume;      /* totals to carry on from (a journal's); NULL: zero */
+	uint64_t next_seq;               /* the first event's sequence number */
+};
+
 struct coord;
-struct journal;
 
-/* cams: ncameras cameras, names copied. events: stream for JSON lines or
- * NULL; each line is written and flushed on its own, so the stream's file
- * descriptor may be swapped (dup2) between lines, as main does on SIGHUP.
- * Starts the thread "coord". Returns 0 or -errno. */
-int coord_create(int ncameras, const struct coord_camera *cams, FILE *events, struct coord **out);
-
-/* The same, with durable counts. journal: NULL, or one opened for the same
- * cameras (turnstile/journal.h): the totals and sequence numbers carry on
- * from it, every event is appended and synced to it before it is counted or
- * logged, its daily reset zeroes the totals, and it is snapshotted when the
- * thread stops. The journal is the thread's until coord_stop returns; the
- * caller closes it after. */
-int coord_create_journaled(int ncameras, const struct coord_camera *cams, FILE *events,
-			   struct journal *journal, struct coord **out);
+/* Starts the thread "coord". Returns 0 or -errno (-EINVAL for a bad
+ * config). */
+int coord_create(const struct coord_config *cfg, struct coord **out);
 
 /* Queues an event; never drops one (waits if the queue is full). Thread-safe. */
 void coord_post(struct coord *c, const struct event *ev);
 
+/* The same, as a camera's post callback (ctx is the coordinator). */
+void coord_post_cb(void *ctx, const struct event *ev);
+
 /* Current totals (consistent snapshot); camera = -1 for the site. */
-void coord_get_totals(struct coord *c, int camera, struct coord_totals *out);
+void coord_get_totals(struct coord *c, int camera, struct totals *out);
 
 /* In and out of one line of one camera (occupancy and corrections are 0). */
-void coord_get_line_totals(struct coord *c, int camera, int line, struct coord_totals *out);
+void coord_get_line_totals(struct coord *c, int camera, int line, struct totals *out);
 
 /* Copies up to max (<= COORD_RECENT) of the latest events, oldest first;
  * returns how many. */
 int coord_get_recent(struct coord *c, struct coord_recent *out, int max);
 
-/* Adds one crossing to t the way the coordinator does: occupancy never goes
- * below zero, an exit with nobody inside is a correction. Pure. */
-void coord_totals_add(struct coord_totals *t, enum direction dir);
-
-/* Processes every queued event, stops and joins the thread. Totals stay
- * readable until coord_destroy. Idempotent. */
+/* Processes every queued event, closes the sinks, stops and joins the
+ * thread. Totals stay readable until coord_destroy. Idempotent. */
 void coord_stop(struct coord *c);
 void coord_destroy(struct coord *c);
 

@@ -154,9 +154,9 @@ static int add_line(struct parse *p, struct camera_config *cam, const char *name
 			return -EINVAL;
 		}
 	}
-	if (cam->nlines == CONFIG_MAX_LINES) {
+	if (cam->nlines == TURNSTILE_MAX_LINES) {
 		parse_error(p, p->lineno, "camera '%s' has more than %d lines", cam->name,
-			    CONFIG_MAX_LINES);
+			    TURNSTILE_MAX_LINES);
 		return -EINVAL;
 	}
 	struct line_config *lc = &cam->lines[cam->nlines];

@@ -1,13 +1,13 @@
 /* turnstile: counts objects crossing virtual lines in several video sources
- * at once. main owns the command line, the cameras, the coordinator, the
- * state directory's journal and the live view; it takes SIGINT/SIGTERM,
+ * at once. main owns the lifecycle: the cameras, the coordinator and its
+ * sinks (the state directory's journal, the event log) and the live view;
+ * cli.c reads the command line, summary.c prints the totals. It takes SIGINT/SIGTERM,
  * SIGHUP, SIGWINCH and SIGTSTP with sigtimedwait (worker threads block them)
  * and prints the summary after the threads have been joined. Once it is
  * finishing, a second SIGINT/SIGTERM exits at once: the state directory is
  * consistent at every instant (whole journal lines, snapshots by rename). */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,297 +18,21 @@
 #include <unistd.h>
 
 #include "camera.h"
-#include "tui.h"
+#include "cli.h"
 #include "config.h"
 #include "coord.h"
+#include "eventlog.h"
 #include "journal.h"
+#include "summary.h"
+#include "tui.h"
 #include "util.h"
-#include "v4l2_list.h"
 
-#define EXIT_USAGE 2
-#define DEFAULT_DETECT_WIDTH 160
-#define DEFAULT_RING_SLOTS 8
 #define STATUS_PERIOD_NS 1000000000LL
 #define POLL_NS 50000000LL
 /* After a stop, replays get this long to drain their rings; a capture thread
  * still blocked in a read then (a stalled pipe) is left behind. */
 #define DRAIN_NS 500000000LL
 #define DRAIN_POLL_NS 10000000LL
-
-/* Long options without a short form. */
-enum { OPT_STATE = 256, OPT_RESET_AT, OPT_NO_TUI };
-
-struct options {
-	const char *config;
-	const char *events;
-	struct line line;
-	bool json;
-	bool realtime;
-	uint64_t max_frames;
-	double duration;
-	int detect_width;
-	const char *state;    /* --state: overrides state= */
-	const char *reset_at; /* --reset-at: overrides reset_at= */
-	bool no_tui;
-};
-
-static void usage(FILE *f)
-{
-	fputs("Usage: turnstile [OPTIONS] SOURCE...\n"
-	      "Counts objects crossing a line in each SOURCE (a camera): a V4L2 device\n"
-	      "(/dev/video0, better a stable /dev/v4l/by-id/... name), or an MJPEG AVI,\n"
-	      "a raw MJPEG stream or a Y4M file, recognised by content; '-' is standard\n"
-	      "input (e.g. ffmpeg -i clip.mp4 -f yuv4mpegpipe - | turnstile -).\n"
-	      "\n"
-	      "  -c, --config FILE       cameras from an INI file ([camera NAME] source= line=)\n"
-	      "  -l, --line X1,Y1,X2,Y2  counting line A->B in 0..1 coordinates for the\n"
-	      "                          cameras on the command line (default 0,0.5,1,0.5);\n"
-	      "                          crossing from A->B's left to its right is 'in'\n"
-	      "  -e, --events FILE       append one JSON object per crossing ('-' = stdout)\n"
-	      "  -j, --json              print a JSON summary on stdout at exit\n"
-	      "  -r, --realtime          replay files at their frame rate\n"
-	      "  -n, --frames N          stop each camera after N frames\n"
-	      "  -d, --duration SECONDS  stop the whole run after SECONDS\n"
-	      "  -w, --detect-width PX   width detection runs at (default 160)\n"
-	      "      --state DIR         durable counts in DIR: every event is journaled there\n"
-	      "                          first, and a restart carries on from the totals\n"
-	      "      --reset-at HH:MM    with --state: new totals every day at HH:MM local time\n"
-	      "      --no-tui            status lines on stderr even when stdout is a terminal\n"
-	      "  -h, --help              show this help\n"
-	      "  -V, --version           show the version\n"
-	      "      --list-cameras      list V4L2 cameras: stable names, formats, sizes, rates\n",
-	      f);
-}
-
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "turnstile: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (try --help)\n");
-	return EXIT_USAGE;
-}
-
-static bool parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || *s == '-')
-		return false;
-	*out = v;
-	return true;
-}
-
-static int parse_args(int argc, char **argv, struct options *o, struct camera_list *cams)
-{
-	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"line", required_argument, NULL, 'l'},
-		{"events", required_argument, NULL, 'e'},
-		{"json", no_argument, NULL, 'j'},
-		{"realtime", no_argument, NULL, 'r'},
-		{"frames", required_argument, NULL, 'n'},
-		{"duration", required_argument, NULL, 'd'},
-		{"detect-width", required_argument, NULL, 'w'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{"list-cameras", no_argument, NULL, 'L'},
-		{"state", required_argument, NULL, OPT_STATE},
-		{"reset-at", required_argument, NULL, OPT_RESET_AT},
-		{"no-tui", no_argument, NULL, OPT_NO_TUI},
-		{NULL, 0, NULL, 0},
-	};
-	int c, minute;
-	uint64_t v;
-	char *end;
-
-	while ((c = getopt_long(argc, argv, "c:l:e:jrn:d:w:hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			o->config = optarg;
-			break;
-		case 'l':
-			if (line_parse(optarg, &o->line))
-				return usage_error("--line: '%s' is not X1,Y1,X2,Y2 in 0..1 with A != B",
-						   optarg);
-			break;
-		case 'e':
-			o->events = optarg;
-			break;
-		case 'j':
-			o->json = true;
-			break;
-		case 'r':
-			o->realtime = true;
-			break;
-		case 'n':
-			if (!parse_u64(optarg, &o->max_frames) || o->max_frames == 0)
-				return usage_error("--frames: '%s' is not a positive whole number",
-						   optarg);
-			break;
-		case 'd':
-			o->duration = strtod(optarg, &end);
-			if (end == optarg || *end || !(o->duration > 0))
-				return usage_error("--duration: '%s' is not a positive number of seconds",
-						   optarg);
-			break;
-		case 'w':
-			if (!parse_u64(optarg, &v) || v < 16 || v > 4096)
-				return usage_error("--detect-width: '%s' is not a width from 16 to 4096",
-						   optarg);
-			o->detect_width = (int)v;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(EXIT_SUCCESS);
-		case 'V':
-			printf("turnstile %s\n", TURNSTILE_VERSION);
-			exit(EXIT_SUCCESS);
-		case 'L': {
-			int n = v4l2_list_cameras(stdout, "/dev");
-			if (n < 0)
-				log_error("cannot list '/dev': %s", strerror(-n));
-			exit(n < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
-		}
-		case OPT_STATE:
-			if (!optarg[0] || strlen(optarg) >= sizeof(cams->global.state))
-				return usage_error("--state: '%s' is not a usable directory name", optarg);
-			o->state = optarg;
-			break;
-		case OPT_RESET_AT:
-			if (config_parse_reset_at(optarg, &minute))
-				return usage_error("--reset-at: '%s' is not HH:MM (00:00 to 23:59)", optarg);
-			o->reset_at = optarg;
-			break;
-		case OPT_NO_TUI:
-			o->no_tui = true;
-			break;
-		default:
-			fprintf(stderr, "(try --help)\n");
-			return EXIT_USAGE;
-		}
-	}
-
-	if (o->config) {
-		char err[512];
-		int rc = config_load(o->config, &o->line, cams, err, sizeof(err));
-		if (rc) {
-			fprintf(stderr, "turnstile: %s\n", err);
-			return rc == -EINVAL ? EXIT_USAGE : EXIT_FAILURE;
-		}
-	}
-	for (int i = optind; i < argc; i++)
-		if (config_add_source(cams, argv[i], &o->line))
-			return usage_error("cannot add source '%s'", argv[i]);
-	int stdin_uses = 0;
-	for (int i = 0; i < cams->n; i++)
-		stdin_uses += strcmp(cams->cams[i].source, "-") == 0;
-	if (stdin_uses > 1)
-		return usage_error("%s: standard input can feed only one camera", "-");
-	if (cams->n == 0)
-		return usage_error("%s", "no SOURCE given");
-	/* The command line wins over the config's [turnstile] section. */
-	if (o->state)
-		snprintf(cams->global.state, sizeof(cams->global.state), "%s", o->state);
-	if (o->reset_at) {
-		config_parse_reset_at(o->reset_at, &cams->global.reset_minute);
-		cams->global.daily_reset = true;
-	}
-	if (cams->global.daily_reset && !cams->global.state[0])
-		return usage_error("%s", "a daily reset (--reset-at, reset_at=) needs --state or state=");
-	return 0;
-}
-
-static void print_status(struct camera **cams, const struct camera_list *list, struct coord *co)
-{
-	char buf[1024];
-	size_t len = 0;
-	struct coord_totals t;
-
-	for (int i = 0; i < list->n; i++) {
-		struct camera_stats s;
-		camera_get_stats(cams[i], &s);
-		coord_get_totals(co, i, &t);
-		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-					"%s %llu fr in %llu out %llu%s | ", list->cams[i].name,
-					(unsigned long long)s.processed, (unsigned long long)t.in,
-					(unsigned long long)t.out,
-					s.state == CAMERA_RECONNECTING ? " (reconnecting)" : "");
-		if (len >= sizeof(buf))
-			break;
-	}
-	coord_get_totals(co, -1, &t);
-	if (len < sizeof(buf))
-		snprintf(buf + len, sizeof(buf) - len, "site in %llu out %llu occupancy %lld",
-			 (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy);
-	fprintf(stderr, "%s\n", buf);
-}
-
-/* ,"stages":{"read":{"mean_us":M,"p99_us":P},...}: the camera's per-frame
- * time in each stage and from capture to counted ("latency"). */
-static void print_stages(const struct camera_stats *s)
-{
-	fputs(",\"stages\":{", stdout);
-	for (int i = 0; i < CAMERA_STAGES; i++)
-		printf("%s\"%s\":{\"mean_us\":%.1f,\"p99_us\":%.1f}", i ? "," : "",
-		       camera_stage_name((enum camera_stage)i), s->stages[i].mean_us,
-		       s->stages[i].p99_us);
-	fputs("}", stdout);
-}
-
-static void print_summary(struct camera **cams, const struct camera_list *list, struct coord *co,
-			  bool json)
-{
-	struct coord_totals t;
-
-	if (json)
-		fputs("{\"cameras\":[", stdout);
-	for (int i = 0; i < list->n; i++) {
-		struct camera_stats s;
-		camera_get_stats(cams[i], &s);
-		coord_get_totals(co, i, &t);
-		if (json) {
-			printf("%s{\"name\":", i ? "," : "");
-			json_write_string(stdout, list->cams[i].name);
-			fputs(",\"source\":", stdout);
-			json_write_string(stdout, list->cams[i].source);
-			printf(",\"state\":\"%s\"", camera_state_name(s.state));
-			printf(",\"fps\":%g,\"frames\":%llu,\"dropped\":%llu,\"corrupt\":%llu,"
-			       "\"driver_drops\":%llu,\"reconnects\":%llu,"
-			       "\"in\":%llu,\"out\":%llu,\"lines\":[",
-			       s.fps, (unsigned long long)s.processed, (unsigned long long)s.dropped,
-			       (unsigned long long)s.corrupt, (unsigned long long)s.driver_drops,
-			       (unsigned long long)s.reconnects, (unsigned long long)t.in,
-			       (unsigned long long)t.out);
-			for (int l = 0; l < list->cams[i].nlines; l++) {
-				struct coord_totals lt;
-				coord_get_line_totals(co, i, l, &lt);
-				printf("%s{\"name\":", l ? "," : "");
-				json_write_string(stdout, list->cams[i].lines[l].name);
-				printf(",\"in\":%llu,\"out\":%llu}", (unsigned long long)lt.in,
-				       (unsigned long long)lt.out);
-			}
-			fputs("]", stdout);
-			print_stages(&s);
-			fputs("}", stdout);
-		} else {
-			printf("%-16s in %6llu  out %6llu   (%llu frames, %llu corrupt, %llu dropped)\n",
-			       list->cams[i].name, (unsigned long long)t.in,
-			       (unsigned long long)t.out, (unsigned long long)s.processed,
-			       (unsigned long long)s.corrupt, (unsigned long long)s.dropped);
-		}
-	}
-	coord_get_totals(co, -1, &t);
-	if (json)
-		printf("],\"in\":%llu,\"out\":%llu,\"occupancy\":%lld,\"occupancy_corrections\":%llu}\n",
-		       (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy,
-		       (unsigned long long)t.corrections);
-	else
-		printf("%-16s in %6llu  out %6llu   occupancy %lld (%llu corrections)\n", "site",
-		       (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy,
-		       (unsigned long long)t.corrections);
-	fflush(stdout);
-}
 
 /* SIGHUP (logrotate): the log was moved away; carry on in a new file of the
  * same name. The coordinator writes and flushes one whole line at a time, so
@@ -351,7 +75,7 @@ static bool terminal_gone(void)
  * signals; prints a status line a second when asked. Returns the signal,
  * or 0. */
 static int supervise(struct camera **cams, const struct camera_list *list, struct coord *co,
-		     const sigset_t *sigs, const struct options *o, bool status, struct tui *tui,
+		     const sigset_t *sigs, const struct cli_options *o, bool status, struct tui *tui,
 		     int events_fd)
 {
 	const int64_t start = now_ns(CLOCK_MONOTONIC);
@@ -381,7 +105,7 @@ static int supervise(struct camera **cams, const struct camera_list *list, struc
 		if (tui && tui_poll(tui, now, all_done) == TUI_QUIT)
 			return 0;
 		if (!tui && status && now >= next_status) {
-			print_status(cams, list, co);
+			summary_status(cams, list->cams, list->n, co);
 			next_status += STATUS_PERIOD_NS;
 		}
 	}
@@ -446,13 +170,17 @@ static int drain_cameras(struct camera **cams, const struct camera_list *list, b
 
 int main(int argc, char **argv)
 {
-	struct options o = {.line = LINE_DEFAULT, .detect_width = DEFAULT_DETECT_WIDTH};
+	struct cli_options o = {.line = LINE_DEFAULT, .detect_width = DEFAULT_DETECT_WIDTH};
 	struct camera_list list = {0};
 	struct camera **cams = NULL;
 	struct coord *co = NULL;
 	FILE *events = NULL;
 	struct coord_camera *ccams = NULL;
 	struct journal *journal = NULL;
+	struct eventlog *eventlog = NULL;
+	struct event_sink sinks[2];
+	int nsinks = 0;
+	struct tally resumed = {0};
 	struct tui *tui = NULL;
 	bool *stuck = NULL;
 	int nstuck = 0, events_fd = -1, nopen = 0;
@@ -460,7 +188,7 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	char err[512];
 
-	int rc = parse_args(argc, argv, &o, &list);
+	int rc = cli_parse(argc, argv, &o, &list);
 	if (rc) {
 		config_free(&list);
 		return rc;
@@ -505,12 +233,33 @@ int main(int argc, char **argv)
 			.ncameras = list.n,
 			.cams = ccams,
 		};
-		if (journal_open(&jc, &journal, err, sizeof(err))) {
+		if (tally_init(&resumed, list.n) < 0) {
+			log_error("out of memory");
+			goto out;
+		}
+		if (journal_open(&jc, &resumed, &journal, err, sizeof(err))) {
 			log_error("%s", err);
 			goto out;
 		}
+		/* First: every event is durable before it is counted or logged. */
+		sinks[nsinks++] = journal_sink(journal);
 	}
-	rc = coord_create_journaled(list.n, ccams, events, journal, &co);
+	if (events) {
+		if (eventlog_create(events, list.n, ccams, &eventlog) < 0) {
+			log_error("out of memory");
+			goto out;
+		}
+		sinks[nsinks++] = eventlog_sink(eventlog);
+	}
+	struct coord_config cc = {
+		.ncameras = list.n,
+		.cams = ccams,
+		.sinks = sinks,
+		.nsinks = nsinks,
+		.resume = journal ? &resumed : NULL,
+		.next_seq = journal ? journal_next_seq(journal) : 0,
+	};
+	rc = coord_create(&cc, &co);
 	if (rc) {
 		log_error("cannot start the coordinator: %s", strerror(-rc));
 		goto out;
@@ -519,7 +268,8 @@ int main(int argc, char **argv)
 		struct camera_opts co_opts = {
 			.index = i,
 			.cfg = &list.cams[i],
-			.coord = co,
+			.post = coord_post_cb,
+			.post_ctx = co,
 			.realtime = o.realtime,
 			.max_frames = o.max_frames,
 			.detect_width = o.detect_width,
@@ -556,7 +306,8 @@ int main(int argc, char **argv)
 		for (int i = 0; i < list.n; i++)
 			stdin_camera = stdin_camera || strcmp(list.cams[i].source, "-") == 0;
 		struct tui_config tc = {
-			.list = &list,
+			.ncameras = list.n,
+			.cam_cfgs = list.cams,
 			.cams = cams,
 			.coord = co,
 			.journal = journal,
@@ -585,7 +336,7 @@ int main(int argc, char **argv)
 		if (s.state == CAMERA_ERROR)
 			status = EXIT_FAILURE;
 	}
-	print_summary(cams, &list, co, o.json);
+	summary_print(cams, list.cams, list.n, co, o.json);
 out:
 	tui_close(tui);
 	if (nstuck) {
@@ -603,6 +354,8 @@ out:
 		coord_stop(co);
 	coord_destroy(co);
 	journal_close(journal);
+	eventlog_destroy(eventlog);
+	tally_free(&resumed);
 	if (events && events != stdout)
 		fclose(events);
 	free(cams);

@@ -42,7 +42,4 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * times before 1970 still read forwards); "invalid" when out of range. */
 void format_time_utc(int64_t wall_ns, char *buf, size_t size);
 
-/* Writes s as a JSON string literal, quotes included. */
-void json_write_string(FILE *f, const char *s);
-
 #endif

@@ -18,8 +18,13 @@
  * damaged last journal line (power cut mid-write) is reported once and cut
  * off; a damaged line in the middle is reported and skipped.
  *
+ * The journal counts nothing: it stores the events and the snapshots of the
+ * totals it is handed by the coordinator (their owner), as its event sink,
+ * and at open replays the journal onto the last snapshot with the
+ * coordinator's own rule (tally_add) to hand the totals back.
+ *
  * Threads: journal_open and journal_close from main; the rest from one
- * thread at a time (the coordinator's, once coord_create has the journal);
+ * thread at a time (the coordinator's, once it has the journal's sink);
  * journal_get_status from any thread. Lock order: the status mutex is a leaf. */
 #ifndef TURNSTILE_JOURNAL_H
 #define TURNSTILE_JOURNAL_H
@@ -29,6 +34,8 @@
 #include <stdint.h>
 
 #include "coord.h"
+#include "sink.h"
+#include "tally.h"
 
 struct journal_config {
 	const char *dir;                 /* created (one level) when missing */
@@ -57,36 +64,39 @@ struct journal_status {
 struct journal;
 
 /* Opens (creating what is missing) and locks the state directory, and
- * resumes the current period's totals and the sequence number (which carries
- * on across periods). Returns 0, or -errno with one line in err naming the
- * directory: -EBUSY when another turnstile holds it, -EINVAL for a bad
- * camera name, or what the system said. */
-int journal_open(const struct journal_config *cfg, struct journal **out, char *err,
-		 size_t errlen);
+ * resumes the current period: its totals into totals (tally_init'ed for
+ * cfg->ncameras by the caller; zero for a new period) and the sequence
+ * number (which carries on across periods). Returns 0, or -errno with one
+ * line in err naming the directory: -EBUSY when another turnstile holds it,
+ * -EINVAL for a bad camera name, or what the system said. */
+int journal_open(const struct journal_config *cfg, struct tally *totals, struct journal **out,
+		 char *err, size_t errlen);
 
-/* Totals resumed or counted so far in this period; camera = -1 for the site.
- * An index out of range reads as zeros. */
-void journal_get_totals(const struct journal *j, int camera, struct coord_totals *out);
-void journal_get_line_totals(const struct journal *j, int camera, int line,
-			     struct coord_totals *out);
+/* The sequence number of the next event. */
 uint64_t journal_next_seq(const struct journal *j);
 
 /* Starts the next period when its time has come (snapshotting the old one
- * first; its files stay), and snapshots when the totals changed and
- * snapshot_period_ns has passed. Returns 1 when a new period began (totals
- * are zero again), else 0. Failures are logged, never fatal. */
-int journal_tick(struct journal *j);
+ * with t first; its files stay), and snapshots t when events were appended
+ * and snapshot_period_ns has passed. t: the totals of every event appended
+ * so far in this period. Returns 1 when a new period began (the caller's
+ * totals start from zero again), else 0. Failures are logged, never fatal. */
+int journal_tick(struct journal *j, const struct tally *t);
 
-/* Appends one event (seq must be >= journal_next_seq) and counts it. The
- * line is written, not yet synced. Returns 0 or -errno (logged once per
- * change between working and failing; the event still counts). */
+/* Appends one event (seq must be >= journal_next_seq). The line is written,
+ * not yet synced. Returns 0 or -errno (logged once per change between
+ * working and failing). */
 int journal_append(struct journal *j, const struct event *ev, uint64_t seq);
 
 /* fdatasync after appends: once it returns 0 the events survive a power cut. */
 int journal_sync(struct journal *j);
 
-/* Syncs the journal, then writes the totals atomically. Returns 0 or -errno. */
-int journal_snapshot(struct journal *j);
+/* Syncs the journal, then writes t (the totals of every event appended in
+ * this period) atomically. Returns 0 or -errno. */
+int journal_snapshot(struct journal *j, const struct tally *t);
+
+/* The journal as the coordinator's durable event sink: append, sync on
+ * commit, tick, and a last snapshot on close. */
+struct event_sink journal_sink(struct journal *j);
 
 /* Thread-safe. */
 void journal_get_status(struct journal *j, struct journal_status *out);

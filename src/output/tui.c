@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "journal.h"
 #include "util.h"
 
 #define REDRAW_NS 100000000LL   /* at most ten frames a second */
@@ -238,9 +239,9 @@ static void sample(struct tui *t, int64_t now)
 {
 	int64_t bucket = (now - t->start_ns) / BUCKET_NS;
 
-	for (int i = 0; i < t->cfg.list->n; i++) {
+	for (int i = 0; i < t->cfg.ncameras; i++) {
 		struct cam_view *v = &t->cv[i];
-		struct coord_totals ct;
+		struct totals ct;
 		struct camera_stats s;
 
 		for (int64_t b = t->bucket + 1; b <= bucket && b <= t->bucket + BUCKETS; b++)
@@ -279,8 +280,8 @@ static struct layout layout_for(const struct tui *t)
 	struct layout l = {.name_w = 10};
 	int longest = 4;
 
-	for (int i = 0; i < t->cfg.list->n; i++) {
-		int n = (int)strlen(t->cfg.list->cams[i].name);
+	for (int i = 0; i < t->cfg.ncameras; i++) {
+		int n = (int)strlen(t->cfg.cam_cfgs[i].name);
 		longest = n > longest ? n : longest;
 	}
 	/* Columns left for the chart, one kept free at the right edge. */
@@ -300,10 +301,10 @@ static int table_rows(const struct tui *t, int *cam_row)
 {
 	int rows = 0;
 
-	for (int i = 0; i < t->cfg.list->n; i++) {
+	for (int i = 0; i < t->cfg.ncameras; i++) {
 		if (cam_row)
 			cam_row[i] = rows;
-		rows += 1 + (t->cfg.list->cams[i].nlines > 1 ? t->cfg.list->cams[i].nlines : 0);
+		rows += 1 + (t->cfg.cam_cfgs[i].nlines > 1 ? t->cfg.cam_cfgs[i].nlines : 0);
 	}
 	return rows;
 }
@@ -318,7 +319,7 @@ static void draw_title(struct tui *t, int64_t now)
 	localtime_r(&wall, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
 	snprintf(left, sizeof(left), " turnstile %s  %d camera%s  %s  up %" PRId64 ":%02d:%02d%s%s",
-		 TURNSTILE_VERSION, t->cfg.list->n, t->cfg.list->n == 1 ? "" : "s", clock, up / 3600,
+		 TURNSTILE_VERSION, t->cfg.ncameras, t->cfg.ncameras == 1 ? "" : "s", clock, up / 3600,
 		 (int)(up / 60 % 60), (int)(up % 60), t->paused ? "  PAUSED" : "",
 		 t->all_done ? "  all replays finished: q quits" : "");
 	right[0] = '\0';
@@ -340,7 +341,7 @@ static void draw_title(struct tui *t, int64_t now)
 
 static void draw_site(struct tui *t)
 {
-	struct coord_totals s;
+	struct totals s;
 	int x;
 
 	coord_get_totals(t->cfg.coord, -1, &s);
@@ -393,7 +394,7 @@ static void draw_chart(const struct tui *t, const struct layout *l, int y, int c
 /* One row of numbers; s is NULL for a line's row (in and out only). */
 static void draw_row(const struct tui *t, const struct layout *l, int y, const char *name,
 		     bool sub, const struct camera_stats *s, const struct cam_view *v,
-		     const struct coord_totals *ct, bool selected)
+		     const struct totals *ct, bool selected)
 {
 	char a[32], b[32], c[32];
 	int x = 1;
@@ -456,7 +457,7 @@ static int draw_table(struct tui *t, const struct layout *l, int y, int max_rows
 	if (max_rows < 1)
 		return y;
 	/* Keep the selected camera in view. */
-	if (t->selected < t->cfg.list->n) {
+	if (t->selected < t->cfg.ncameras) {
 		int sel = cam_row[t->selected];
 		if (sel < t->top)
 			t->top = sel;
@@ -465,10 +466,10 @@ static int draw_table(struct tui *t, const struct layout *l, int y, int max_rows
 	}
 	if (t->top > rows - max_rows)
 		t->top = rows - max_rows > 0 ? rows - max_rows : 0;
-	for (int i = 0; i < t->cfg.list->n; i++) {
-		const struct camera_config *cc = &t->cfg.list->cams[i];
+	for (int i = 0; i < t->cfg.ncameras; i++) {
+		const struct camera_config *cc = &t->cfg.cam_cfgs[i];
 		struct camera_stats s;
-		struct coord_totals ct;
+		struct totals ct;
 
 		camera_get_stats(t->cfg.cams[i], &s);
 		coord_get_totals(t->cfg.coord, i, &ct);
@@ -500,7 +501,7 @@ static void draw_events(struct tui *t, int y, int rows)
 	if (rows < 1)
 		return;
 	snprintf(title, sizeof(title), " EVENTS%s%s ", filter >= 0 ? " of " : "",
-		 filter >= 0 ? t->cfg.list->cams[filter].name : "");
+		 filter >= 0 ? t->cfg.cam_cfgs[filter].name : "");
 	attrset(pair(t, PAIR_DIM));
 	mvhline(y, 0, ACS_HLINE, COLS);
 	attrset(A_NORMAL);
@@ -517,7 +518,7 @@ static void draw_events(struct tui *t, int y, int rows)
 	}
 	for (int i = first, r = 0; i < n && r < rows; i++) {
 		const struct event *ev = &rec[i].ev;
-		const struct camera_config *cc = &t->cfg.list->cams[ev->camera];
+		const struct camera_config *cc = &t->cfg.cam_cfgs[ev->camera];
 		time_t sec = (time_t)(ev->wall_ns / 1000000000);
 		char when[16];
 		struct tm tm;
@@ -659,7 +660,7 @@ static void start_colour(struct tui *t)
 
 static void move_selection(struct tui *t, int by)
 {
-	int n = t->cfg.list->n;
+	int n = t->cfg.ncameras;
 	int s = t->selected + by;
 
 	t->selected = s < 0 ? 0 : s >= n ? n - 1 : s;
@@ -706,7 +707,7 @@ static int handle_key(struct tui *t, int ch)
 		break;
 	case KEY_END:
 	case 'G':
-		move_selection(t, t->cfg.list->n);
+		move_selection(t, t->cfg.ncameras);
 		break;
 	case 'f':
 		t->filter = !t->filter;
@@ -740,9 +741,9 @@ int tui_open(const struct tui_config *cfg, struct tui **out)
 		return -ENOMEM;
 	t->cfg = *cfg;
 	t->saved_stderr = t->err_rd = -1;
-	t->cv = calloc((size_t)cfg->list->n + 1, sizeof(*t->cv));
+	t->cv = calloc((size_t)cfg->ncameras + 1, sizeof(*t->cv));
 	/* Allocated here, not per redraw: the camera list is fixed while the view is up. */
-	t->cam_row = calloc((size_t)cfg->list->n + 1, sizeof(*t->cam_row));
+	t->cam_row = calloc((size_t)cfg->ncameras + 1, sizeof(*t->cam_row));
 	if (!t->cv || !t->cam_row) {
 		rc = -ENOMEM;
 		goto fail;
@@ -778,7 +779,7 @@ int tui_open(const struct tui_config *cfg, struct tui **out)
 	set_escdelay(25);
 	start_colour(t);
 	t->start_ns = now_ns(CLOCK_MONOTONIC);
-	for (int i = 0; i < cfg->list->n; i++)
+	for (int i = 0; i < cfg->ncameras; i++)
 		t->cv[i].rate_ns = t->start_ns;
 	t->dirty = true;
 	*out = t;

@@ -14,15 +14,16 @@
 #include <stdint.h>
 
 #include "camera.h"
-#include "config.h"
 #include "coord.h"
-#include "journal.h"
+
+struct journal;
 
 struct tui_config {
-	const struct camera_list *list; /* names and lines */
-	struct camera **cams;           /* list->n cameras */
+	int ncameras;
+	const struct camera_config *cam_cfgs; /* ncameras: names and lines */
+	struct camera **cams;           /* ncameras */
 	struct coord *coord;
-	struct journal *journal;        /* NULL without --state */
+	struct journal *journal;        /* NULL without --state; only its status is read */
 	const char *state_dir;          /* shown in the title; NULL without --state */
 	bool stdin_is_camera;           /* a camera reads standard input: keys come from /dev/tty */
 };

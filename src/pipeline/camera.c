@@ -10,10 +10,10 @@
 #include "counter.h"
 #include "decode.h"
 #include "detect.h"
-#include "stagetime.h"
-#include "tracker.h"
 #include "ring.h"
 #include "source.h"
+#include "stagetime.h"
+#include "tracker.h"
 #include "util.h"
 
 #define DEFAULT_FPS 25.0
@@ -25,7 +25,7 @@ struct camera {
 	struct decoder *dec;
 	struct detector *det;
 	struct tracker *trk;
-	struct counter *cnt[CONFIG_MAX_LINES]; /* one per line of the camera */
+	struct counter *cnt[TURNSTILE_MAX_LINES]; /* one per line of the camera */
 	double fps;
 
 	pthread_t cap_thread, inf_thread;
@@ -146,23 +146,15 @@ static void *capture_main(void *arg)
 }
 
 /* The source came back after losing its device: objects seen before may be
- * anywhere now. End every track as an object leaving the picture ends (frames
- * without blobs; coasting tracks never count), so nothing half-seen counts,
- * track ids stay unique in the run and the counts so far stay. The counters
- * never see those empty frames, so they are told separately: otherwise they
+ * anywhere now. End every track at once (tracker_reset: an ended track never
+ * counts), so nothing half-seen counts, track ids stay unique in the run and
+ * the counts so far stay. The counters are told separately: otherwise they
  * would file the old tracks as just ended on the first frame back, and a new
  * object near where one was last seen would inherit its side and could count
  * a crossing that never happened. */
 static void tracking_restart(struct camera *cam)
 {
-	for (int n = 0; n < 1000; n++) {
-		const struct track *t = tracker_update(cam->trk, NULL, 0);
-		bool any = false;
-		for (int i = 0; i < TRACKER_MAX_TRACKS; i++)
-			any = any || t[i].id != 0;
-		if (!any)
-			break;
-	}
+	tracker_reset(cam->trk);
 	for (int l = 0; l < cam->o.cfg->nlines; l++)
 		counter_reset_tracks(cam->cnt[l]);
 }
@@ -214,7 +206,7 @@ static void *inference_main(void *arg)
 					.track = crossings[i].track,
 					.wall_ns = now_ns(CLOCK_REALTIME),
 				};
-				coord_post(cam->o.coord, &ev);
+				cam->o.post(cam->o.post_ctx, &ev);
 			}
 		}
 		int64_t t4 = stagetime_now();
@@ -401,7 +393,7 @@ void camera_close(struct camera *cam)
 		camera_stop(cam);
 		camera_join(cam);
 	}
-	for (int l = 0; l < CONFIG_MAX_LINES; l++)
+	for (int l = 0; l < TURNSTILE_MAX_LINES; l++)
 		counter_destroy(cam->cnt[l]);
 	tracker_destroy(cam->trk);
 	detector_destroy(cam->det);

@@ -1,6 +1,6 @@
 /* One camera: a source, a ring, a capture thread ("cap:NAME") that fills the
  * ring and an inference thread ("inf:NAME") that decodes, detects, tracks,
- * counts and posts crossings to the coordinator.
+ * counts and posts crossings (to the coordinator, through opts->post).
  *
  * Threads: camera_open/start/stop/join/close from the main thread only;
  * camera_get_stats from any thread (atomic counters). The source belongs to
@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "camera_config.h"
 #include "stagetime.h"
-#include "config.h"
-#include "coord.h"
+#include "turnstile/event.h"
 
 enum camera_state { CAMERA_STREAMING, CAMERA_FINISHED, CAMERA_ERROR, CAMERA_RECONNECTING };
 
@@ -32,9 +32,12 @@ enum camera_stage {
 };
 
 struct camera_opts {
-	int index;                      /* camera number given to the coordinator */
+	int index;                      /* the events' camera number */
 	const struct camera_config *cfg;
-	struct coord *coord;
+	/* Where crossings go, from the inference thread (the app points it at
+	 * coord_post); it must never drop one. */
+	void (*post)(void *ctx, const struct event *ev);
+	void *post_ctx;
 	bool realtime;                  /* pace file replay at the file's frame rate */
 	uint64_t max_frames;            /* stop after this many frames; 0 = no limit */
 	int detect_width;               /* reduced width detection runs at */

@@ -10,7 +10,7 @@
 
 #include "objsize.h"
 #include "tracker.h"
-#include "coord.h"
+#include "turnstile/event.h"
 #include "line.h"
 
 struct counter_params {

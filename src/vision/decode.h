@@ -7,13 +7,9 @@
 
 #include <stdint.h>
 
-#include "turnstile/frame.h"
 #include "source.h"
-
-struct gray {
-	uint8_t *px; /* w * h bytes, stride w */
-	int w, h;
-};
+#include "turnstile/frame.h"
+#include "turnstile/gray.h"
 
 struct decoder;
 

@@ -4,7 +4,7 @@
 #ifndef TURNSTILE_DETECT_H
 #define TURNSTILE_DETECT_H
 
-#include "decode.h"
+#include "turnstile/gray.h"
 
 #define DETECT_MAX_BLOBS 64
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MAX_PAIRS (TRACKER_MAX_TRACKS * DETECT_MAX_BLOBS)
 #define VELOCITY_SMOOTHING 0.5f
@@ -38,6 +39,11 @@ int tracker_create(const struct tracker_params *p, struct tracker **out)
 	t->next_id = 1;
 	*out = t;
 	return 0;
+}
+
+void tracker_reset(struct tracker *t)
+{
+	memset(t->tracks, 0, sizeof(t->tracks));
 }
 
 void tracker_destroy(struct tracker *t)

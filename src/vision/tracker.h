@@ -43,6 +43,10 @@ int tracker_create(const struct tracker_params *p, struct tracker **out);
  * a new id in a slot means a new track. */
 const struct track *tracker_update(struct tracker *t, const struct blob *blobs, int n);
 
+/* Ends every track at once (a live source restarted: what was seen before
+ * does not continue); ids stay unique in the run. */
+void tracker_reset(struct tracker *t);
+
 void tracker_destroy(struct tracker *t);
 
 #endif

@@ -41,7 +41,7 @@ static void check_camera(const struct camera_list *list, int i)
 			   c->name);
 	FUZZ_CHECK(strnlen(c->source, sizeof(c->source)) < sizeof(c->source) && c->source[0],
 		   "camera '%s' source", c->name);
-	FUZZ_CHECK(c->nlines >= 1 && c->nlines <= CONFIG_MAX_LINES, "camera '%s' has %d lines",
+	FUZZ_CHECK(c->nlines >= 1 && c->nlines <= TURNSTILE_MAX_LINES, "camera '%s' has %d lines",
 		   c->name, c->nlines);
 	for (int l = 0; l < c->nlines; l++) {
 		const struct line *g = &c->lines[l].line;

@@ -1,0 +1,182 @@
+/* The command line; cli.h. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+#include "v4l2_list.h"
+
+/* Long options without a short form. */
+enum { OPT_STATE = 256, OPT_RESET_AT, OPT_NO_TUI };
+
+
+static void usage(FILE *f)
+{
+	fputs("Usage: turnstile [OPTIONS] SOURCE...\n"
+	      "Counts objects crossing a line in each SOURCE (a camera): a V4L2 device\n"
+	      "(/dev/video0, better a stable /dev/v4l/by-id/... name), or an MJPEG AVI,\n"
+	      "a raw MJPEG stream or a Y4M file, recognised by content; '-' is standard\n"
+	      "input (e.g. ffmpeg -i clip.mp4 -f yuv4mpegpipe - | turnstile -).\n"
+	      "\n"
+	      "  -c, --config FILE       cameras from an INI file ([camera NAME] source= line=)\n"
+	      "  -l, --line X1,Y1,X2,Y2  counting line A->B in 0..1 coordinates for the\n"
+	      "                          cameras on the command line (default 0,0.5,1,0.5);\n"
+	      "                          crossing from A->B's left to its right is 'in'\n"
+	      "  -e, --events FILE       append one JSON object per crossing ('-' = stdout)\n"
+	      "  -j, --json              print a JSON summary on stdout at exit\n"
+	      "  -r, --realtime          replay files at their frame rate\n"
+	      "  -n, --frames N          stop each camera after N frames\n"
+	      "  -d, --duration SECONDS  stop the whole run after SECONDS\n"
+	      "  -w, --detect-width PX   width detection runs at (default 160)\n"
+	      "      --state DIR         durable counts in DIR: every event is journaled there\n"
+	      "                          first, and a restart carries on from the totals\n"
+	      "      --reset-at HH:MM    with --state: new totals every day at HH:MM local time\n"
+	      "      --no-tui            status lines on stderr even when stdout is a terminal\n"
+	      "  -h, --help              show this help\n"
+	      "  -V, --version           show the version\n"
+	      "      --list-cameras      list V4L2 cameras: stable names, formats, sizes, rates\n",
+	      f);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "turnstile: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (try --help)\n");
+	return EXIT_USAGE;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-')
+		return false;
+	*out = v;
+	return true;
+}
+
+int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *cams)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"line", required_argument, NULL, 'l'},
+		{"events", required_argument, NULL, 'e'},
+		{"json", no_argument, NULL, 'j'},
+		{"realtime", no_argument, NULL, 'r'},
+		{"frames", required_argument, NULL, 'n'},
+		{"duration", required_argument, NULL, 'd'},
+		{"detect-width", required_argument, NULL, 'w'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{"list-cameras", no_argument, NULL, 'L'},
+		{"state", required_argument, NULL, OPT_STATE},
+		{"reset-at", required_argument, NULL, OPT_RESET_AT},
+		{"no-tui", no_argument, NULL, OPT_NO_TUI},
+		{NULL, 0, NULL, 0},
+	};
+	int c, minute;
+	uint64_t v;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, "c:l:e:jrn:d:w:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'l':
+			if (line_parse(optarg, &o->line))
+				return usage_error("--line: '%s' is not X1,Y1,X2,Y2 in 0..1 with A != B",
+						   optarg);
+			break;
+		case 'e':
+			o->events = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'r':
+			o->realtime = true;
+			break;
+		case 'n':
+			if (!parse_u64(optarg, &o->max_frames) || o->max_frames == 0)
+				return usage_error("--frames: '%s' is not a positive whole number",
+						   optarg);
+			break;
+		case 'd':
+			o->duration = strtod(optarg, &end);
+			if (end == optarg || *end || !(o->duration > 0))
+				return usage_error("--duration: '%s' is not a positive number of seconds",
+						   optarg);
+			break;
+		case 'w':
+			if (!parse_u64(optarg, &v) || v < 16 || v > 4096)
+				return usage_error("--detect-width: '%s' is not a width from 16 to 4096",
+						   optarg);
+			o->detect_width = (int)v;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_SUCCESS);
+		case 'V':
+			printf("turnstile %s\n", TURNSTILE_VERSION);
+			exit(EXIT_SUCCESS);
+		case 'L': {
+			int n = v4l2_list_cameras(stdout, "/dev");
+			if (n < 0)
+				log_error("cannot list '/dev': %s", strerror(-n));
+			exit(n < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+		}
+		case OPT_STATE:
+			if (!optarg[0] || strlen(optarg) >= sizeof(cams->global.state))
+				return usage_error("--state: '%s' is not a usable directory name", optarg);
+			o->state = optarg;
+			break;
+		case OPT_RESET_AT:
+			if (config_parse_reset_at(optarg, &minute))
+				return usage_error("--reset-at: '%s' is not HH:MM (00:00 to 23:59)", optarg);
+			o->reset_at = optarg;
+			break;
+		case OPT_NO_TUI:
+			o->no_tui = true;
+			break;
+		default:
+			fprintf(stderr, "(try --help)\n");
+			return EXIT_USAGE;
+		}
+	}
+
+	if (o->config) {
+		char err[512];
+		int rc = config_load(o->config, &o->line, cams, err, sizeof(err));
+		if (rc) {
+			fprintf(stderr, "turnstile: %s\n", err);
+			return rc == -EINVAL ? EXIT_USAGE : EXIT_FAILURE;
+		}
+	}
+	for (int i = optind; i < argc; i++)
+		if (config_add_source(cams, argv[i], &o->line))
+			return usage_error("cannot add source '%s'", argv[i]);
+	int stdin_uses = 0;
+	for (int i = 0; i < cams->n; i++)
+		stdin_uses += strcmp(cams->cams[i].source, "-") == 0;
+	if (stdin_uses > 1)
+		return usage_error("%s: standard input can feed only one camera", "-");
+	if (cams->n == 0)
+		return usage_error("%s", "no SOURCE given");
+	/* The command line wins over the config's [turnstile] section. */
+	if (o->state)
+		snprintf(cams->global.state, sizeof(cams->global.state), "%s", o->state);
+	if (o->reset_at) {
+		config_parse_reset_at(o->reset_at, &cams->global.reset_minute);
+		cams->global.daily_reset = true;
+	}
+	if (cams->global.daily_reset && !cams->global.state[0])
+		return usage_error("%s", "a daily reset (--reset-at, reset_at=) needs --state or state=");
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* The command line: options, --help, and the camera list they make (with
+ * the config file's, which the command line overrides). */
+#ifndef TURNSTILE_CLI_H
+#define TURNSTILE_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "line.h"
+
+#define EXIT_USAGE 2
+#define DEFAULT_DETECT_WIDTH 160
+#define DEFAULT_RING_SLOTS 8
+
+struct cli_options {
+	const char *config;
+	const char *events;
+	struct line line;
+	bool json;
+	bool realtime;
+	uint64_t max_frames;
+	double duration;
+	int detect_width;
+	const char *state;    /* --state: overrides state= */
+	const char *reset_at; /* --reset-at: overrides reset_at= */
+	bool no_tui;
+};
+
+/* Parses argv into o (filled with its defaults by the caller) and cams.
+ * Returns 0, or the exit status (EXIT_USAGE with one line on stderr for a
+ * bad command line, EXIT_FAILURE for a config file that cannot be read).
+ * --help, --version and --list-cameras print and exit here. */
+int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *cams);
+
+#endif

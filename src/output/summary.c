@@ -1,0 +1,100 @@
+/* The summary printed at exit (text, or JSON with --json) and the status
+ * line printed once a second without the live view: readers of what the
+ * cameras and the coordinator publish. Main thread, after the joins (the
+ * status line: while they run; their getters are thread-safe). */
+#include "summary.h"
+
+#include <stdio.h>
+
+#include "json.h"
+
+void summary_status(struct camera **cams, const struct camera_config *cfgs, int n, struct coord *co)
+{
+	char buf[1024];
+	size_t len = 0;
+	struct totals t;
+
+	for (int i = 0; i < n; i++) {
+		struct camera_stats s;
+		camera_get_stats(cams[i], &s);
+		coord_get_totals(co, i, &t);
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+					"%s %llu fr in %llu out %llu%s | ", cfgs[i].name,
+					(unsigned long long)s.processed, (unsigned long long)t.in,
+					(unsigned long long)t.out,
+					s.state == CAMERA_RECONNECTING ? " (reconnecting)" : "");
+		if (len >= sizeof(buf))
+			break;
+	}
+	coord_get_totals(co, -1, &t);
+	if (len < sizeof(buf))
+		snprintf(buf + len, sizeof(buf) - len, "site in %llu out %llu occupancy %lld",
+			 (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy);
+	fprintf(stderr, "%s\n", buf);
+}
+
+/* ,"stages":{"read":{"mean_us":M,"p99_us":P},...}: the camera's per-frame
+ * time in each stage and from capture to counted ("latency"). */
+static void print_stages(const struct camera_stats *s)
+{
+	fputs(",\"stages\":{", stdout);
+	for (int i = 0; i < CAMERA_STAGES; i++)
+		printf("%s\"%s\":{\"mean_us\":%.1f,\"p99_us\":%.1f}", i ? "," : "",
+		       camera_stage_name((enum camera_stage)i), s->stages[i].mean_us,
+		       s->stages[i].p99_us);
+	fputs("}", stdout);
+}
+
+void summary_print(struct camera **cams, const struct camera_config *cfgs, int n, struct coord *co,
+		   bool json)
+{
+	struct totals t;
+
+	if (json)
+		fputs("{\"cameras\":[", stdout);
+	for (int i = 0; i < n; i++) {
+		struct camera_stats s;
+		camera_get_stats(cams[i], &s);
+		coord_get_totals(co, i, &t);
+		if (json) {
+			printf("%s{\"name\":", i ? "," : "");
+			json_write_string(stdout, cfgs[i].name);
+			fputs(",\"source\":", stdout);
+			json_write_string(stdout, cfgs[i].source);
+			printf(",\"state\":\"%s\"", camera_state_name(s.state));
+			printf(",\"fps\":%g,\"frames\":%llu,\"dropped\":%llu,\"corrupt\":%llu,"
+			       "\"driver_drops\":%llu,\"reconnects\":%llu,"
+			       "\"in\":%llu,\"out\":%llu,\"lines\":[",
+			       s.fps, (unsigned long long)s.processed, (unsigned long long)s.dropped,
+			       (unsigned long long)s.corrupt, (unsigned long long)s.driver_drops,
+			       (unsigned long long)s.reconnects, (unsigned long long)t.in,
+			       (unsigned long long)t.out);
+			for (int l = 0; l < cfgs[i].nlines; l++) {
+				struct totals lt;
+				coord_get_line_totals(co, i, l, &lt);
+				printf("%s{\"name\":", l ? "," : "");
+				json_write_string(stdout, cfgs[i].lines[l].name);
+				printf(",\"in\":%llu,\"out\":%llu}", (unsigned long long)lt.in,
+				       (unsigned long long)lt.out);
+			}
+			fputs("]", stdout);
+			print_stages(&s);
+			fputs("}", stdout);
+		} else {
+			printf("%-16s in %6llu  out %6llu   (%llu frames, %llu corrupt, %llu dropped)\n",
+			       cfgs[i].name, (unsigned long long)t.in,
+			       (unsigned long long)t.out, (unsigned long long)s.processed,
+			       (unsigned long long)s.corrupt, (unsigned long long)s.dropped);
+		}
+	}
+	coord_get_totals(co, -1, &t);
+	if (json)
+		printf("],\"in\":%llu,\"out\":%llu,\"occupancy\":%lld,\"occupancy_corrections\":%llu}\n",
+		       (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy,
+		       (unsigned long long)t.corrections);
+	else
+		printf("%-16s in %6llu  out %6llu   occupancy %lld (%llu corrections)\n", "site",
+		       (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy,
+		       (unsigned long long)t.corrections);
+	fflush(stdout);
+}

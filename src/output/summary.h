@@ -1,0 +1,19 @@
+/* Text and JSON summaries of the cameras and the totals, for stdout and
+ * stderr. */
+#ifndef TURNSTILE_SUMMARY_H
+#define TURNSTILE_SUMMARY_H
+
+#include <stdbool.h>
+
+#include "camera.h"
+#include "coord.h"
+
+/* One status line on stderr: each camera's frames and counts, the site's. */
+void summary_status(struct camera **cams, const struct camera_config *cfgs, int n,
+		    struct coord *co);
+
+/* The summary on stdout at exit: a table, or one JSON object (json). */
+void summary_print(struct camera **cams, const struct camera_config *cfgs, int n, struct coord *co,
+		   bool json);
+
+#endif
