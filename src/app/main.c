@@ -260,6 +260,7 @@ int main(int argc, char **argv)
 		.next_seq = journal ? journal_next_seq(journal) : 0,
 	};
 	rc = coord_create(&cc, &co);
+	tally_free(&resumed); /* the coordinator took a copy */
 	if (rc) {
 		log_error("cannot start the coordinator: %s", strerror(-rc));
 		goto out;
