@@ -2,73 +2,33 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdbool.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* Size samples come from where the track is near the line, since that is
+ * where the size is judged (perspective makes far objects small). */
+#define LEARN_BAND 0.25f
+#define LEARN_MIN_SAMPLES 2
 
 struct slot_state {
-	uint32_t id;   /* track this state belongs to; 0 = none */
-	int side;      /* -1 out side, +1 in side, 0 not yet clearly on either */
-	float ax, ay;  /* last position clearly on that side */
-	float x, y;    /* last observed position */
-	bool fresh;    /* no observation yet: may inherit an ended track's side */
+	uint32_t id;      /* track this state belongs to; 0 = none */
+	int side;         /* -1 out side, +1 in side, 0 not yet clearly on either */
+	int start_side;   /* the first side it was clearly on */
+	float sx, sy;     /* where it was first clearly on a side */
+	float ax, ay;     /* last position clearly on its side */
+	bool crossed;     /* a crossing of this track was counted */
+	bool isolated;    /* never shared a blob with another track */
+	int hits;
+	float area_sum, width_sum;
+	int nsize;
 };
-
-/* A track that ended recently, clearly on one side: a track that starts
- * where it ended, soon after, is the same object (the tracker lost it for a
- * moment, often exactly while it stood on the line) and inherits its side. */
-struct ended {
-	int side;
-	float ax, ay;   /* its last position clearly on that side */
-	float x, y;     /* where it ended */
-	uint64_t frame; /* when */
-};
-
-#define ENDED_MAX 16
-#define INHERIT_FRAMES 30
-#define INHERIT_DISTANCE 0.08f
 
 struct counter {
 	struct line line;
 	struct counter_params p;
 	struct slot_state s[TRACKER_MAX_TRACKS];
-	struct ended ended[ENDED_MAX];
-	int nended;
-	uint64_t frame;
 	struct objsize sizes;
 };
-
-static void remember_ended(struct counter *c, const struct slot_state *st)
-{
-	if (!st->id || !st->side)
-		return;
-	if (c->nended == ENDED_MAX) {
-		memmove(&c->ended[0], &c->ended[1], sizeof(c->ended[0]) * (ENDED_MAX - 1));
-		c->nended--;
-	}
-	c->ended[c->nended++] = (struct ended){st->side, st->ax, st->ay, st->x, st->y, c->frame};
-}
-
-/* Hands the side of the nearest recently ended track near (x, y) to st. */
-static void inherit_side(struct counter *c, struct slot_state *st, float x, float y)
-{
-	int best = -1;
-	float best_d = INHERIT_DISTANCE;
-
-	for (int i = 0; i < c->nended; i++) {
-		float d = hypotf(c->ended[i].x - x, c->ended[i].y - y);
-		if (c->frame - c->ended[i].frame <= INHERIT_FRAMES && d <= best_d) {
-			best = i;
-			best_d = d;
-		}
-	}
-	if (best < 0)
-		return;
-	st->side = c->ended[best].side;
-	st->ax = c->ended[best].ax;
-	st->ay = c->ended[best].ay;
-	c->ended[best] = c->ended[--c->nended];
-}
 
 int counter_create(const struct line *l, const struct counter_params *p, struct counter **out)
 {
@@ -84,11 +44,19 @@ int counter_create(const struct line *l, const struct counter_params *p, struct 
 
 void counter_reset_tracks(struct counter *c)
 {
-	/* Not remember_ended: the gap may be any length, and counter_update
-	 * counts frames it was given, not time, so an ended track from before
-	 * it would still look recent. */
 	memset(c->s, 0, sizeof(c->s));
-	c->nended = 0;
+}
+
+const struct objsize *counter_objsize(const struct counter *c)
+{
+	return &c->sizes;
+}
+
+void counter_set_objsize(struct counter *c, const struct objsize *s)
+{
+	float fixed = c->sizes.fixed_area;
+	c->sizes = *s;
+	c->sizes.fixed_area = fixed;
 }
 
 void counter_destroy(struct counter *c)
@@ -103,55 +71,81 @@ static float width_along(const struct line *l, const struct track *tr)
 	return (fabsf(dx) * tr->w + fabsf(dy) * tr->h) / len;
 }
 
+/* A track's life is over: learn its size if it was one object on its own
+ * that crossed, and count it if it went from one side to the other without
+ * a crossing being counted on the way (it was still tentative then). */
+static int finish(struct counter *c, struct slot_state *st, struct crossing *out)
+{
+	int n = 0;
+	if (!st->id)
+		return 0;
+	if (st->crossed && st->isolated && st->nsize >= LEARN_MIN_SAMPLES)
+		objsize_learn(&c->sizes, st->area_sum / (float)st->nsize,
+			      st->width_sum / (float)st->nsize);
+	if (!st->crossed && st->start_side && st->side == -st->start_side && st->hits >= 2 &&
+	    line_segment_crosses(&c->line, st->sx, st->sy, st->ax, st->ay))
+		out[n++] = (struct crossing){st->id, st->side > 0 ? DIR_IN : DIR_OUT};
+	*st = (struct slot_state){0};
+	return n;
+}
+
 int counter_update(struct counter *c, const struct track *tracks, struct crossing *out)
 {
 	int n = 0;
 
-	c->frame++;
 	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 		const struct track *tr = &tracks[i];
 		struct slot_state *st = &c->s[i];
 
 		if (st->id != tr->id) {
-			remember_ended(c, st);
-			*st = (struct slot_state){.id = tr->id, .fresh = true};
+			n += finish(c, st, out + n);
+			*st = (struct slot_state){.id = tr->id, .isolated = true};
 		}
 		/* Coasting positions are guesses: an object that stopped or left
 		 * must not be counted on a prediction. */
 		if (!tr->id || !tr->updated)
 			continue;
-		if (st->fresh) {
-			st->fresh = false;
-			inherit_side(c, st, tr->x, tr->y);
+		st->hits = tr->hits;
+		st->isolated = st->isolated && !tr->ever_grouped;
+		float x = tr->x, y = c->p.anchor == ANCHOR_BOTTOM ? tr->bottom : tr->y;
+		float d = line_side(&c->line, x, y);
+		float width = width_along(&c->line, tr);
+		if (!tr->grouped && fabsf(d) < LEARN_BAND) {
+			st->area_sum += tr->area;
+			st->width_sum += width;
+			st->nsize++;
 		}
-		st->x = tr->x;
-		st->y = tr->y;
 
-		float d = line_side(&c->line, tr->x, tr->y);
 		int side = d > c->p.band ? 1 : d < -c->p.band ? -1 : 0;
 		if (side == 0)
 			continue;
-		if (st->side == side || st->side == 0) {
-			st->side = side;
-			st->ax = tr->x;
-			st->ay = tr->y;
+		if (st->side == 0) {
+			st->side = st->start_side = side;
+			st->sx = st->ax = x;
+			st->sy = st->ay = y;
+			continue;
+		}
+		if (st->side == side) {
+			st->ax = x;
+			st->ay = y;
 			continue;
 		}
 		/* Clearly changed sides. An unconfirmed track keeps its old side,
 		 * so the crossing is counted once it is confirmed. */
 		if (!tr->confirmed)
 			continue;
-		if (line_segment_crosses(&c->line, st->ax, st->ay, tr->x, tr->y)) {
-			float width = width_along(&c->line, tr);
-			int k = objsize_multiple(&c->sizes, tr->area, width);
-			if (k == 1)
-				objsize_learn(&c->sizes, tr->area, width);
+		if (line_segment_crosses(&c->line, st->ax, st->ay, x, y)) {
+			/* A blob counts as several objects only if it was never
+			 * seen as separate ones: a group's members count for
+			 * themselves. */
+			int k = st->isolated ? objsize_multiple(&c->sizes, tr->area, width) : 1;
 			while (k--)
 				out[n++] = (struct crossing){tr->id, side > 0 ? DIR_IN : DIR_OUT};
+			st->crossed = true;
 		}
 		st->side = side;
-		st->ax = tr->x;
-		st->ay = tr->y;
+		st->ax = x;
+		st->ay = y;
 	}
 	return n;
 }

@@ -7,8 +7,6 @@
 #include <math.h>
 #include <string.h>
 
-#define MIN_SAMPLES 2
-
 static const struct {
 	float area, width;
 } threshold[OBJSIZE_MAX_MULTIPLE + 1] = {
@@ -21,7 +19,9 @@ void objsize_init(struct objsize *s, float fixed_area)
 	s->fixed_area = fixed_area > 0 ? fixed_area : 0;
 }
 
-static float median(const float *src, int n)
+/* The 40th percentile: among isolated tracks, a larger one is more likely
+ * two objects that stayed together than a small one is a fragment. */
+static float low_middle(const float *src, int n)
 {
 	float v[OBJSIZE_HISTORY];
 	memcpy(v, src, sizeof(float) * (unsigned)n);
@@ -31,8 +31,7 @@ static float median(const float *src, int n)
 			v[j] = v[j - 1];
 			v[j - 1] = t;
 		}
-	/* The lower middle: with few samples, a larger one is more likely a merge. */
-	return v[(n - 1) / 2];
+	return v[(n - 1) * 2 / 5];
 }
 
 int objsize_multiple(const struct objsize *s, float area, float width)
@@ -42,12 +41,12 @@ int objsize_multiple(const struct objsize *s, float area, float width)
 	if (s->fixed_area > 0) {
 		/* A configured area stands for a roughly square object. */
 		one_area = s->fixed_area;
-		one_width = s->n >= MIN_SAMPLES ? median(s->width, s->n) : sqrtf(one_area);
+		one_width = s->n >= OBJSIZE_MIN_SAMPLES ? low_middle(s->width, s->n) : sqrtf(one_area);
 	} else {
-		if (s->n < MIN_SAMPLES)
+		if (s->n < OBJSIZE_MIN_SAMPLES)
 			return 1;
-		one_area = median(s->area, s->n);
-		one_width = median(s->width, s->n);
+		one_area = low_middle(s->area, s->n);
+		one_width = low_middle(s->width, s->n);
 	}
 	if (one_area <= 0 || one_width <= 0)
 		return 1; /* nothing measurable to compare with */
@@ -59,6 +58,8 @@ int objsize_multiple(const struct objsize *s, float area, float width)
 
 void objsize_learn(struct objsize *s, float area, float width)
 {
+	if (!(area > 0) || !(width > 0))
+		return;
 	s->area[s->next] = area;
 	s->width[s->next] = width;
 	s->next = (s->next + 1) % OBJSIZE_HISTORY;
