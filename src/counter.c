@@ -4,6 +4,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h> /* DEBUG-TRACE */
+#include <stdlib.h> /* DEBUG-TRACE */
 
 /* Size samples come from where the track is near the line, since that is
  * where the size is judged (perspective makes far objects small). */
@@ -19,7 +21,7 @@ struct slot_state {
 	bool crossed;     /* a crossing of this track was counted */
 	bool isolated;    /* never shared a blob with another track */
 	int hits;
-	float area_sum, width_sum;
+	float area_sum, width_sum, length_sum;
 	int nsize;
 };
 
@@ -64,11 +66,17 @@ void counter_destroy(struct counter *c)
 	free(c);
 }
 
-/* Extent of a track's box along the line's direction. */
+/* Extent of a track's box along the line's direction, and across it. */
 static float width_along(const struct line *l, const struct track *tr)
 {
 	float dx = l->bx - l->ax, dy = l->by - l->ay, len = hypotf(dx, dy);
 	return (fabsf(dx) * tr->w + fabsf(dy) * tr->h) / len;
+}
+
+static float length_across(const struct line *l, const struct track *tr)
+{
+	float dx = l->bx - l->ax, dy = l->by - l->ay, len = hypotf(dx, dy);
+	return (fabsf(dy) * tr->w + fabsf(dx) * tr->h) / len;
 }
 
 /* A track's life is over: learn its size if it was one object on its own
@@ -79,9 +87,11 @@ static int finish(struct counter *c, struct slot_state *st, struct crossing *out
 	int n = 0;
 	if (!st->id)
 		return 0;
-	if (st->crossed && st->isolated && st->nsize >= LEARN_MIN_SAMPLES)
+	if (st->crossed && st->isolated && st->nsize >= LEARN_MIN_SAMPLES) {
+		if (getenv("TS_TRACE")) fprintf(stderr, "LEARN T%u a=%.4f w=%.3f n=%d\n", st->id, st->area_sum / (float)st->nsize, st->width_sum / (float)st->nsize, st->nsize); /* DEBUG-TRACE */
 		objsize_learn(&c->sizes, st->area_sum / (float)st->nsize,
-			      st->width_sum / (float)st->nsize);
+			      st->width_sum / (float)st->nsize, st->length_sum / (float)st->nsize);
+	}
 	if (!st->crossed && st->start_side && st->side == -st->start_side && st->hits >= 2 &&
 	    line_segment_crosses(&c->line, st->sx, st->sy, st->ax, st->ay))
 		out[n++] = (struct crossing){st->id, st->side > 0 ? DIR_IN : DIR_OUT};
@@ -113,6 +123,7 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 		if (!tr->grouped && fabsf(d) < LEARN_BAND) {
 			st->area_sum += tr->area;
 			st->width_sum += width;
+			st->length_sum += length_across(&c->line, tr);
 			st->nsize++;
 		}
 
@@ -138,7 +149,8 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 			/* A blob counts as several objects only if it was never
 			 * seen as separate ones: a group's members count for
 			 * themselves. */
-			int k = st->isolated ? objsize_multiple(&c->sizes, tr->area, width) : 1;
+			int k = st->isolated ? objsize_multiple(&c->sizes, tr->area, width,
+									   length_across(&c->line, tr)) : 1;
 			while (k--)
 				out[n++] = (struct crossing){tr->id, side > 0 ? DIR_IN : DIR_OUT};
 			st->crossed = true;

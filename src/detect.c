@@ -487,8 +487,8 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 	 * re-learn the exposure everywhere except under a slow object, whose
 	 * footprint would then stand out as a trail); foreground pixels much
 	 * more slowly, and at once when they have been foreground for
-	 * absorb_seconds. The noise scale learns from the neighbourhood
-	 * distance, so sway at an edge does not inflate it. */
+	 * absorb_seconds. The noise scale is the mean absolute deviation of
+	 * background pixels: sensor noise, and flicker where there is some. */
 	const float a = 1.0f - expf(-dt / fmaxf(dt, d->p.learn_seconds));
 	const float a_fg = 1.0f - expf(-dt / fmaxf(dt, FG_SLOW * d->p.absorb_seconds));
 	const float absorb = d->p.absorb_seconds;
@@ -496,7 +496,7 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 	for (size_t i = 0; i < npx; i++) {
 		float v = px[i] * inv_gain;
 		if (!d->mask[i]) {
-			float diff = fmaxf(0.0f, fmaxf(d->lo[i] - v, v - d->hi[i]));
+			float diff = fabsf(v - d->mu[i]);
 			d->mu[i] += a * (v - d->mu[i]);
 			d->s[i] = fminf(S_MAX, d->s[i] + a * (diff - d->s[i]));
 			d->age[i] = 0.0f;

@@ -1,7 +1,8 @@
-/* Objects of one kind vary in size (a child and an adult, a hatchback and a
- * van), so a large area alone does not make two objects. Side by side, two
- * objects are both larger in area and wider along the line than one; a big
- * single object is wider only in proportion. Both must hold. */
+/* Objects of one kind vary in size (a child and an adult, a car and an
+ * articulated truck), so a large area alone does not make two objects.
+ * Side by side, two objects are both larger in area and wider along the
+ * line than one, but no longer across it; a big single object (a truck, a
+ * bus) is longer too. All three must hold. */
 #include "objsize.h"
 
 #include <math.h>
@@ -34,7 +35,9 @@ static float low_middle(const float *src, int n)
 	return v[(n - 1) * 2 / 5];
 }
 
-int objsize_multiple(const struct objsize *s, float area, float width)
+#define LENGTH_MAX_RATIO 1.5f
+
+int objsize_multiple(const struct objsize *s, float area, float width, float length)
 {
 	float one_area, one_width;
 
@@ -50,18 +53,21 @@ int objsize_multiple(const struct objsize *s, float area, float width)
 	}
 	if (one_area <= 0 || one_width <= 0)
 		return 1; /* nothing measurable to compare with */
+	if (s->n >= OBJSIZE_MIN_SAMPLES && length > LENGTH_MAX_RATIO * low_middle(s->length, s->n))
+		return 1; /* longer than one object: a bigger object, not several */
 	for (int k = OBJSIZE_MAX_MULTIPLE; k > 1; k--)
 		if (area >= threshold[k].area * one_area && width >= threshold[k].width * one_width)
 			return k;
 	return 1;
 }
 
-void objsize_learn(struct objsize *s, float area, float width)
+void objsize_learn(struct objsize *s, float area, float width, float length)
 {
-	if (!(area > 0) || !(width > 0))
+	if (!(area > 0) || !(width > 0) || !(length > 0))
 		return;
 	s->area[s->next] = area;
 	s->width[s->next] = width;
+	s->length[s->next] = length;
 	s->next = (s->next + 1) % OBJSIZE_HISTORY;
 	if (s->n < OBJSIZE_HISTORY)
 		s->n++;

@@ -16,18 +16,19 @@
 struct objsize {
 	float fixed_area;               /* configured area of one object, or 0 to learn */
 	float area[OBJSIZE_HISTORY];    /* recent isolated tracks: foreground area */
-	float width[OBJSIZE_HISTORY];   /* and extent along the line */
+	float width[OBJSIZE_HISTORY];   /* extent along the line */
+	float length[OBJSIZE_HISTORY];  /* extent across it (along the way objects go) */
 	int n, next;
 };
 
 void objsize_init(struct objsize *s, float fixed_area);
 
-/* How many objects a blob of this area and width along the line holds
- * (1..OBJSIZE_MAX_MULTIPLE); 1 until enough samples, when no area is
- * configured. */
-int objsize_multiple(const struct objsize *s, float area, float width);
+/* How many objects a blob of this area, width along the line and length
+ * across it holds (1..OBJSIZE_MAX_MULTIPLE); 1 until enough samples, when
+ * no area is configured. */
+int objsize_multiple(const struct objsize *s, float area, float width, float length);
 
-/* Records one isolated track's typical area and width along the line. */
-void objsize_learn(struct objsize *s, float area, float width);
+/* Records one isolated track's typical area, width and length. */
+void objsize_learn(struct objsize *s, float area, float width, float length);
 
 #endif

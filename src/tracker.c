@@ -13,6 +13,7 @@
 #include "assign.h"
 
 #define INFEASIBLE 1e6f
+#define GATE_MIN 0.05f           /* gate of a track sure of where it is, plus half its size */
 #define TENTATIVE_PENALTY 1.0f   /* confirmed tracks win a blob over tentative ones */
 #define TENTATIVE_MAX_GROWTH 3.0f
 #define MAX_GROWTH 4.0f
@@ -102,7 +103,7 @@ static void kf_update(struct kf1 *k, float z, float r)
 /* Measurement noise of a centroid: blobs of big objects wobble more. */
 static float meas_var(const struct track *tr)
 {
-	float sd = 0.005f + 0.08f * fmaxf(tr->w, tr->h);
+	float sd = 0.003f + 0.03f * fmaxf(tr->w, tr->h);
 	return sd * sd;
 }
 
@@ -122,8 +123,9 @@ static float box_iou(float ax0, float ay0, float ax1, float ay1, const struct bl
  * track must not grab whatever appears on the far side of the frame. */
 static float gate_for(const struct tracker *t, const struct track *tr, const struct track_state *s)
 {
+	float size = hypotf(tr->w, tr->h);
 	float unc = 3.0f * sqrtf(s->kx.pp + s->ky.pp);
-	return fminf(t->p.gate + 0.5f * hypotf(tr->w, tr->h) + unc, 3.0f * t->p.gate + hypotf(tr->w, tr->h));
+	return fminf(GATE_MIN + 0.5f * size + unc, t->p.gate + size);
 }
 
 static float pair_cost(const struct tracker *t, int i, const struct blob *b)
