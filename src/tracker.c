@@ -22,7 +22,7 @@
 #define ACCEL_NOISE 0.05f        /* process noise: acceleration spectral density, 1/s^3 */
 #define VEL_INIT_VAR 1.0f        /* a new track's speed is unknown: up to ~1 frame/s */
 #define GROUP_MIN_COVER 0.6f     /* a group's blob holds this share of its members' areas */
-#define GROUP_MIN_RATIO 0.2f     /* members' areas are within 5x of each other */
+#define GROUP_MIN_RATIO 0.4f     /* members' areas are within 2.5x of each other */
 #define GROUP_GROWTH 1.2f        /* and is larger than any one member */
 
 /* One axis of a constant-velocity Kalman filter. */
@@ -235,20 +235,27 @@ static void observe_group(struct tracker *t, const int *members, int k, const st
 	}
 }
 
-/* Whether blob b can hold the tracks already in it plus track i: it must
- * cover the predicted centre of i and be big enough for all of them. */
-static bool joins_group(const struct track *tr, const struct track *own, const struct blob *b,
-			float members_area)
+enum join { JOIN_NONE, JOIN_GROUP, JOIN_FRAGMENT };
+
+/* What a confirmed track left without a blob is to blob b, which track own
+ * took: nothing, unless b covers its predicted centre. Then a second
+ * object merged with own's when the two are of comparable size and b is
+ * big enough for all of its members; or, when one of the two is much
+ * smaller, a fragment of the same object rejoining it (an arm, a head,
+ * found as separate blobs while the body came into view), not an object
+ * of its own. */
+static enum join joins(const struct track *tr, const struct track *own, const struct blob *b,
+		       float members_area)
 {
-	/* Objects of comparable size: a speck or a static scrap beside a
-	 * person is not a second person inside their blob. */
-	if (tr->area < GROUP_MIN_RATIO * own->area || own->area < GROUP_MIN_RATIO * tr->area)
-		return false;
 	float mx = 0.25f * tr->w, my = 0.25f * tr->h;
 	if (tr->x < b->x0 - mx || tr->x > b->x1 + mx || tr->y < b->y0 - my || tr->y > b->y1 + my)
-		return false;
+		return JOIN_NONE;
+	if (tr->area < GROUP_MIN_RATIO * own->area || own->area < GROUP_MIN_RATIO * tr->area)
+		return JOIN_FRAGMENT;
 	float total = members_area + tr->area;
-	return b->area >= GROUP_MIN_COVER * total && b->area >= GROUP_GROWTH * tr->area;
+	if (b->area >= GROUP_MIN_COVER * total && b->area >= GROUP_GROWTH * tr->area)
+		return JOIN_GROUP;
+	return JOIN_NONE;
 }
 
 const struct track *tracker_update(struct tracker *t, const struct blob *blobs, int n,
@@ -322,17 +329,36 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 	float garea[DETECT_MAX_BLOBS];
 	for (int b = 0; b < n; b++)
 		garea[b] = owner[b] >= 0 ? t->tracks[owner[b]].area : 0.0f;
+	bool absorbed[TRACKER_MAX_TRACKS] = {false};
 	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 		const struct track *tr = &t->tracks[i];
 		if (!tr->id || !tr->confirmed || match[i] >= 0)
 			continue;
 		for (int b = 0; b < n; b++) {
-			if (owner[b] < 0 || ngroup[b] >= TRACKER_MAX_TRACKS / 4 - 1 ||
-			    !t->tracks[owner[b]].confirmed ||
-			    !joins_group(tr, &t->tracks[owner[b]], &blobs[b], garea[b]))
+			int o = owner[b];
+			if (o < 0 || ngroup[b] >= TRACKER_MAX_TRACKS / 4 - 1 || !t->tracks[o].confirmed)
 				continue;
+			enum join j = joins(tr, &t->tracks[o], &blobs[b], garea[b]);
+			if (j == JOIN_NONE)
+				continue;
+			if (j == JOIN_FRAGMENT) {
+				/* The larger of the two is the object and keeps
+				 * the blob; the smaller ends without counting. */
+				if (ngroup[b] == 0 && tr->area > t->tracks[o].area) {
+					obs[i] = obs[o];
+					obs[o] = (struct obs){0};
+					match[o] = -1;
+					absorbed[o] = true;
+					owner[b] = i;
+					garea[b] = tr->area;
+				} else {
+					absorbed[i] = true;
+				}
+				match[i] = b;
+				break;
+			}
 			if (ngroup[b] == 0)
-				group[b][ngroup[b]++] = owner[b];
+				group[b][ngroup[b]++] = o;
 			group[b][ngroup[b]++] = i;
 			garea[b] += tr->area;
 			match[i] = b;
@@ -348,6 +374,10 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 		struct track *tr = &t->tracks[i];
 		if (!tr->id || tr->grouped)
 			continue;
+		if (absorbed[i]) {
+			*tr = (struct track){0};
+			continue;
+		}
 		if (obs[i].area > 0.0f) {
 			observe(t, i, &obs[i], t_sec);
 			continue;
