@@ -43,8 +43,6 @@
 #define FG_SLOW 3.0f           /* foreground learns this many absorb_seconds slower */
 #define CUT_FRACTION 0.75f     /* this much of the frame foreground ... */
 #define CUT_SECONDS 1.0f       /* ... for this long is a new scene */
-#define STACK_OVERLAP 0.5f     /* fragments one above the other overlap this much in x */
-#define STACK_GAP 0.3f         /* with a gap at most this share of the shorter one */
 #define GAIN_MIN_BG 0.25f      /* fewer background samples than this: hold the gain */
 
 struct component {
@@ -90,7 +88,7 @@ int detector_create(int w, int h, const struct detect_params *p, struct detector
 	/* One pixel of sway tolerance and two of closing at 160 wide, in
 	 * proportion above, so 160 and 320 see the same picture. */
 	d->r = (int)fmaxf(1.0f, roundf((float)w / 160.0f));
-	d->rc = (int)fmaxf(1.0f, roundf((float)w * 0.0125f));
+	d->rc = (int)fmaxf(1.0f, roundf((float)w / 160.0f));
 	d->gain = 1.0f;
 	d->reset = true;
 	/* A 4-connected labelling of an image needs at most one label per two pixels. */
@@ -409,43 +407,6 @@ static int collect_blobs(struct detector *d, int nlabels, struct blob *blobs)
 	return count;
 }
 
-/* Whether a and b are parts of one upright body cut across by something
- * the colour of the background (a railing, a belt, a table edge): one
- * above the other, overlapping in x, with a gap small against their own
- * heights. Side by side is never merged: that is how two people walk. */
-static bool stacked(const struct blob *a, const struct blob *b)
-{
-	float ox = fminf(a->x1, b->x1) - fmaxf(a->x0, b->x0);
-	float wmin = fminf(a->x1 - a->x0, b->x1 - b->x0);
-	float gap = fmaxf(a->y0, b->y0) - fminf(a->y1, b->y1);
-	float hmin = fminf(a->y1 - a->y0, b->y1 - b->y0);
-	return ox >= STACK_OVERLAP * wmin && gap <= STACK_GAP * hmin;
-}
-
-/* Joins stacked fragments into one blob; keeps the largest-first order. */
-static int join_fragments(struct blob *blobs, int n)
-{
-	for (int i = 0; i < n; i++)
-		for (int j = i + 1; j < n; j++) {
-			struct blob *a = &blobs[i];
-			const struct blob *b = &blobs[j];
-			if (!stacked(a, b))
-				continue;
-			float area = a->area + b->area;
-			a->cx = (a->cx * a->area + b->cx * b->area) / area;
-			a->cy = (a->cy * a->area + b->cy * b->area) / area;
-			a->x0 = fminf(a->x0, b->x0);
-			a->y0 = fminf(a->y0, b->y0);
-			a->x1 = fmaxf(a->x1, b->x1);
-			a->y1 = fmaxf(a->y1, b->y1);
-			a->area = area;
-			memmove(&blobs[j], &blobs[j + 1], sizeof(*blobs) * (size_t)(n - j - 1));
-			n--;
-			j = i; /* a grew: look at the rest again */
-		}
-	return n;
-}
-
 /* The first frames: a plain average, every pixel, no detection. */
 static void bootstrap(struct detector *d, const uint8_t *px)
 {
@@ -563,5 +524,5 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 	} else {
 		d->cut_time = 0.0f;
 	}
-	*n = join_fragments(blobs, collect_blobs(d, label_components(d), blobs));
+	*n = collect_blobs(d, label_components(d), blobs);
 }

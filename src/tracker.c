@@ -21,6 +21,11 @@
 #define SIZE_SMOOTHING 0.3f
 #define ACCEL_NOISE 0.05f        /* process noise: acceleration spectral density, 1/s^3 */
 #define VEL_INIT_VAR 1.0f        /* a new track's speed is unknown: up to ~1 frame/s */
+#define STACK_OVERLAP 0.5f       /* parts one above the other overlap this much in x */
+#define STACK_GAP 0.3f           /* with a gap at most this share of the shorter one */
+#define SIDEWAYS_RATIO 1.5f      /* going sideways: |vx| this much above |vy| */
+#define SIDEWAYS_MIN_SPEED 0.02f /* normalised units per second */
+#define SPEED_AGREEMENT 0.3f     /* parts of one body move at speeds this close */
 #define GROUP_MIN_COVER 0.6f     /* a group's blob holds this share of its members' areas */
 #define GROUP_MIN_RATIO 0.4f     /* members' areas are within 2.5x of each other */
 #define GROUP_GROWTH 1.2f        /* and is larger than any one member */
@@ -157,6 +162,32 @@ static bool is_fragment(const struct track *tr, const struct obs *o, const struc
 	       fabsf(b->cy - tr->y) <= 0.6f * tr->h;
 }
 
+/* Whether boxes a and b are parts of one upright body cut across by
+ * something the colour of the background (a railing, a counter, a belt):
+ * one above the other, overlapping in x, with a gap small against their
+ * own heights. */
+static bool stacked(float ax0, float ay0, float ax1, float ay1, float bx0, float by0, float bx1,
+		    float by1)
+{
+	float ox = fminf(ax1, bx1) - fmaxf(ax0, bx0);
+	float wmin = fminf(ax1 - ax0, bx1 - bx0);
+	float gap = fmaxf(ay0, by0) - fminf(ay1, by1);
+	float hmin = fminf(ay1 - ay0, by1 - by0);
+	return ox >= STACK_OVERLAP * wmin && gap <= STACK_GAP * hmin;
+}
+
+/* Only for an object going sideways: things moving up or down the picture
+ * one above the other are a queue or cars nose to tail, not one body. */
+static bool moves_sideways(const struct track *tr)
+{
+	return fabsf(tr->vx) > SIDEWAYS_RATIO * fabsf(tr->vy) && fabsf(tr->vx) > SIDEWAYS_MIN_SPEED;
+}
+
+static bool is_stacked_part(const struct track *tr, const struct obs *o, const struct blob *b)
+{
+	return moves_sideways(tr) && stacked(o->x0, o->y0, o->x1, o->y1, b->x0, b->y0, b->x1, b->y1);
+}
+
 static void obs_add(struct obs *o, const struct blob *b)
 {
 	if (o->area == 0.0f) {
@@ -258,6 +289,44 @@ static enum join joins(const struct track *tr, const struct track *own, const st
 	return JOIN_NONE;
 }
 
+/* Two confirmed tracks that are the parts of one body going sideways (torso
+ * and legs found apart from the first frame, so never one blob) become one:
+ * the older keeps its identity, the younger ends without counting. Their
+ * speeds must agree: someone passing in front of someone else is not a
+ * part of them. */
+static void merge_stacked_tracks(struct tracker *t)
+{
+	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
+		struct track *a = &t->tracks[i];
+		if (!a->id || !a->updated || a->grouped || !moves_sideways(a))
+			continue;
+		for (int j = 0; j < TRACKER_MAX_TRACKS; j++) {
+			struct track *b = &t->tracks[j];
+			if (j == i || !b->id || !b->updated || b->grouped || b->id < a->id ||
+			    !moves_sideways(b) ||
+			    fabsf(a->vx - b->vx) > SPEED_AGREEMENT * fmaxf(fabsf(a->vx), fabsf(b->vx)))
+				continue;
+			if (!stacked(a->x - a->w / 2, a->y - a->h / 2, a->x + a->w / 2, a->y + a->h / 2,
+				     b->x - b->w / 2, b->y - b->h / 2, b->x + b->w / 2, b->y + b->h / 2))
+				continue;
+			/* The union of the two boxes, the centre weighted by area. */
+			float x0 = fminf(a->x - a->w / 2, b->x - b->w / 2);
+			float y0 = fminf(a->y - a->h / 2, b->y - b->h / 2);
+			float x1 = fmaxf(a->x + a->w / 2, b->x + b->w / 2);
+			float y1 = fmaxf(a->y + a->h / 2, b->y + b->h / 2);
+			float area = a->area + b->area;
+			t->st[i].kx.p = (a->x * a->area + b->x * b->area) / area;
+			t->st[i].ky.p = (a->y * a->area + b->y * b->area) / area;
+			a->w = x1 - x0;
+			a->h = y1 - y0;
+			a->area = area;
+			a->confirmed = a->confirmed || b->confirmed;
+			sync_track(a, &t->st[i]);
+			*b = (struct track){0};
+		}
+	}
+}
+
 const struct track *tracker_update(struct tracker *t, const struct blob *blobs, int n,
 				   double t_sec)
 {
@@ -314,7 +383,8 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 		for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 			const struct track *tr = &t->tracks[i];
 			if (tr->id && tr->confirmed && match[i] >= 0 &&
-			    is_fragment(tr, &obs[i], &blobs[b])) {
+			    (is_fragment(tr, &obs[i], &blobs[b]) ||
+			     is_stacked_part(tr, &obs[i], &blobs[b]))) {
 				obs_add(&obs[i], &blobs[b]);
 				blob_used[b] = true;
 				break;
@@ -391,6 +461,8 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 			continue;
 		}
 	}
+
+	merge_stacked_tracks(t);
 
 	for (int b = 0; b < n; b++) {
 		if (blob_used[b])
