@@ -21,6 +21,10 @@ struct slot_state {
 	bool crossed;     /* a crossing of this track was counted */
 	bool isolated;    /* never shared a blob with another track */
 	int hits;
+	int last_dir;     /* +1 / -1: its last counted crossing, 0 none */
+	int counted;      /* objects that crossing counted */
+	int pieces;       /* objects it turned out to hold: 1 + tracks split off */
+	uint32_t parent;  /* split off from this track, not yet confirmed */
 	float area_sum, width_sum, length_sum;
 	int nsize;
 };
@@ -99,6 +103,77 @@ static int finish(struct counter *c, struct slot_state *st, struct crossing *out
 	return n;
 }
 
+static const struct track *find_track(const struct track *tracks, uint32_t id)
+{
+	for (int i = 0; i < TRACKER_MAX_TRACKS; i++)
+		if (tracks[i].id == id)
+			return &tracks[i];
+	return NULL;
+}
+
+/* Whether two tracks' boxes are separated by a gap of at least half the
+ * smaller one's size. */
+static bool apart(const struct track *a, const struct track *b)
+{
+	float gx = fabsf(a->x - b->x) - (a->w + b->w) / 2;
+	float gy = fabsf(a->y - b->y) - (a->h + b->h) / 2;
+	float size = fminf(fmaxf(a->w, a->h), fmaxf(b->w, b->h));
+	return fmaxf(gx, gy) >= 0.5f * size;
+}
+
+/* Whether one box is straight above the other (overlapping in x by half
+ * the narrower): legs and torso parting at a railing, not two people. */
+static bool one_above_other(const struct track *a, const struct track *b)
+{
+	float ox = fminf(a->x + a->w / 2, b->x + b->w / 2) - fmaxf(a->x - a->w / 2, b->x - b->w / 2);
+	return ox >= 0.5f * fminf(a->w, b->w);
+}
+
+/* Whether two tracks go the same way across the line, as two objects that
+ * came in together do; someone coming the other way who met a track on
+ * the line and walked out of its blob did not split off from it. */
+static bool same_way(const struct line *l, const struct track *a, const struct track *b)
+{
+	float va = line_side(l, a->x + a->vx, a->y + a->vy) - line_side(l, a->x, a->y);
+	float vb = line_side(l, b->x + b->vx, b->y + b->vy) - line_side(l, b->x, b->y);
+	return va * vb > 0 && fabsf(vb) >= 0.3f * fabsf(va);
+}
+
+/* A new track split off from a track that was several objects seen as one:
+ * it takes over that track's past (the sides it was on), and if that track
+ * has crossed counting fewer objects than it now turns out to have held,
+ * the crossing is counted for this one too. So a pair that came in as one
+ * blob counts two whether it parts before the line or after it. */
+static int split_from(struct counter *c, struct slot_state *st, const struct track *tr,
+		      struct crossing *out)
+{
+	struct slot_state *p = NULL;
+	for (int i = 0; i < TRACKER_MAX_TRACKS && !p; i++)
+		if (c->s[i].id == tr->parent && &c->s[i] != st)
+			p = &c->s[i];
+	if (!p)
+		return 0;
+	p->isolated = false;
+	st->isolated = false;
+	if (st->side != p->side && st->side != 0)
+		return 0; /* it has gone its own way since */
+	st->side = p->side;
+	st->start_side = p->start_side;
+	st->sx = p->sx;
+	st->sy = p->sy;
+	st->ax = p->ax;
+	st->ay = p->ay;
+	p->pieces++;
+	if (!p->last_dir || p->pieces <= p->counted || p->side != p->last_dir)
+		return 0;
+	p->counted++;
+	st->crossed = true;
+	st->last_dir = p->last_dir;
+	st->counted = 1;
+	out[0] = (struct crossing){tr->id, p->last_dir > 0 ? DIR_IN : DIR_OUT};
+	return 1;
+}
+
 int counter_update(struct counter *c, const struct track *tracks, struct crossing *out)
 {
 	int n = 0;
@@ -109,7 +184,22 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 
 		if (st->id != tr->id) {
 			n += finish(c, st, out + n);
-			*st = (struct slot_state){.id = tr->id, .isolated = true};
+			*st = (struct slot_state){.id = tr->id, .isolated = true, .pieces = 1,
+						  .parent = tr->parent};
+		}
+		/* A split-off piece is taken for an object once confirmed and
+		 * clearly apart from the rest: a shadow or a limb that comes
+		 * loose for a moment is not, nor are torso and legs going on
+		 * side by side. A piece whose parent is gone stays a part. */
+		if (tr->id && st->parent && tr->confirmed) {
+			const struct track *p = find_track(tracks, st->parent);
+			if (!p)
+				st->parent = 0;
+			else if (apart(p, tr)) {
+				if (same_way(&c->line, p, tr) && !one_above_other(p, tr))
+					n += split_from(c, st, tr, out + n);
+				st->parent = 0;
+			}
 		}
 		/* Coasting positions are guesses: an object that stopped or left
 		 * must not be counted on a prediction. */
@@ -151,6 +241,8 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 			 * themselves. */
 			int k = st->isolated ? objsize_multiple(&c->sizes, tr->area, width,
 									   length_across(&c->line, tr)) : 1;
+			st->last_dir = side;
+			st->counted = k;
 			while (k--)
 				out[n++] = (struct crossing){tr->id, side > 0 ? DIR_IN : DIR_OUT};
 			st->crossed = true;

@@ -11,7 +11,7 @@
 static const struct {
 	float area, width;
 } threshold[OBJSIZE_MAX_MULTIPLE + 1] = {
-	{0, 0}, {0, 0}, {1.7f, 1.8f}, {2.6f, 2.7f},
+	{0, 0}, {0, 0}, {1.6f, 1.6f}, {2.5f, 2.5f},
 };
 
 void objsize_init(struct objsize *s, float fixed_area)
@@ -20,9 +20,10 @@ void objsize_init(struct objsize *s, float fixed_area)
 	s->fixed_area = fixed_area > 0 ? fixed_area : 0;
 }
 
-/* The 40th percentile: among isolated tracks, a larger one is more likely
- * two objects that stayed together than a small one is a fragment. */
-static float low_middle(const float *src, int n)
+/* The median (the lower middle of an even count): a wrong start, such as
+ * two fragment crossings before any whole object, is outvoted as soon as
+ * whole objects are the majority of the samples. */
+static float median(const float *src, int n)
 {
 	float v[OBJSIZE_HISTORY];
 	memcpy(v, src, sizeof(float) * (unsigned)n);
@@ -32,7 +33,7 @@ static float low_middle(const float *src, int n)
 			v[j] = v[j - 1];
 			v[j - 1] = t;
 		}
-	return v[(n - 1) * 2 / 5];
+	return v[(n - 1) / 2];
 }
 
 #define LENGTH_MAX_RATIO 1.5f
@@ -44,16 +45,16 @@ int objsize_multiple(const struct objsize *s, float area, float width, float len
 	if (s->fixed_area > 0) {
 		/* A configured area stands for a roughly square object. */
 		one_area = s->fixed_area;
-		one_width = s->n >= OBJSIZE_MIN_SAMPLES ? low_middle(s->width, s->n) : sqrtf(one_area);
+		one_width = s->n >= OBJSIZE_MIN_SAMPLES ? median(s->width, s->n) : sqrtf(one_area);
 	} else {
 		if (s->n < OBJSIZE_MIN_SAMPLES)
 			return 1;
-		one_area = low_middle(s->area, s->n);
-		one_width = low_middle(s->width, s->n);
+		one_area = median(s->area, s->n);
+		one_width = median(s->width, s->n);
 	}
 	if (one_area <= 0 || one_width <= 0)
 		return 1; /* nothing measurable to compare with */
-	if (s->n >= OBJSIZE_MIN_SAMPLES && length > LENGTH_MAX_RATIO * low_middle(s->length, s->n))
+	if (s->n >= OBJSIZE_MIN_SAMPLES && length > LENGTH_MAX_RATIO * median(s->length, s->n))
 		return 1; /* longer than one object: a bigger object, not several */
 	for (int k = OBJSIZE_MAX_MULTIPLE; k > 1; k--)
 		if (area >= threshold[k].area * one_area && width >= threshold[k].width * one_width)

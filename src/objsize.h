@@ -2,7 +2,7 @@
  * isolated tracks (never merged with another) that crossed it, so that a
  * blob that was never seen as separate objects (two people shoulder to
  * shoulder from the moment they appear) counts as the objects it holds.
- * Robust: a low percentile of the last OBJSIZE_HISTORY samples, judged only
+ * Robust: the median of the last OBJSIZE_HISTORY samples, judged only
  * after OBJSIZE_MIN_SAMPLES, and learning never depends on the judgement,
  * so a wrong start (fragments first) is outvoted by what follows. Owned by
  * one line's counter. */

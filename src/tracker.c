@@ -23,9 +23,10 @@
 #define VEL_INIT_VAR 1.0f        /* a new track's speed is unknown: up to ~1 frame/s */
 #define STACK_OVERLAP 0.5f       /* parts one above the other overlap this much in x */
 #define STACK_GAP 0.3f           /* with a gap at most this share of the shorter one */
-#define SIDEWAYS_RATIO 1.5f      /* going sideways: |vx| this much above |vy| */
+#define SIDEWAYS_RATIO 1.0f      /* going sideways: |vx| above |vy| */
 #define SIDEWAYS_MIN_SPEED 0.02f /* normalised units per second */
 #define SPEED_AGREEMENT 0.3f     /* parts of one body move at speeds this close */
+#define SPLIT_SHRINK 0.75f       /* a track whose blob shrank below this share split */
 #define GROUP_MIN_COVER 0.6f     /* a group's blob holds this share of its members' areas */
 #define GROUP_MIN_RATIO 0.4f     /* members' areas are within 2.5x of each other */
 #define GROUP_GROWTH 1.2f        /* and is larger than any one member */
@@ -327,6 +328,26 @@ static void merge_stacked_tracks(struct tracker *t)
 	}
 }
 
+/* A blob of comparable size to what is left of a confirmed track, that was
+ * inside the track's box a frame ago while the track's blob shrank, split
+ * off from it: the track was several
+ * objects seen as one (two people who came in side by side). Returns that
+ * track's id, or 0. */
+static uint32_t split_parent(const struct tracker *t, const struct obs *before,
+			     const struct blob *b)
+{
+	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
+		const struct track *tr = &t->tracks[i];
+		const struct obs *o = &before[i];
+		if (tr->id && tr->confirmed && tr->updated && !tr->grouped &&
+		    tr->area < SPLIT_SHRINK * o->area && b->area >= GROUP_MIN_RATIO * tr->area &&
+		    tr->area >= GROUP_MIN_RATIO * b->area && b->cx >= o->x0 && b->cx <= o->x1 &&
+		    b->cy >= o->y0 && b->cy <= o->y1)
+			return tr->id;
+	}
+	return 0;
+}
+
 const struct track *tracker_update(struct tracker *t, const struct blob *blobs, int n,
 				   double t_sec)
 {
@@ -436,6 +457,14 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 		}
 	}
 
+	/* Boxes and areas as they were before this frame, to tell a split. */
+	struct obs before[TRACKER_MAX_TRACKS];
+	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
+		const struct track *tr = &t->tracks[i];
+		before[i] = (struct obs){tr->x - tr->w / 2, tr->y - tr->h / 2, tr->x + tr->w / 2,
+					 tr->y + tr->h / 2, 0, 0, tr->area};
+	}
+
 	/* Updates: own observations, groups, and coasting or ending. */
 	for (int b = 0; b < n; b++)
 		if (ngroup[b] > 1)
@@ -474,8 +503,10 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 		if (slot < 0)
 			break;
 		const struct blob *bl = &blobs[b];
+		uint32_t parent = split_parent(t, before, bl);
 		struct track *tr = &t->tracks[slot];
 		*tr = (struct track){
+			.parent = parent,
 			.id = t->next_id++,
 			.w = bl->x1 - bl->x0,
 			.h = bl->y1 - bl->y0,

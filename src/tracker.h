@@ -23,6 +23,8 @@
 
 struct track {
 	uint32_t id;         /* unique in the run, never 0 */
+	uint32_t parent;     /* the track this one split off from (several objects
+			      * that came in as one blob), or 0 */
 	float x, y;          /* filtered position (centroid), normalised */
 	float vx, vy;        /* velocity, normalised units per second */
 	float w, h;          /* filtered box size, normalised */
