@@ -1245,11 +1245,16 @@ static void build_side_by_side(struct builder *b)
 {
 	double size = rng_range(b->r, 0.11, 0.13);
 
+	/* Five singles first: the size of one object is judged only after
+	 * five isolated crossings (OBJSIZE_MIN_SAMPLES). */
 	cross(b, new_object(b, size), 0.35, false, 4.0, walk(b), 0.0);
 	cross(b, new_object(b, size), 0.65, true, 7.0, walk(b), 0.0);
-	pair(b, size, 0.5, true, 10.0);
-	cross(b, new_object(b, size), 0.4, false, 13.0, walk(b), 0.0);
-	pair(b, size, 0.5, false, 16.0);
+	cross(b, new_object(b, size), 0.5, false, 10.0, walk(b), 0.0);
+	cross(b, new_object(b, size), 0.3, true, 13.0, walk(b), 0.0);
+	cross(b, new_object(b, size), 0.7, false, 16.0, walk(b), 0.0);
+	pair(b, size, 0.5, true, 19.0);
+	cross(b, new_object(b, size), 0.4, false, 22.0, walk(b), 0.0);
+	pair(b, size, 0.5, false, 25.0);
 }
 
 /* One goes in and one comes out on neighbouring lanes, both on the line
@@ -2855,7 +2860,7 @@ static const struct scenario scenarios[] = {
 	{"fast", "fast movers: across the frame in 3-4 frames", 15, MID_LINE, 3.0, 3, 2, build_fast},
 	{"slow", "slow movers: about 20 s across, three at once", 10, MID_LINE, 3.0, 2, 1, build_slow},
 	{"side-by-side", "two touching objects walking together (one blob), after singles", 15,
-	 MID_LINE, 3.0, 3, 4, build_side_by_side},
+	 MID_LINE, 3.0, 4, 6, build_side_by_side},
 	{"opposite", "two crossing at the same moment in opposite directions, side by side", 15,
 	 MID_LINE, 3.0, 2, 2, build_opposite},
 	{"stop-back", "stop with the centre on the line, then go back (no count)", 15, MID_LINE, 3.0,
