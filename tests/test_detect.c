@@ -1,5 +1,6 @@
-/* Detector on synthetic gray frames: a square on a textured background,
- * with noise, a global exposure jump, and nothing at all. */
+/* Detector on synthetic gray frames at 160x120 with noise, times in
+ * seconds: objects large and small, dark on dark and low contrast, and the
+ * things that are not motion (exposure, sway, drift, a scene cut). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,54 +33,118 @@ static uint8_t clamp(float v)
 	return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5f);
 }
 
-/* Textured background, optional square of side sq at (x, y), gain, noise. */
-static void render(uint8_t *px, int sqx, int sqy, int sq, float gain, float sigma)
+enum scene { TEXTURED, MILD, DARK_FLOOR, OTHER, OTHER_SAME_MEAN };
+
+/* The background at (x, y) in pixels, continuous in x and y: smooth
+ * texture plus hard-edged tiles, so a shift of a pixel changes pixels. */
+static float background(enum scene s, float x, float y)
+{
+	switch (s) {
+	case TEXTURED: {
+		float v = 90 + 40 * sinf(x * 0.11f) * cosf(y * 0.07f) + 20 * sinf((x + y) * 0.3f);
+		if (((int)floorf(x / 16) + (int)floorf(y / 16)) % 3 == 0)
+			v += 30;
+		return v;
+	}
+	case MILD:
+		/* A floor with texture of about a level a pixel. */
+		return 90 + 10 * sinf(x * 0.1f) * cosf(y * 0.08f);
+	case DARK_FLOOR:
+		return 40 + 3 * sinf(x * 0.2f) * sinf(y * 0.17f);
+	case OTHER_SAME_MEAN:
+		return 95 + 50 * cosf(x * 0.05f + y * 0.13f) + ((int)(x / 10) % 2 ? 25 : -25);
+	case OTHER:
+	default:
+		return 150 + 60 * cosf(x * 0.05f + y * 0.13f) + ((int)(x / 10) % 2 ? 25 : -25);
+	}
+}
+
+struct rect {
+	float x0, y0, x1, y1; /* pixels; empty when x1 <= x0 */
+	float value;          /* absolute gray level, or... */
+	float above;          /* ...if nonzero, this much above the background */
+};
+
+/* A frame: scene shifted by dx pixels (the camera moved left by dx),
+ * times gain, an optional object, noise sigma. Each pixel is the mean of
+ * four samples, as a lens and a sensor blur an edge. */
+static void render(uint8_t *px, enum scene s, float dx, float gain, const struct rect *o, float sigma)
 {
 	for (int y = 0; y < H; y++)
 		for (int x = 0; x < W; x++) {
-			float v = 90 + 40 * sinf(x * 0.11f) * cosf(y * 0.07f) + 20 * sinf((x + y) * 0.3f);
-			if (sq && x >= sqx && x < sqx + sq && y >= sqy && y < sqy + sq)
-				v = 220;
-			px[y * W + x] = clamp(gain * v + sigma * noise());
+			float v = 0;
+			for (int k = 0; k < 4; k++) {
+				float sx = x + 0.25f + 0.5f * (k & 1) + dx, sy = y + 0.25f + 0.5f * (k >> 1);
+				float b = background(s, sx, sy);
+				if (o && x >= o->x0 && x < o->x1 && y >= o->y0 && y < o->y1)
+					b = o->above != 0 ? b + o->above : o->value;
+				v += b;
+			}
+			px[y * W + x] = clamp(gain * v / 4 + sigma * noise());
 		}
 }
 
-static struct detector *make(void)
+static struct detector *make_fps(float fps, float absorb)
 {
 	struct detect_params p = DETECT_PARAMS_DEFAULT;
-	p.fps = 15;
+	p.fps = fps;
+	if (absorb > 0)
+		p.absorb_seconds = absorb;
 	struct detector *d;
 	assert_int_equal(detector_create(W, H, &p, &d), 0);
 	return d;
 }
 
-static int run(struct detector *d, uint8_t *px, struct blob *b)
+static struct detector *make(void)
+{
+	return make_fps(25, 0);
+}
+
+struct clock {
+	double now, dt;
+};
+
+static int run(struct detector *d, struct clock *c, uint8_t *px, struct blob *b)
 {
 	struct gray g = {px, W, H};
 	int n;
-	detector_process(d, &g, b, &n);
+	detector_process(d, &g, c->now, b, &n);
+	c->now += c->dt;
 	return n;
 }
 
-/* The empty scene (noise 3, gain 1) for some frames: the background to
- * learn before an object appears. */
-static void learn_empty_scene(struct detector *d, uint8_t *px, struct blob *b, int frames)
+/* The empty scene for some seconds: the background to learn. */
+static void learn(struct detector *d, struct clock *c, enum scene s, float sigma, double seconds)
 {
-	for (int f = 0; f < frames; f++) {
-		render(px, 0, 0, 0, 1.0f, 3.0f);
-		run(d, px, b);
+	static uint8_t px[W * H];
+	struct blob b[DETECT_MAX_BLOBS];
+	for (double end = c->now + seconds; c->now < end;) {
+		render(px, s, 0, 1.0f, NULL, sigma);
+		run(d, c, px, b);
 	}
+}
+
+/* Share of r (clipped to the frame) covered by the blob's box. */
+static float box_cover(const struct blob *b, const struct rect *r)
+{
+	float rx0 = fmaxf(r->x0, 0) / W, rx1 = fminf(r->x1, W) / W;
+	float ry0 = fmaxf(r->y0, 0) / H, ry1 = fminf(r->y1, H) / H;
+	float ix = fminf(rx1, b->x1) - fmaxf(rx0, b->x0), iy = fminf(ry1, b->y1) - fmaxf(ry0, b->y0);
+	if (ix <= 0 || iy <= 0 || rx1 <= rx0 || ry1 <= ry0)
+		return 0;
+	return ix * iy / ((rx1 - rx0) * (ry1 - ry0));
 }
 
 static void static_noisy_scene_has_no_blobs(void **state)
 {
 	(void)state;
-	uint8_t px[W * H];
+	static uint8_t px[W * H];
 	struct blob b[DETECT_MAX_BLOBS];
 	struct detector *d = make();
+	struct clock c = {0, 0.04};
 	for (int f = 0; f < 100; f++) {
-		render(px, 0, 0, 0, 1.0f, 4.0f);
-		assert_int_equal(run(d, px, b), 0);
+		render(px, TEXTURED, 0, 1.0f, NULL, 4.0f);
+		assert_int_equal(run(d, &c, px, b), 0);
 	}
 	detector_destroy(d);
 }
@@ -87,14 +152,16 @@ static void static_noisy_scene_has_no_blobs(void **state)
 static void moving_square_is_one_blob_at_its_place(void **state)
 {
 	(void)state;
-	uint8_t px[W * H];
+	static uint8_t px[W * H];
 	struct blob b[DETECT_MAX_BLOBS];
 	struct detector *d = make();
-	learn_empty_scene(d, px, b, 20);
+	struct clock c = {0, 0.04};
+	learn(d, &c, TEXTURED, 3.0f, 1.0);
 	for (int f = 0; f < 40; f++) {
 		int x = 60, y = 10 + 2 * f;
-		render(px, x, y, 20, 1.0f, 3.0f);
-		int n = run(d, px, b);
+		struct rect o = {x, y, x + 20, y + 20, 220, 0};
+		render(px, TEXTURED, 0, 1.0f, &o, 3.0f);
+		int n = run(d, &c, px, b);
 		assert_int_equal(n, 1);
 		assert_float_equal(b[0].cx, (x + 10) / (float)W, 0.02);
 		assert_float_equal(b[0].cy, (y + 10) / (float)H, 0.03);
@@ -104,79 +171,289 @@ static void moving_square_is_one_blob_at_its_place(void **state)
 	detector_destroy(d);
 }
 
-static void global_exposure_jump_is_not_an_object(void **state)
-{
-	(void)state;
-	uint8_t px[W * H];
-	struct blob b[DETECT_MAX_BLOBS];
-	struct detector *d = make();
-	learn_empty_scene(d, px, b, 30);
-	/* Auto-exposure darkens everything by 35% in one frame and stays there. */
-	for (int f = 0; f < 60; f++) {
-		render(px, 0, 0, 0, 0.65f, 3.0f);
-		assert_int_equal(run(d, px, b), 0);
-	}
-	/* A moving object is still found under the new exposure. */
-	render(px, 70, 50, 20, 0.65f, 3.0f);
-	assert_int_equal(run(d, px, b), 1);
-	detector_destroy(d);
-}
-
 static void two_separate_squares_are_two_blobs(void **state)
 {
 	(void)state;
-	uint8_t px[W * H];
+	static uint8_t px[W * H];
 	struct blob b[DETECT_MAX_BLOBS];
 	struct detector *d = make();
-	learn_empty_scene(d, px, b, 20);
-	render(px, 20, 40, 20, 1.0f, 3.0f);
+	struct clock c = {0, 0.04};
+	learn(d, &c, TEXTURED, 3.0f, 1.0);
+	struct rect o = {20, 40, 40, 60, 220, 0};
+	render(px, TEXTURED, 0, 1.0f, &o, 3.0f);
 	for (int y = 40; y < 60; y++)
-		memset(px + y * W + 110, 30, 16); /* a dark one too */
-	assert_int_equal(run(d, px, b), 2);
+		memset(px + y * W + 110, 10, 16); /* a dark one too */
+	assert_int_equal(run(d, &c, px, b), 2);
 	assert_true(b[0].area >= b[1].area);
 	detector_destroy(d);
 }
 
-static void still_object_stays_foreground_for_60s_then_leaves_no_ghost(void **state)
+/* A dark person (25) on a dark floor (40), noise 2, covering a share of
+ * the frame (80% of its height), walking across it in 2 s. In every frame
+ * where most of them is in view, a blob's box covers most of them, and the
+ * exposure gain is not dragged down by them. */
+static void large_dark_object_on_dark_floor(float share)
+{
+	static uint8_t px[W * H];
+	struct blob b[DETECT_MAX_BLOBS];
+	struct detector *d = make();
+	struct clock c = {0, 0.04};
+	learn(d, &c, DARK_FLOOR, 2.0f, 2.0);
+	const float ow = share / 0.8f * W, oh = 0.8f * H;
+	int checked = 0;
+	for (float x = -ow; x < W; x += (W + ow) / 50.0f) {
+		struct rect o = {x, 0.1f * H, x + ow, 0.1f * H + oh, 25, 0};
+		render(px, DARK_FLOOR, 0, 1.0f, &o, 2.0f);
+		int n = run(d, &c, px, b);
+		assert_float_equal(detector_gain(d), 1.0f, 0.05f);
+		float visible = (fminf(o.x1, W) - fmaxf(o.x0, 0)) / ow;
+		if (visible < 0.5f)
+			continue;
+		checked++;
+		float best = 0;
+		for (int i = 0; i < n; i++)
+			best = fmaxf(best, box_cover(&b[i], &o));
+		if (best < 0.7f)
+			print_message("share %.2f x %.1f: %d blobs, best cover %.2f\n", share, x, n, best);
+		assert_true(best >= 0.7f);
+	}
+	assert_true(checked >= 15);
+	detector_destroy(d);
+}
+
+static void dark_object_on_dark_floor_30_percent(void **state)
 {
 	(void)state;
-	uint8_t px[W * H];
+	large_dark_object_on_dark_floor(0.30f);
+}
+
+static void dark_object_on_dark_floor_45_percent(void **state)
+{
+	(void)state;
+	large_dark_object_on_dark_floor(0.45f);
+}
+
+static void dark_object_on_dark_floor_60_percent(void **state)
+{
+	(void)state;
+	large_dark_object_on_dark_floor(0.60f);
+}
+
+/* An object only 12 levels above a textured floor, noise 2. */
+static void low_contrast_object_is_detected(void **state)
+{
+	(void)state;
+	static uint8_t px[W * H];
 	struct blob b[DETECT_MAX_BLOBS];
-	struct detector *d = make(); /* 15 fps */
-	learn_empty_scene(d, px, b, 20);
-	/* A person stops for 60 s: still one blob at the end. */
-	for (int f = 0; f < 60 * 15; f++) {
-		render(px, 70, 50, 20, 1.0f, 3.0f);
-		int n = run(d, px, b);
-		assert_int_equal(n, 1);
+	struct detector *d = make();
+	struct clock c = {0, 0.04};
+	learn(d, &c, MILD, 2.0f, 2.0);
+	int found = 0, frames = 0;
+	for (int f = 0; f < 40; f++, frames++) {
+		float y = 10 + 2.0f * f;
+		struct rect o = {60, y, 84, y + 24, 0, 12};
+		render(px, MILD, 0, 1.0f, &o, 2.0f);
+		int n = run(d, &c, px, b);
+		for (int i = 0; i < n; i++)
+			if (box_cover(&b[i], &o) > 0.5f) {
+				found++;
+				break;
+			}
 	}
-	/* Then walks away: nothing left behind where they stood. */
-	for (int f = 0; f < 5; f++) {
-		render(px, 0, 0, 0, 1.0f, 3.0f);
-		assert_int_equal(run(d, px, b), 0);
+	if (found < frames * 9 / 10)
+		print_message("low contrast: found in %d of %d frames\n", found, frames);
+	assert_true(found >= frames * 9 / 10);
+	detector_destroy(d);
+}
+
+static void global_exposure_change_is_not_motion(void **state)
+{
+	(void)state;
+	static uint8_t px[W * H];
+	struct blob b[DETECT_MAX_BLOBS];
+	struct detector *d = make();
+	struct clock c = {0, 0.04};
+	learn(d, &c, TEXTURED, 3.0f, 1.5);
+	/* Auto-exposure darkens everything to 0.6 in one frame and stays there. */
+	for (int f = 0; f < 75; f++) {
+		render(px, TEXTURED, 0, 0.6f, NULL, 3.0f);
+		assert_int_equal(run(d, &c, px, b), 0);
+	}
+	assert_float_equal(detector_gain(d), 0.6f, 0.05f);
+	/* A moving object is still found under the new exposure. */
+	struct rect o = {70, 50, 90, 70, 220, 0};
+	render(px, TEXTURED, 0, 0.6f, &o, 3.0f);
+	assert_int_equal(run(d, &c, px, b), 1);
+	detector_destroy(d);
+}
+
+static void camera_sway_of_one_pixel_is_not_motion(void **state)
+{
+	(void)state;
+	static uint8_t px[W * H];
+	struct blob b[DETECT_MAX_BLOBS];
+	struct detector *d = make();
+	struct clock c = {0, 0.04};
+	learn(d, &c, TEXTURED, 2.0f, 1.5);
+	/* A pole in the wind: back and forth by a pixel, for 5 s. */
+	for (int f = 0; f < 125; f++) {
+		float dx = (f / 3) % 2 ? 1.0f : (f / 3) % 4 == 0 ? 0.0f : -1.0f;
+		render(px, TEXTURED, dx, 1.0f, NULL, 2.0f);
+		int n = run(d, &c, px, b);
+		if (n)
+			print_message("sway frame %d dx %.0f: %d blobs, first %.3f at %.2f,%.2f\n", f, dx, n, b[0].area, b[0].cx, b[0].cy);
+		assert_int_equal(n, 0);
 	}
 	detector_destroy(d);
 }
 
-static void parked_object_is_absorbed_after_absorb_time(void **state)
+static void slow_drift_is_not_motion(void **state)
 {
 	(void)state;
-	uint8_t px[W * H];
+	static uint8_t px[W * H];
 	struct blob b[DETECT_MAX_BLOBS];
-	struct detect_params p = DETECT_PARAMS_DEFAULT;
-	p.fps = 10;
-	p.absorb_seconds = 20;
-	struct detector *d;
-	assert_int_equal(detector_create(W, H, &p, &d), 0);
-	learn_empty_scene(d, px, b, 20);
-	int last_seen = -1;
-	for (int f = 0; f < 30 * 10; f++) {
-		render(px, 70, 50, 20, 1.0f, 3.0f);
-		if (run(d, px, b))
-			last_seen = f;
+	struct detector *d = make();
+	struct clock c = {0, 0.04};
+	learn(d, &c, TEXTURED, 2.0f, 1.5);
+	/* A camera settling: 1 px per second for 12 s. */
+	for (int f = 0; f < 300; f++) {
+		render(px, TEXTURED, (float)f * 0.04f, 1.0f, NULL, 2.0f);
+		assert_int_equal(run(d, &c, px, b), 0);
 	}
-	/* Seen until about the absorb time (20 s = 200 frames), gone after. */
-	assert_in_range(last_seen, 190, 205);
+	detector_destroy(d);
+}
+
+static void scene_cut(enum scene other)
+{
+	static uint8_t px[W * H];
+	struct blob b[DETECT_MAX_BLOBS];
+	struct detector *d = make();
+	struct clock c = {0, 0.04};
+	learn(d, &c, TEXTURED, 2.0f, 2.0);
+	double cut = c.now;
+	int late = 0;
+	while (c.now < cut + 5.0) {
+		double t = c.now;
+		render(px, other, 0, 1.0f, NULL, 2.0f);
+		int n = run(d, &c, px, b);
+		if (t >= cut + 2.0)
+			late += n;
+		if (n && getenv("DET_DEBUG")) {
+			int fg = 0;
+			for (int i = 0; i < W * H; i++)
+				fg += detector_mask(d)[i];
+			print_message("cut +%.2f s: %d blobs, mask %.2f, gain %.2f\n", t - cut, n, fg / (float)(W * H), detector_gain(d));
+		}
+	}
+	assert_int_equal(late, 0);
+	/* And the new scene works: an object in it is found. */
+	struct rect o = {70, 50, 90, 70, 10, 0};
+	render(px, other, 0, 1.0f, &o, 2.0f);
+	assert_int_equal(run(d, &c, px, b), 1);
+	detector_destroy(d);
+}
+
+/* A cut to a picture of about the same brightness. */
+static void scene_cut_is_relearnt_within_two_seconds(void **state)
+{
+	(void)state;
+	scene_cut(OTHER_SAME_MEAN);
+}
+
+/* EXPOSES A BUG (fails at 2c7f42c): a cut to a brighter picture. On the
+ * first frame after the cut every pixel was background a frame ago, so
+ * estimate_gain() takes the median frame/model ratio of the whole new
+ * picture as an exposure change (gain 1.48); under that gain only ~70% of
+ * the frame is foreground, below CUT_FRACTION (75%), so no cut is declared
+ * and the foreground learns at FG_SLOW * absorb_seconds: blobs for the
+ * whole 5 s of the test (and beyond). */
+static void cut_to_a_brighter_scene_is_relearnt_within_two_seconds(void **state)
+{
+	(void)state;
+	scene_cut(OTHER);
+}
+
+static void reset_starts_learning_afresh(void **state)
+{
+	(void)state;
+	static uint8_t px[W * H];
+	struct blob b[DETECT_MAX_BLOBS];
+	struct detector *d = make();
+	struct clock c = {0, 0.04};
+	learn(d, &c, TEXTURED, 2.0f, 2.0);
+	/* The camera came back pointing elsewhere. */
+	detector_reset(d);
+	double t0 = c.now;
+	while (c.now < t0 + 2.0) {
+		render(px, OTHER, 0, 1.0f, NULL, 2.0f);
+		assert_int_equal(run(d, &c, px, b), 0);
+	}
+	struct rect o = {70, 50, 90, 70, 10, 0};
+	render(px, OTHER, 0, 1.0f, &o, 2.0f);
+	assert_int_equal(run(d, &c, px, b), 1);
+	detector_destroy(d);
+}
+
+/* A parked object, at 10 and at 30 fps: foreground until absorb_seconds
+ * (20 s here), background after, at the same time in seconds. */
+static double absorbed_after(float fps)
+{
+	static uint8_t px[W * H];
+	struct blob b[DETECT_MAX_BLOBS];
+	struct detector *d = make_fps(fps, 20);
+	struct clock c = {0, 1.0 / fps};
+	learn(d, &c, TEXTURED, 3.0f, 2.0);
+	double t0 = c.now, last_seen = -1;
+	struct rect o = {70, 50, 90, 70, 220, 0};
+	while (c.now < t0 + 30.0) {
+		double t = c.now;
+		render(px, TEXTURED, 0, 1.0f, &o, 3.0f);
+		if (run(d, &c, px, b))
+			last_seen = t - t0;
+	}
+	/* Nothing left behind once it has gone either. */
+	for (int f = 0; f < 5; f++) {
+		render(px, TEXTURED, 0, 1.0f, NULL, 3.0f);
+		run(d, &c, px, b);
+	}
+	detector_destroy(d);
+	return last_seen;
+}
+
+static void still_object_is_absorbed_after_absorb_seconds_at_any_fps(void **state)
+{
+	(void)state;
+	double a = absorbed_after(10), b = absorbed_after(30);
+	assert_true(a > 19.0 && a < 20.5);
+	assert_true(b > 19.0 && b < 20.5);
+	assert_true(fabs(a - b) < 0.3);
+}
+
+/* EXPOSES A BUG (fails at 2c7f42c): detect.c's header promises "a person
+ * who stood still a minute leaves no ghost", but after 60 s at 15 fps the
+ * model under them has moved ~20% toward them (foreground learns with time
+ * constant FG_SLOW * absorb_seconds = 270 s), and the spot stays a blob of
+ * about 0.015 of the frame for 7.9 s after they leave. */
+static void still_person_stays_foreground_for_a_minute_and_leaves_no_ghost(void **state)
+{
+	(void)state;
+	static uint8_t px[W * H];
+	struct blob b[DETECT_MAX_BLOBS];
+	struct detector *d = make_fps(15, 0);
+	struct clock c = {0, 1.0 / 15};
+	learn(d, &c, TEXTURED, 3.0f, 1.5);
+	struct rect o = {70, 50, 90, 70, 220, 0};
+	for (int f = 0; f < 60 * 15; f++) {
+		render(px, TEXTURED, 0, 1.0f, &o, 3.0f);
+		assert_int_equal(run(d, &c, px, b), 1);
+	}
+	for (int f = 0; f < 5; f++) {
+		render(px, TEXTURED, 0, 1.0f, NULL, 3.0f);
+		int n = run(d, &c, px, b);
+		if (n)
+			print_message("after leaving, frame %d: %d blobs, first %.4f at %.2f,%.2f\n", f, n, b[0].area, b[0].cx, b[0].cy);
+		assert_int_equal(n, 0);
+	}
 	detector_destroy(d);
 }
 
@@ -185,10 +462,19 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(static_noisy_scene_has_no_blobs),
 		cmocka_unit_test(moving_square_is_one_blob_at_its_place),
-		cmocka_unit_test(global_exposure_jump_is_not_an_object),
 		cmocka_unit_test(two_separate_squares_are_two_blobs),
-		cmocka_unit_test(still_object_stays_foreground_for_60s_then_leaves_no_ghost),
-		cmocka_unit_test(parked_object_is_absorbed_after_absorb_time),
+		cmocka_unit_test(dark_object_on_dark_floor_30_percent),
+		cmocka_unit_test(dark_object_on_dark_floor_45_percent),
+		cmocka_unit_test(dark_object_on_dark_floor_60_percent),
+		cmocka_unit_test(low_contrast_object_is_detected),
+		cmocka_unit_test(global_exposure_change_is_not_motion),
+		cmocka_unit_test(camera_sway_of_one_pixel_is_not_motion),
+		cmocka_unit_test(slow_drift_is_not_motion),
+		cmocka_unit_test(scene_cut_is_relearnt_within_two_seconds),
+		cmocka_unit_test(cut_to_a_brighter_scene_is_relearnt_within_two_seconds),
+		cmocka_unit_test(reset_starts_learning_afresh),
+		cmocka_unit_test(still_object_is_absorbed_after_absorb_seconds_at_any_fps),
+		cmocka_unit_test(still_person_stays_foreground_for_a_minute_and_leaves_no_ghost),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -118,6 +118,11 @@ chosen:
 	rc = src->ops->open(src, err, errlen);
 	if (rc < 0)
 		goto fail;
+	/* A file with no rate of its own (raw MJPEG) runs at the camera's
+	 * fps=, so its timestamps, and every time constant after them, match
+	 * the same frames in a container that states the rate. */
+	if (!src->info.live && src->info.fps <= 0 && opts && opts->fps > 0)
+		src->info.fps = opts->fps;
 	*out = src;
 	return 0;
 

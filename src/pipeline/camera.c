@@ -155,8 +155,19 @@ static void *capture_main(void *arg)
 static void tracking_restart(struct camera *cam)
 {
 	tracker_reset(cam->trk);
+	detector_reset(cam->det);
 	for (int l = 0; l < cam->o.cfg->nlines; l++)
 		counter_reset_tracks(cam->cnt[l]);
+}
+
+/* A frame's time in seconds: the source's timestamp, or for a file with no
+ * rate of its own, its index at the camera's rate. */
+static double frame_seconds(const struct camera *cam, const struct frame *f)
+{
+	const struct source_info *info = source_get_info(cam->src);
+	if (info->live || info->fps > 0)
+		return (double)f->pts_ns / 1e9;
+	return (double)f->index / cam->fps;
 }
 
 static void *inference_main(void *arg)
@@ -174,6 +185,7 @@ static void *inference_main(void *arg)
 		uint64_t index = f->index;
 		int64_t capture_ns = f->capture_ns;
 		int64_t captured_ns = capture_time(cam, f, paced);
+		double t_sec = frame_seconds(cam, f);
 		if (f->session != session) {
 			session = f->session;
 			tracking_restart(cam);
@@ -189,10 +201,10 @@ static void *inference_main(void *arg)
 			continue;
 		}
 		int nblobs;
-		detector_process(cam->det, g, blobs, &nblobs);
+		detector_process(cam->det, g, t_sec, blobs, &nblobs);
 		int64_t t2 = stagetime_now();
 		stagetime_add(&st[CAMERA_STAGE_DETECT], t2 - t1);
-		const struct track *tracks = tracker_update(cam->trk, blobs, nblobs);
+		const struct track *tracks = tracker_update(cam->trk, blobs, nblobs, t_sec);
 		int64_t t3 = stagetime_now();
 		stagetime_add(&st[CAMERA_STAGE_TRACK], t3 - t2);
 		for (int l = 0; l < cam->o.cfg->nlines; l++) {
@@ -266,6 +278,7 @@ int camera_open(const struct camera_opts *opts, struct camera **out, char *err, 
 	struct tracker_params tp = TRACKER_PARAMS_DEFAULT;
 	struct counter_params cp = {.band = tu->band, .object_area = tu->object_area};
 	tp.confirm_hits = tu->min_track_age;
+	tp.fps = (float)cam->fps;
 	rc = detector_create(dw, dh, &dp, &cam->det);
 	if (rc == 0)
 		rc = tracker_create(&tp, &cam->trk);

@@ -2,73 +2,37 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdbool.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
+
+/* Size samples come from where the track is near the line, since that is
+ * where the size is judged (perspective makes far objects small). */
+#define LEARN_BAND 0.25f
+#define LEARN_MIN_SAMPLES 2
 
 struct slot_state {
-	uint32_t id;   /* track this state belongs to; 0 = none */
-	int side;      /* -1 out side, +1 in side, 0 not yet clearly on either */
-	float ax, ay;  /* last position clearly on that side */
-	float x, y;    /* last observed position */
-	bool fresh;    /* no observation yet: may inherit an ended track's side */
+	uint32_t id;      /* track this state belongs to; 0 = none */
+	int side;         /* -1 out side, +1 in side, 0 not yet clearly on either */
+	int start_side;   /* the first side it was clearly on */
+	float sx, sy;     /* where it was first clearly on a side */
+	float ax, ay;     /* last position clearly on its side */
+	bool crossed;     /* a crossing of this track was counted */
+	bool isolated;    /* never shared a blob with another track */
+	int hits;
+	int last_dir;     /* +1 / -1: its last counted crossing, 0 none */
+	int counted;      /* objects that crossing counted */
+	int pieces;       /* objects it turned out to hold: 1 + tracks split off */
+	uint32_t parent;  /* split off from this track, not yet confirmed */
+	float area_sum, width_sum, length_sum;
+	int nsize;
 };
-
-/* A track that ended recently, clearly on one side: a track that starts
- * where it ended, soon after, is the same object (the tracker lost it for a
- * moment, often exactly while it stood on the line) and inherits its side. */
-struct ended {
-	int side;
-	float ax, ay;   /* its last position clearly on that side */
-	float x, y;     /* where it ended */
-	uint64_t frame; /* when */
-};
-
-#define ENDED_MAX 16
-#define INHERIT_FRAMES 30
-#define INHERIT_DISTANCE 0.08f
 
 struct counter {
 	struct line line;
 	struct counter_params p;
 	struct slot_state s[TRACKER_MAX_TRACKS];
-	struct ended ended[ENDED_MAX];
-	int nended;
-	uint64_t frame;
 	struct objsize sizes;
 };
-
-static void remember_ended(struct counter *c, const struct slot_state *st)
-{
-	if (!st->id || !st->side)
-		return;
-	if (c->nended == ENDED_MAX) {
-		memmove(&c->ended[0], &c->ended[1], sizeof(c->ended[0]) * (ENDED_MAX - 1));
-		c->nended--;
-	}
-	c->ended[c->nended++] = (struct ended){st->side, st->ax, st->ay, st->x, st->y, c->frame};
-}
-
-/* Hands the side of the nearest recently ended track near (x, y) to st. */
-static void inherit_side(struct counter *c, struct slot_state *st, float x, float y)
-{
-	int best = -1;
-	float best_d = INHERIT_DISTANCE;
-
-	for (int i = 0; i < c->nended; i++) {
-		float d = hypotf(c->ended[i].x - x, c->ended[i].y - y);
-		if (c->frame - c->ended[i].frame <= INHERIT_FRAMES && d <= best_d) {
-			best = i;
-			best_d = d;
-		}
-	}
-	if (best < 0)
-		return;
-	st->side = c->ended[best].side;
-	st->ax = c->ended[best].ax;
-	st->ay = c->ended[best].ay;
-	c->ended[best] = c->ended[--c->nended];
-}
 
 int counter_create(const struct line *l, const struct counter_params *p, struct counter **out)
 {
@@ -84,11 +48,19 @@ int counter_create(const struct line *l, const struct counter_params *p, struct 
 
 void counter_reset_tracks(struct counter *c)
 {
-	/* Not remember_ended: the gap may be any length, and counter_update
-	 * counts frames it was given, not time, so an ended track from before
-	 * it would still look recent. */
 	memset(c->s, 0, sizeof(c->s));
-	c->nended = 0;
+}
+
+const struct objsize *counter_objsize(const struct counter *c)
+{
+	return &c->sizes;
+}
+
+void counter_set_objsize(struct counter *c, const struct objsize *s)
+{
+	float fixed = c->sizes.fixed_area;
+	c->sizes = *s;
+	c->sizes.fixed_area = fixed;
 }
 
 void counter_destroy(struct counter *c)
@@ -96,62 +68,185 @@ void counter_destroy(struct counter *c)
 	free(c);
 }
 
-/* Extent of a track's box along the line's direction. */
+/* Extent of a track's box along the line's direction, and across it. */
 static float width_along(const struct line *l, const struct track *tr)
 {
 	float dx = l->bx - l->ax, dy = l->by - l->ay, len = hypotf(dx, dy);
 	return (fabsf(dx) * tr->w + fabsf(dy) * tr->h) / len;
 }
 
+static float length_across(const struct line *l, const struct track *tr)
+{
+	float dx = l->bx - l->ax, dy = l->by - l->ay, len = hypotf(dx, dy);
+	return (fabsf(dy) * tr->w + fabsf(dx) * tr->h) / len;
+}
+
+/* A track's life is over: learn its size if it was one object on its own
+ * that crossed, and count it if it went from one side to the other without
+ * a crossing being counted on the way (it was still tentative then). */
+static int finish(struct counter *c, struct slot_state *st, struct crossing *out)
+{
+	int n = 0;
+	if (!st->id)
+		return 0;
+	if (st->crossed && st->isolated && st->nsize >= LEARN_MIN_SAMPLES) {
+		objsize_learn(&c->sizes, st->area_sum / (float)st->nsize,
+			      st->width_sum / (float)st->nsize, st->length_sum / (float)st->nsize);
+	}
+	if (!st->crossed && st->start_side && st->side == -st->start_side && st->hits >= 2 &&
+	    line_segment_crosses(&c->line, st->sx, st->sy, st->ax, st->ay))
+		out[n++] = (struct crossing){st->id, st->side > 0 ? DIR_IN : DIR_OUT};
+	*st = (struct slot_state){0};
+	return n;
+}
+
+static const struct track *find_track(const struct track *tracks, uint32_t id)
+{
+	for (int i = 0; i < TRACKER_MAX_TRACKS; i++)
+		if (tracks[i].id == id)
+			return &tracks[i];
+	return NULL;
+}
+
+/* Whether two tracks' boxes are separated by a gap of at least half the
+ * smaller one's size. */
+static bool apart(const struct track *a, const struct track *b)
+{
+	float gx = fabsf(a->x - b->x) - (a->w + b->w) / 2;
+	float gy = fabsf(a->y - b->y) - (a->h + b->h) / 2;
+	float size = fminf(fmaxf(a->w, a->h), fmaxf(b->w, b->h));
+	return fmaxf(gx, gy) >= 0.5f * size;
+}
+
+/* Whether one box is straight above the other (overlapping in x by half
+ * the narrower): legs and torso parting at a railing, not two people. */
+static bool one_above_other(const struct track *a, const struct track *b)
+{
+	float ox = fminf(a->x + a->w / 2, b->x + b->w / 2) - fmaxf(a->x - a->w / 2, b->x - b->w / 2);
+	return ox >= 0.5f * fminf(a->w, b->w);
+}
+
+/* Whether two tracks go the same way across the line, as two objects that
+ * came in together do; someone coming the other way who met a track on
+ * the line and walked out of its blob did not split off from it. */
+static bool same_way(const struct line *l, const struct track *a, const struct track *b)
+{
+	float va = line_side(l, a->x + a->vx, a->y + a->vy) - line_side(l, a->x, a->y);
+	float vb = line_side(l, b->x + b->vx, b->y + b->vy) - line_side(l, b->x, b->y);
+	return va * vb > 0 && fabsf(vb) >= 0.3f * fabsf(va);
+}
+
+/* A new track split off from a track that was several objects seen as one:
+ * it takes over that track's past (the sides it was on), and if that track
+ * has crossed counting fewer objects than it now turns out to have held,
+ * the crossing is counted for this one too. So a pair that came in as one
+ * blob counts two whether it parts before the line or after it. */
+static int split_from(struct counter *c, struct slot_state *st, const struct track *tr,
+		      struct crossing *out)
+{
+	struct slot_state *p = NULL;
+	for (int i = 0; i < TRACKER_MAX_TRACKS && !p; i++)
+		if (c->s[i].id == tr->parent && &c->s[i] != st)
+			p = &c->s[i];
+	if (!p)
+		return 0;
+	p->isolated = false;
+	st->isolated = false;
+	if (st->side != p->side && st->side != 0)
+		return 0; /* it has gone its own way since */
+	st->side = p->side;
+	st->start_side = p->start_side;
+	st->sx = p->sx;
+	st->sy = p->sy;
+	st->ax = p->ax;
+	st->ay = p->ay;
+	p->pieces++;
+	if (!p->last_dir || p->pieces <= p->counted || p->side != p->last_dir)
+		return 0;
+	p->counted++;
+	st->crossed = true;
+	st->last_dir = p->last_dir;
+	st->counted = 1;
+	out[0] = (struct crossing){tr->id, p->last_dir > 0 ? DIR_IN : DIR_OUT};
+	return 1;
+}
+
 int counter_update(struct counter *c, const struct track *tracks, struct crossing *out)
 {
 	int n = 0;
 
-	c->frame++;
 	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 		const struct track *tr = &tracks[i];
 		struct slot_state *st = &c->s[i];
 
 		if (st->id != tr->id) {
-			remember_ended(c, st);
-			*st = (struct slot_state){.id = tr->id, .fresh = true};
+			n += finish(c, st, out + n);
+			*st = (struct slot_state){.id = tr->id, .isolated = true, .pieces = 1,
+						  .parent = tr->parent};
+		}
+		/* A split-off piece is taken for an object once confirmed and
+		 * clearly apart from the rest: a shadow or a limb that comes
+		 * loose for a moment is not, nor are torso and legs going on
+		 * side by side. A piece whose parent is gone stays a part. */
+		if (tr->id && st->parent && tr->confirmed) {
+			const struct track *p = find_track(tracks, st->parent);
+			if (!p)
+				st->parent = 0;
+			else if (apart(p, tr)) {
+				if (same_way(&c->line, p, tr) && !one_above_other(p, tr))
+					n += split_from(c, st, tr, out + n);
+				st->parent = 0;
+			}
 		}
 		/* Coasting positions are guesses: an object that stopped or left
 		 * must not be counted on a prediction. */
 		if (!tr->id || !tr->updated)
 			continue;
-		if (st->fresh) {
-			st->fresh = false;
-			inherit_side(c, st, tr->x, tr->y);
+		st->hits = tr->hits;
+		st->isolated = st->isolated && !tr->ever_grouped;
+		float x = tr->x, y = c->p.anchor == ANCHOR_BOTTOM ? tr->bottom : tr->y;
+		float d = line_side(&c->line, x, y);
+		float width = width_along(&c->line, tr);
+		if (!tr->grouped && fabsf(d) < LEARN_BAND) {
+			st->area_sum += tr->area;
+			st->width_sum += width;
+			st->length_sum += length_across(&c->line, tr);
+			st->nsize++;
 		}
-		st->x = tr->x;
-		st->y = tr->y;
 
-		float d = line_side(&c->line, tr->x, tr->y);
 		int side = d > c->p.band ? 1 : d < -c->p.band ? -1 : 0;
 		if (side == 0)
 			continue;
-		if (st->side == side || st->side == 0) {
-			st->side = side;
-			st->ax = tr->x;
-			st->ay = tr->y;
+		if (st->side == 0) {
+			st->side = st->start_side = side;
+			st->sx = st->ax = x;
+			st->sy = st->ay = y;
+			continue;
+		}
+		if (st->side == side) {
+			st->ax = x;
+			st->ay = y;
 			continue;
 		}
 		/* Clearly changed sides. An unconfirmed track keeps its old side,
 		 * so the crossing is counted once it is confirmed. */
 		if (!tr->confirmed)
 			continue;
-		if (line_segment_crosses(&c->line, st->ax, st->ay, tr->x, tr->y)) {
-			float width = width_along(&c->line, tr);
-			int k = objsize_multiple(&c->sizes, tr->area, width);
-			if (k == 1)
-				objsize_learn(&c->sizes, tr->area, width);
+		if (line_segment_crosses(&c->line, st->ax, st->ay, x, y)) {
+			/* A blob counts as several objects only if it was never
+			 * seen as separate ones: a group's members count for
+			 * themselves. */
+			int k = st->isolated ? objsize_multiple(&c->sizes, tr->area, width,
+									   length_across(&c->line, tr)) : 1;
+			st->last_dir = side;
+			st->counted = k;
 			while (k--)
 				out[n++] = (struct crossing){tr->id, side > 0 ? DIR_IN : DIR_OUT};
+			st->crossed = true;
 		}
 		st->side = side;
-		st->ax = tr->x;
-		st->ay = tr->y;
+		st->ax = x;
+		st->ay = y;
 	}
 	return n;
 }

@@ -1,11 +1,14 @@
 /* Line-crossing counter for one line of one camera. Reads the tracker's
- * slots each frame and reports each crossing once: an object must be
- * clearly on one side (beyond a hysteresis band) and then clearly on the
- * other, crossing inside the drawn segment, as a confirmed track.
- * Jitter on the line therefore never counts twice. */
+ * slots each frame and reports each crossing once, per track, on its
+ * filtered trajectory: an object must be clearly on one side (beyond a
+ * hysteresis band) and then clearly on the other, crossing inside the
+ * drawn segment, as a confirmed track. Jitter on the line therefore never
+ * counts twice, and a track in a group counts for itself, so a count never
+ * depends on where two objects merged or split. */
 #ifndef TURNSTILE_COUNTER_H
 #define TURNSTILE_COUNTER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "objsize.h"
@@ -13,12 +16,18 @@
 #include "turnstile/event.h"
 #include "line.h"
 
+enum counter_anchor {
+	ANCHOR_CENTRE, /* the blob's centroid: cameras looking down */
+	ANCHOR_BOTTOM, /* the middle of the box's bottom edge: where feet or wheels cross */
+};
+
 struct counter_params {
 	float band;        /* half-width of the hysteresis band, normalised (0.03) */
 	float object_area; /* area of one object (fraction of the frame); 0 = learn it */
+	enum counter_anchor anchor;
 };
 
-#define COUNTER_PARAMS_DEFAULT ((struct counter_params){0.03f, 0.0f})
+#define COUNTER_PARAMS_DEFAULT ((struct counter_params){0.03f, 0.0f, ANCHOR_CENTRE})
 
 struct crossing {
 	uint32_t track;
@@ -34,16 +43,18 @@ int counter_create(const struct line *l, const struct counter_params *p, struct 
 
 /* Updates side states from tracks (the tracker's TRACKER_MAX_TRACKS slots)
  * and writes the crossings of this frame to out (room for
- * COUNTER_MAX_CROSSINGS): one per object, so a merged blob the size of two
- * objects gives two. Returns how many. */
+ * COUNTER_MAX_CROSSINGS): one per object, so a blob never seen as separate
+ * objects and the size of two gives two. Returns how many. */
 int counter_update(struct counter *c, const struct track *tracks, struct crossing *out);
 
-/* Forgets every track: the per-slot sides and the recently ended tracks a
- * new one could inherit a side from. For when the tracker started over (a
- * camera came back after losing its device): the objects may be anywhere
- * by now, so a track that begins where an old one was last seen is not
- * that object. The learnt object size stays; counts are the caller's. */
+/* Forgets every track (the tracker started over: a camera came back after
+ * losing its device). The learnt object size stays; counts are the
+ * caller's. */
 void counter_reset_tracks(struct counter *c);
+
+/* The object-size model, to keep across runs (the state directory). */
+const struct objsize *counter_objsize(const struct counter *c);
+void counter_set_objsize(struct counter *c, const struct objsize *s);
 
 void counter_destroy(struct counter *c);
 

@@ -1,27 +1,49 @@
-/* Background subtraction tuned for fixed cameras:
- * - the background is a per-pixel running mean, learnt where the pixel looks
- *   like background and frozen under foreground. A pixel that stays
- *   foreground longer than absorb_seconds joins the background at once: a
- *   parked car goes, a person who stood still for a minute does not, and no
- *   half-learnt "ghost" is left where somebody stood;
- * - a global gain (median of frame/background) is divided out first, so
- *   auto-exposure or a light switched on does not turn the frame into one
- *   big "object"; the model itself stays at a reference exposure;
- * - the threshold follows the measured noise (median absolute deviation),
- *   so a noisy sensor does not sprinkle the mask with specks.
- * All work is proportional to the reduced frame. */
+/* Background subtraction for fixed cameras that are not quite fixed.
+ *
+ * The model is per pixel: a running mean mu, kept at a reference exposure,
+ * and s, the running mean of how far background pixels stray from it (a
+ * noise scale). A pixel is foreground when the frame, brought back to the
+ * reference exposure, lies outside the range of the model over a small
+ * neighbourhood by more than max(T_MIN, K_S * s) (the neighbourhood is what
+ * lets a camera sway or drift a pixel or two without that being motion),
+ * or when it shows an edge the background has nowhere near (the gradient
+ * cue: a dark coat on a dark floor still has an outline).
+ *
+ * - The exposure gain (median frame/model ratio) is measured only on pixels
+ *   that were background in the last frame, and held while too few are: a
+ *   person filling half the picture is not a change of exposure.
+ * - Background pixels learn with time constant learn_seconds; foreground
+ *   pixels learn much more slowly (no hard freeze, so nothing stays wrong
+ *   for ever), and a pixel foreground for absorb_seconds joins at once (a
+ *   parked car goes; a person who stood still a minute leaves no ghost).
+ * - Morphology is scaled to the frame: an opening (3x3 majority) drops
+ *   specks, a closing joins the parts of one object split by a band of
+ *   background-coloured pixels.
+ * - A scene cut (most of the picture foreground for a while) or a reset
+ *   starts the model again from the current frame.
+ * All times come from frame timestamps; all work is proportional to the
+ * reduced frame and allocation-free after create. */
 #include "detect.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define WARMUP_FRAMES 8
-#define RATIO_BINS 512          /* frame/background ratios 0..4 in steps of 1/128 */
-#define DIFF_BINS 256
-#define MIN_THRESHOLD 14.0f
-#define NOISE_K 4.0f
+#define BOOT_SECONDS 0.3f      /* plain average of the first frames: no blobs */
+#define BOOT_MIN_FRAMES 3
+#define RATIO_BINS 512         /* frame/model ratios 0..4 in steps of 1/128 */
+#define T_MIN 6.0f             /* smallest difference that is foreground, gray levels */
+#define T_REL 0.08f            /* and as a share of the background's brightness */
+#define K_S 5.0f               /* threshold in units of the pixel's own noise scale */
+#define S_INIT 2.0f
+#define S_MAX 40.0f
+#define G_MIN 18.0f            /* smallest new edge strength that is foreground */
+#define FG_SLOW 3.0f           /* foreground learns this many absorb_seconds slower */
+#define CUT_FRACTION 0.75f     /* this much of the frame foreground ... */
+#define CUT_SECONDS 1.0f       /* ... for this long is a new scene */
+#define GAIN_MIN_BG 0.25f      /* fewer background samples than this: hold the gain */
 
 struct component {
 	int parent;
@@ -32,14 +54,21 @@ struct component {
 
 struct detector {
 	int w, h;
+	int r;                  /* neighbourhood radius for sway, pixels */
+	int rc;                 /* closing radius, pixels */
 	struct detect_params p;
-	float alpha;            /* per-frame learning rate for background pixels */
-	unsigned absorb_frames; /* foreground this long joins the background */
-	unsigned frames;
-	float *bg;
-	uint16_t *fg_age;       /* frames each pixel has been foreground in a row */
+	unsigned frames;        /* since the model (re)started */
+	double t_start, t_last;
+	float gain;
+	float cut_time;         /* how long most of the frame has been foreground */
+	bool reset;
+	float *mu, *s;          /* model: mean at reference exposure, noise scale */
+	float *lo, *hi;         /* min / max of mu over the neighbourhood */
+	float *gb;              /* the model's edge strength, max over the neighbourhood */
+	float *ftmp;
+	float *age;             /* seconds each pixel has been foreground in a row */
 	uint8_t *mask, *tmp;
-	uint8_t *col;           /* one row of column sums for clean_mask */
+	uint16_t *cnt;          /* column counts for the separable morphology */
 	int *labels;
 	struct component *comp;
 	int max_comp;
@@ -56,19 +85,28 @@ int detector_create(int w, int h, const struct detect_params *p, struct detector
 	d->w = w;
 	d->h = h;
 	d->p = *p;
-	float fps = p->fps > 0 ? p->fps : 25.0f;
-	d->alpha = 1.0f / fmaxf(1.0f, p->learn_seconds * fps);
-	d->absorb_frames = (unsigned)fminf(65535.0f, fmaxf(1.0f, p->absorb_seconds * fps));
+	/* One pixel of sway tolerance and two of closing at 160 wide, in
+	 * proportion above, so 160 and 320 see the same picture. */
+	d->r = (int)fmaxf(1.0f, roundf((float)w / 160.0f));
+	d->rc = (int)fmaxf(1.0f, roundf((float)w / 160.0f));
+	d->gain = 1.0f;
+	d->reset = true;
 	/* A 4-connected labelling of an image needs at most one label per two pixels. */
 	d->max_comp = (int)(n / 2 + 2);
-	d->bg = calloc(n, sizeof(*d->bg));
-	d->fg_age = calloc(n, sizeof(*d->fg_age));
+	d->mu = calloc(n, sizeof(*d->mu));
+	d->s = calloc(n, sizeof(*d->s));
+	d->lo = calloc(n, sizeof(*d->lo));
+	d->hi = calloc(n, sizeof(*d->hi));
+	d->gb = calloc(n, sizeof(*d->gb));
+	d->ftmp = calloc(n, sizeof(*d->ftmp));
+	d->age = calloc(n, sizeof(*d->age));
 	d->mask = calloc(n, 1);
 	d->tmp = calloc(n, 1);
-	d->col = calloc((size_t)w, 1);
+	d->cnt = calloc((size_t)w, sizeof(*d->cnt));
 	d->labels = calloc(n, sizeof(*d->labels));
 	d->comp = calloc((size_t)d->max_comp, sizeof(*d->comp));
-	if (!d->bg || !d->fg_age || !d->mask || !d->tmp || !d->col || !d->labels || !d->comp) {
+	if (!d->mu || !d->s || !d->lo || !d->hi || !d->gb || !d->ftmp || !d->age || !d->mask ||
+	    !d->tmp || !d->cnt || !d->labels || !d->comp) {
 		detector_destroy(d);
 		return -ENOMEM;
 	}
@@ -80,11 +118,16 @@ void detector_destroy(struct detector *d)
 {
 	if (!d)
 		return;
-	free(d->bg);
-	free(d->fg_age);
+	free(d->mu);
+	free(d->s);
+	free(d->lo);
+	free(d->hi);
+	free(d->gb);
+	free(d->ftmp);
+	free(d->age);
 	free(d->mask);
 	free(d->tmp);
-	free(d->col);
+	free(d->cnt);
 	free(d->labels);
 	free(d->comp);
 	free(d);
@@ -95,18 +138,14 @@ const uint8_t *detector_mask(const struct detector *d)
 	return d->mask;
 }
 
-/* m ? x : y for m all ones or all zeros, as a bit mask: a float ?: would
- * keep the loop scalar, because GCC will not compute a float expression
- * that the source evaluates on one path only when FP traps are honoured. */
-static inline float select_float(uint32_t m, float x, float y)
+float detector_gain(const struct detector *d)
 {
-	uint32_t a, b, r;
-	float out;
-	memcpy(&a, &x, sizeof(a));
-	memcpy(&b, &y, sizeof(b));
-	r = (a & m) | (b & ~m);
-	memcpy(&out, &r, sizeof(out));
-	return out;
+	return d->gain;
+}
+
+void detector_reset(struct detector *d)
+{
+	d->reset = true;
 }
 
 static unsigned hist_median(const unsigned *hist, int bins, unsigned total)
@@ -120,77 +159,151 @@ static unsigned hist_median(const unsigned *hist, int bins, unsigned total)
 	return (unsigned)bins - 1;
 }
 
-/* Global gain: median of frame/background over a sparse grid of pixels that
- * are bright enough for a ratio to mean something. */
+/* Exposure gain: median of frame/model over a sparse grid of pixels that
+ * were background in the last frame and are bright enough for a ratio to
+ * mean something. With too few such pixels (a large object, a scene cut)
+ * the last gain is kept: a big dark object must not darken the model. */
 static float estimate_gain(struct detector *d, const uint8_t *px)
 {
-	unsigned total = 0;
+	unsigned total = 0, grid = 0;
 	memset(d->hist, 0, sizeof(d->hist));
 	for (int y = 1; y < d->h; y += 3)
 		for (int x = 1; x < d->w; x += 3) {
 			size_t i = (size_t)y * d->w + x;
-			if (d->bg[i] < 12.0f)
+			grid++;
+			if (d->mask[i] || d->mu[i] < 12.0f)
 				continue;
-			int bin = (int)(px[i] / d->bg[i] * 128.0f);
+			int bin = (int)(px[i] / d->mu[i] * 128.0f);
 			d->hist[bin < RATIO_BINS ? bin : RATIO_BINS - 1]++;
 			total++;
 		}
-	if (total < 32)
-		return 1.0f;
+	if (total < 32 || (float)total < GAIN_MIN_BG * (float)grid)
+		return d->gain;
 	return ((float)hist_median(d->hist, RATIO_BINS, total) + 0.5f) / 128.0f;
 }
 
-/* Noise level: median absolute difference after gain compensation, which
- * foreground (a minority of pixels) cannot move much. */
-static float estimate_threshold(struct detector *d, const uint8_t *px, float gain)
+/* Separable min and max of src over a (2r+1)^2 square, clamped at borders. */
+static void envelope(struct detector *d, const float *src, float *lo, float *hi)
 {
-	unsigned total = 0;
-	memset(d->hist, 0, sizeof(d->hist));
-	for (int y = 0; y < d->h; y += 2)
-		for (int x = 0; x < d->w; x += 2) {
-			size_t i = (size_t)y * d->w + x;
-			int diff = (int)fabsf(px[i] - gain * d->bg[i]);
-			d->hist[diff < DIFF_BINS ? diff : DIFF_BINS - 1]++;
-			total++;
+	const int w = d->w, h = d->h, r = d->r;
+	float *t = d->ftmp;
+
+	/* Rows: min into lo, max into t. */
+	for (int y = 0; y < h; y++) {
+		const float *s = src + (size_t)y * w;
+		float *l = lo + (size_t)y * w, *m = t + (size_t)y * w;
+		for (int x = 0; x < w; x++) {
+			int a = x - r < 0 ? 0 : x - r, b = x + r >= w ? w - 1 : x + r;
+			float mn = s[a], mx = s[a];
+			for (int k = a + 1; k <= b; k++) {
+				mn = fminf(mn, s[k]);
+				mx = fmaxf(mx, s[k]);
+			}
+			l[x] = mn;
+			m[x] = mx;
 		}
-	float mad = (float)hist_median(d->hist, DIFF_BINS, total) + 0.5f;
-	return fmaxf(MIN_THRESHOLD, NOISE_K * 1.4826f * mad);
+	}
+	/* Columns, in place row by row from a copy kept in hi/lo order:
+	 * hi from t, then lo from lo via t as scratch. */
+	for (int y = 0; y < h; y++) {
+		int a = y - r < 0 ? 0 : y - r, b = y + r >= h ? h - 1 : y + r;
+		float *o = hi + (size_t)y * w;
+		memcpy(o, t + (size_t)a * w, sizeof(float) * (size_t)w);
+		for (int k = a + 1; k <= b; k++) {
+			const float *s = t + (size_t)k * w;
+			for (int x = 0; x < w; x++)
+				o[x] = fmaxf(o[x], s[x]);
+		}
+	}
+	memcpy(t, lo, sizeof(float) * (size_t)w * h);
+	for (int y = 0; y < h; y++) {
+		int a = y - r < 0 ? 0 : y - r, b = y + r >= h ? h - 1 : y + r;
+		float *o = lo + (size_t)y * w;
+		memcpy(o, t + (size_t)a * w, sizeof(float) * (size_t)w);
+		for (int k = a + 1; k <= b; k++) {
+			const float *s = t + (size_t)k * w;
+			for (int x = 0; x < w; x++)
+				o[x] = fminf(o[x], s[x]);
+		}
+	}
 }
 
-/* 3x3 majority vote drops isolated specks and fills pinholes; a following
- * 3x3 dilation joins the parts of one object split by a low-contrast band.
- * The border rows and columns come out 0. Both are computed separably (a
- * column sum over three rows, then three neighbouring column sums), in
- * straight byte loops the compiler turns into SIMD. */
+/* Edge strength |dx| + |dy| (central differences) of the model, then its
+ * maximum over the neighbourhood into d->gb. Borders get 0. */
+static void model_edges(struct detector *d)
+{
+	const int w = d->w, h = d->h;
+	float *g = d->lo; /* scratch: lo and hi are rebuilt after this */
+
+	memset(g, 0, sizeof(float) * (size_t)w * h);
+	for (int y = 1; y < h - 1; y++) {
+		const float *m = d->mu + (size_t)y * w;
+		float *o = g + (size_t)y * w;
+		for (int x = 1; x < w - 1; x++)
+			o[x] = fabsf(m[x + 1] - m[x - 1]) + fabsf(m[x + w] - m[x - w]);
+	}
+	envelope(d, g, d->hi, d->gb); /* hi is scratch here */
+}
+
+/* Separable box dilation (keep = 0) or erosion (keep = 1) of src into dst
+ * with radius r: a pixel's output is whether any (all) of the square is set.
+ * Outside the image counts as unset for dilation and set for erosion, so a
+ * closing does not eat objects at the border. dst != src. */
+static void box_morph(struct detector *d, const uint8_t *src, uint8_t *dst, int r, bool erode)
+{
+	const int w = d->w, h = d->h, full = 2 * r + 1;
+	uint16_t *cnt = d->cnt;
+
+	/* Vertical counts over the window, updated row by row. */
+	memset(cnt, 0, sizeof(*cnt) * (size_t)w);
+	for (int y = -r; y <= r; y++) {
+		int yy = y < 0 ? 0 : y >= h ? h - 1 : y;
+		const uint8_t *s = src + (size_t)yy * w;
+		for (int x = 0; x < w; x++)
+			cnt[x] = (uint16_t)(cnt[x] + ((y < 0 || y >= h) ? erode : s[x]));
+	}
+	for (int y = 0; y < h; y++) {
+		uint8_t *o = dst + (size_t)y * w;
+		int run = 0; /* sum of cnt over the horizontal window */
+		for (int x = -r; x <= r; x++)
+			run += (x < 0 || x >= w) ? (erode ? full : 0) : cnt[x];
+		for (int x = 0; x < w; x++) {
+			o[x] = erode ? run == full * full : run > 0;
+			int out = x - r, in = x + r + 1;
+			run -= (out < 0) ? (erode ? full : 0) : cnt[out];
+			run += (in >= w) ? (erode ? full : 0) : cnt[in];
+		}
+		/* Slide the vertical window down one row. */
+		int out = y - r, in = y + r + 1;
+		const uint8_t *so = src + (size_t)(out < 0 ? 0 : out) * w;
+		const uint8_t *si = src + (size_t)(in >= h ? h - 1 : in) * w;
+		for (int x = 0; x < w; x++) {
+			int v = cnt[x];
+			v -= out < 0 ? erode : so[x];
+			v += in >= h ? erode : si[x];
+			cnt[x] = (uint16_t)v;
+		}
+	}
+}
+
+/* 3x3 majority vote into tmp (drops specks and fills pinholes), then a
+ * closing back into mask. */
 static void clean_mask(struct detector *d)
 {
 	const int w = d->w, h = d->h;
-	uint8_t *col = d->col;
 
-	if (w < 1 || h < 1)
-		return; /* an empty image: a luma plane shorter than one box */
-	memset(d->tmp, 0, (size_t)w);
-	memset(d->tmp + (size_t)(h - 1) * w, 0, (size_t)w);
+	memset(d->tmp, 0, (size_t)w * h);
 	for (int y = 1; y < h - 1; y++) {
 		const uint8_t *a = d->mask + (size_t)(y - 1) * w, *b = a + w, *c = b + w;
 		uint8_t *t = d->tmp + (size_t)y * w;
-		for (int x = 0; x < w; x++)
-			col[x] = (uint8_t)(a[x] + b[x] + c[x]);
-		t[0] = t[w - 1] = 0;
 		for (int x = 1; x < w - 1; x++)
-			t[x] = col[x - 1] + col[x] + col[x + 1] >= 5;
+			t[x] = a[x - 1] + a[x] + a[x + 1] + b[x - 1] + b[x] + b[x + 1] + c[x - 1] +
+				       c[x] + c[x + 1] >=
+			       5;
 	}
-	memset(d->mask, 0, (size_t)w);
-	memset(d->mask + (size_t)(h - 1) * w, 0, (size_t)w);
-	for (int y = 1; y < h - 1; y++) {
-		const uint8_t *a = d->tmp + (size_t)(y - 1) * w, *b = a + w, *c = b + w;
-		uint8_t *m = d->mask + (size_t)y * w;
-		for (int x = 0; x < w; x++)
-			col[x] = a[x] | b[x] | c[x];
-		m[0] = m[w - 1] = 0;
-		for (int x = 1; x < w - 1; x++)
-			m[x] = col[x - 1] | col[x] | col[x + 1];
-	}
+	box_morph(d, d->tmp, d->mask, d->rc, false);
+	box_morph(d, d->mask, d->tmp, d->rc, true);
+	memcpy(d->mask, d->tmp, (size_t)w * h);
 }
 
 static int find_root(struct component *c, int i)
@@ -263,7 +376,7 @@ static int label_components(struct detector *d)
 	return next;
 }
 
-static void collect_blobs(struct detector *d, int nlabels, struct blob *blobs, int *n)
+static int collect_blobs(struct detector *d, int nlabels, struct blob *blobs)
 {
 	const float fw = (float)d->w, fh = (float)d->h, npx = fw * fh;
 	int count = 0;
@@ -291,61 +404,125 @@ static void collect_blobs(struct detector *d, int nlabels, struct blob *blobs, i
 		if (count < DETECT_MAX_BLOBS)
 			count++;
 	}
-	*n = count;
+	return count;
 }
 
-void detector_process(struct detector *d, const struct gray *g, struct blob *blobs, int *n)
+/* The first frames: a plain average, every pixel, no detection. */
+static void bootstrap(struct detector *d, const uint8_t *px)
 {
 	const size_t npx = (size_t)d->w * d->h;
+	const float a = 1.0f / (float)(d->frames + 1);
+
+	for (size_t i = 0; i < npx; i++) {
+		float v = px[i];
+		if (d->frames == 0) {
+			d->mu[i] = v;
+			d->s[i] = S_INIT;
+		} else {
+			d->mu[i] += a * (v - d->mu[i]);
+		}
+		d->age[i] = 0.0f;
+	}
+	if (d->frames == 0)
+		memset(d->mask, 0, npx);
+}
+
+void detector_process(struct detector *d, const struct gray *g, double t_sec, struct blob *blobs,
+		      int *n)
+{
+	const int w = d->w, h = d->h;
+	const size_t npx = (size_t)w * h;
 	const uint8_t *px = g->px;
+	float dt = d->frames || !d->reset ? (float)(t_sec - d->t_last) : 0.0f;
 
 	*n = 0;
-	if (d->frames < WARMUP_FRAMES) {
-		/* Plain average of the first frames: a usable model from the start. */
-		float a = 1.0f / (float)(d->frames + 1);
-		for (size_t i = 0; i < npx; i++)
-			d->bg[i] += a * (px[i] - d->bg[i]);
+	if (!(dt > 0.0f) || dt > 2.0f) /* first frame, a clock step, or a long gap */
+		dt = 1.0f / (d->p.fps > 0 ? d->p.fps : 25.0f);
+	d->t_last = t_sec;
+	if (d->reset) {
+		d->reset = false;
+		d->frames = 0;
+		d->t_start = t_sec;
+		d->gain = 1.0f;
+		d->cut_time = 0.0f;
+	}
+	if (d->frames < BOOT_MIN_FRAMES || t_sec - d->t_start < BOOT_SECONDS) {
+		bootstrap(d, px);
 		d->frames++;
 		return;
 	}
 	d->frames++;
 
-	float gain = estimate_gain(d, px);
-	float thr = estimate_threshold(d, px, gain);
-	{
-		/* Block-scoped restrict pointers: a byte store may alias
-		 * anything, d->bg included, and would keep the loop scalar. */
-		uint8_t *restrict mask = d->mask;
-		const float *restrict bg = d->bg;
-		for (size_t i = 0; i < npx; i++)
-			mask[i] = fabsf(px[i] - gain * bg[i]) > thr;
+	d->gain = estimate_gain(d, px);
+	const float inv_gain = 1.0f / d->gain;
+	model_edges(d);
+	envelope(d, d->mu, d->lo, d->hi);
+
+	/* Raw mask: outside the neighbourhood's range, or a new edge. Both
+	 * judged at the frame's exposure: a camera's response is not quite
+	 * proportional, and dividing a dark frame by its gain would magnify
+	 * that error along with the noise. */
+	const float gain = d->gain;
+	for (int y = 0; y < h; y++) {
+		const uint8_t *p = px + (size_t)y * w;
+		const float *lo = d->lo + (size_t)y * w, *hi = d->hi + (size_t)y * w;
+		const float *s = d->s + (size_t)y * w, *gb = d->gb + (size_t)y * w;
+		uint8_t *m = d->mask + (size_t)y * w;
+		bool inner = y > 0 && y < h - 1;
+		for (int x = 0; x < w; x++) {
+			float v = p[x];
+			float diff = fmaxf(gain * lo[x] - v, v - gain * hi[x]);
+			float thr = fmaxf(fmaxf(T_MIN, T_REL * gain * lo[x]), K_S * gain * s[x]);
+			bool fg = diff > thr;
+			if (inner && x > 0 && x < w - 1) {
+				float gi = (float)(abs(p[x + 1] - p[x - 1]) + abs(p[x + w] - p[x - w]));
+				fg = fg || gi - gain * gb[x] > fmaxf(G_MIN, 2.0f * K_S * gain * s[x]);
+			}
+			m[x] = fg;
+		}
 	}
 	clean_mask(d);
 
-	/* Learn toward the frame brought back to the model's reference exposure.
-	 * Learning the frame as it is would re-learn the exposure everywhere
-	 * except under a slow object, whose old footprint then stands out as a
-	 * trail once the exposure has moved (a white car darkening the frame).
-	 * Background pixels learn and reset their age; foreground ones age, and
-	 * join the background once old enough. Without branches (both outcomes
-	 * computed, one kept by select_float), so that it vectorises. */
-	{
-		const float a = d->alpha, inv_gain = 1.0f / gain;
-		const unsigned absorb = d->absorb_frames;
-		const uint8_t *restrict mask = d->mask;
-		float *restrict bg = d->bg;
-		uint16_t *restrict age = d->fg_age;
-		for (size_t i = 0; i < npx; i++) {
-			float v = px[i] * inv_gain;
-			float learnt = bg[i] + a * (v - bg[i]);
-			unsigned older = age[i] + 1u;
-			unsigned fg = mask[i]; /* 0 or 1 */
-			unsigned joins = fg & (older >= absorb);
-			float kept = select_float(0u - joins, v, bg[i]);
-			bg[i] = select_float(0u - fg, kept, learnt);
-			age[i] = (uint16_t)(older * (fg & (joins ^ 1u)));
+	/* Learning: background pixels at learn_seconds, toward the frame at the
+	 * model's reference exposure (learning the frame as it is would
+	 * re-learn the exposure everywhere except under a slow object, whose
+	 * footprint would then stand out as a trail); foreground pixels much
+	 * more slowly, and at once when they have been foreground for
+	 * absorb_seconds. The noise scale is the mean absolute deviation of
+	 * background pixels: sensor noise, and flicker where there is some. */
+	const float a = 1.0f - expf(-dt / fmaxf(dt, d->p.learn_seconds));
+	const float a_fg = 1.0f - expf(-dt / fmaxf(dt, FG_SLOW * d->p.absorb_seconds));
+	const float absorb = d->p.absorb_seconds;
+	unsigned fg_count = 0;
+	for (size_t i = 0; i < npx; i++) {
+		float v = px[i] * inv_gain;
+		if (!d->mask[i]) {
+			float diff = fabsf(v - d->mu[i]);
+			d->mu[i] += a * (v - d->mu[i]);
+			d->s[i] = fminf(S_MAX, d->s[i] + a * (diff - d->s[i]));
+			d->age[i] = 0.0f;
+			continue;
+		}
+		fg_count++;
+		d->age[i] += dt;
+		if (d->age[i] >= absorb) {
+			d->mu[i] = v;
+			d->age[i] = 0.0f;
+		} else {
+			d->mu[i] += a_fg * (v - d->mu[i]);
 		}
 	}
 
-	collect_blobs(d, label_components(d), blobs, n);
+	/* Most of the picture foreground for a while: the camera moved or the
+	 * scene changed; start again rather than track the whole frame. */
+	if ((float)fg_count > CUT_FRACTION * (float)npx) {
+		d->cut_time += dt;
+		if (d->cut_time >= CUT_SECONDS) {
+			d->reset = true;
+			return;
+		}
+	} else {
+		d->cut_time = 0.0f;
+	}
+	*n = collect_blobs(d, label_components(d), blobs);
 }

@@ -1,6 +1,9 @@
-/* Moving-object detection on the reduced gray image: background model ->
- * foreground mask -> connected components -> blobs. One detector per
- * inference thread; every buffer is allocated at create. */
+/* Moving-object detection on the reduced gray image: per-pixel background
+ * statistics -> foreground mask -> morphology -> connected components ->
+ * blobs. One detector per inference thread; every buffer is allocated at
+ * create, nothing per frame. Sizes are normalised to the frame and times
+ * are in seconds, so the result does not hang on the detection scale or
+ * the frame rate. */
 #ifndef TURNSTILE_DETECT_H
 #define TURNSTILE_DETECT_H
 
@@ -19,7 +22,7 @@ struct detect_params {
 	float max_area;      /* largest blob that can be an object (0.81) */
 	float learn_seconds; /* background time constant for background pixels (2 s) */
 	float absorb_seconds;/* foreground still this long becomes background (90 s) */
-	float fps;           /* frame rate, to turn seconds into frames */
+	float fps;           /* nominal frame rate: the time step of the first frame */
 };
 
 #define DETECT_PARAMS_DEFAULT ((struct detect_params){0.002f, 0.81f, 2.0f, 90.0f, 25.0f})
@@ -28,12 +31,23 @@ struct detector;
 
 int detector_create(int w, int h, const struct detect_params *p, struct detector **out);
 
-/* Updates the model with g and returns the foreground blobs (largest first)
- * in blobs[0..*n). The first frames only train the model (*n = 0). */
-void detector_process(struct detector *d, const struct gray *g, struct blob *blobs, int *n);
+/* Updates the model with g, taken at time t_sec (seconds, any origin,
+ * non-decreasing), and returns the foreground blobs (largest first) in
+ * blobs[0..*n). The first frames after create or reset only train the
+ * model (*n = 0). */
+void detector_process(struct detector *d, const struct gray *g, double t_sec, struct blob *blobs,
+		      int *n);
+
+/* Forgets the background: the next frame starts learning afresh. For a
+ * camera that came back after losing its device (it may point elsewhere
+ * now); a scene cut is detected by itself. */
+void detector_reset(struct detector *d);
 
 /* The last foreground mask (w * h, 0 or 1), for tests and debugging. */
 const uint8_t *detector_mask(const struct detector *d);
+
+/* The current exposure gain (frame / background model), for tests. */
+float detector_gain(const struct detector *d);
 
 void detector_destroy(struct detector *d);
 

@@ -1,28 +1,34 @@
-/* Typical size of one object crossing a line, learnt from the tracks that
- * cross it, so that a merged blob (two people shoulder to shoulder) counts
- * as the number of objects it holds. Owned by one line's counter. */
+/* Typical size of one object crossing a line, learnt from whole lives of
+ * isolated tracks (never merged with another) that crossed it, so that a
+ * blob that was never seen as separate objects (two people shoulder to
+ * shoulder from the moment they appear) counts as the objects it holds.
+ * Robust: the median of the last OBJSIZE_HISTORY samples, judged only
+ * after OBJSIZE_MIN_SAMPLES, and learning never depends on the judgement,
+ * so a wrong start (fragments first) is outvoted by what follows. Owned by
+ * one line's counter. */
 #ifndef TURNSTILE_OBJSIZE_H
 #define TURNSTILE_OBJSIZE_H
 
 #define OBJSIZE_HISTORY 32
+#define OBJSIZE_MIN_SAMPLES 5
 #define OBJSIZE_MAX_MULTIPLE 3
 
 struct objsize {
 	float fixed_area;               /* configured area of one object, or 0 to learn */
-	float area[OBJSIZE_HISTORY];    /* recent crossings: foreground area */
-	float width[OBJSIZE_HISTORY];   /* and extent along the line */
+	float area[OBJSIZE_HISTORY];    /* recent isolated tracks: foreground area */
+	float width[OBJSIZE_HISTORY];   /* extent along the line */
+	float length[OBJSIZE_HISTORY];  /* extent across it (along the way objects go) */
 	int n, next;
 };
 
 void objsize_init(struct objsize *s, float fixed_area);
 
-/* How many objects a track of this area and width along the line holds
- * (1..OBJSIZE_MAX_MULTIPLE); 1 until a few crossings have been seen, when
+/* How many objects a blob of this area, width along the line and length
+ * across it holds (1..OBJSIZE_MAX_MULTIPLE); 1 until enough samples, when
  * no area is configured. */
-int objsize_multiple(const struct objsize *s, float area, float width);
+int objsize_multiple(const struct objsize *s, float area, float width, float length);
 
-/* Records a track that crossed the line as one object; merged blobs are not
- * recorded, so they cannot inflate what "one object" means. */
-void objsize_learn(struct objsize *s, float area, float width);
+/* Records one isolated track's typical area, width and length. */
+void objsize_learn(struct objsize *s, float area, float width, float length);
 
 #endif

@@ -1,3 +1,8 @@
+/* Tracking by detection, SORT-style, on normalised coordinates: a Kalman
+ * filter per track, Hungarian assignment, then the two cases a blob
+ * detector forces on top: fragments (one object seen as several blobs) and
+ * groups (several objects seen as one blob). Called from one inference
+ * thread; no locks, no allocation after create. */
 #include "tracker.h"
 
 #include <errno.h>
@@ -5,12 +10,37 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_PAIRS (TRACKER_MAX_TRACKS * DETECT_MAX_BLOBS)
-#define VELOCITY_SMOOTHING 0.5f
-#define COAST_DAMPING 0.8f
-#define FRAGMENT_MAX_RATIO 0.5f
+#include "assign.h"
+
+#define INFEASIBLE 1e6f
+#define GATE_MIN 0.05f           /* gate of a track sure of where it is, plus half its size */
+#define TENTATIVE_PENALTY 1.0f   /* confirmed tracks win a blob over tentative ones */
 #define TENTATIVE_MAX_GROWTH 3.0f
-#define BOX_SMOOTHING 0.3f
+#define MAX_GROWTH 4.0f
+#define FRAGMENT_MAX_RATIO 0.5f
+#define SIZE_SMOOTHING 0.3f
+#define ACCEL_NOISE 0.05f        /* process noise: acceleration spectral density, 1/s^3 */
+#define VEL_INIT_VAR 1.0f        /* a new track's speed is unknown: up to ~1 frame/s */
+#define STACK_OVERLAP 0.5f       /* parts one above the other overlap this much in x */
+#define STACK_GAP 0.3f           /* with a gap at most this share of the shorter one */
+#define SIDEWAYS_RATIO 1.0f      /* going sideways: |vx| above |vy| */
+#define SIDEWAYS_MIN_SPEED 0.02f /* normalised units per second */
+#define SPEED_AGREEMENT 0.3f     /* parts of one body move at speeds this close */
+#define SPLIT_SHRINK 0.75f       /* a track whose blob shrank below this share split */
+#define GROUP_MIN_COVER 0.6f     /* a group's blob holds this share of its members' areas */
+#define GROUP_MIN_RATIO 0.4f     /* members' areas are within 2.5x of each other */
+#define GROUP_GROWTH 1.2f        /* and is larger than any one member */
+
+/* One axis of a constant-velocity Kalman filter. */
+struct kf1 {
+	float p, v;           /* position, velocity */
+	float pp, pv, vv;     /* covariance */
+};
+
+struct track_state {
+	struct kf1 kx, ky;
+	double last_seen;
+};
 
 /* What a track saw this frame: one blob, or a blob and its fragments. */
 struct obs {
@@ -18,16 +48,15 @@ struct obs {
 	float sx, sy, area; /* area-weighted centroid sums */
 };
 
-struct pair {
-	float dist;
-	int16_t track, blob;
-};
-
 struct tracker {
 	struct tracker_params p;
 	uint32_t next_id;
+	double t_last;
+	bool started;
 	struct track tracks[TRACKER_MAX_TRACKS];
-	struct pair pairs[MAX_PAIRS];
+	struct track_state st[TRACKER_MAX_TRACKS];
+	struct assign_work work;
+	float cost[TRACKER_MAX_TRACKS * DETECT_MAX_BLOBS];
 };
 
 int tracker_create(const struct tracker_params *p, struct tracker **out)
@@ -41,76 +70,123 @@ int tracker_create(const struct tracker_params *p, struct tracker **out)
 	return 0;
 }
 
-void tracker_reset(struct tracker *t)
-{
-	memset(t->tracks, 0, sizeof(t->tracks));
-}
-
 void tracker_destroy(struct tracker *t)
 {
 	free(t);
 }
 
-static int pair_cmp(const void *a, const void *b)
+void tracker_reset(struct tracker *t)
 {
-	const struct pair *pa = a, *pb = b;
-	if (pa->dist != pb->dist)
-		return pa->dist < pb->dist ? -1 : 1;
-	/* Ties broken by index so the result never depends on qsort's order. */
-	if (pa->track != pb->track)
-		return pa->track - pb->track;
-	return pa->blob - pb->blob;
+	memset(t->tracks, 0, sizeof(t->tracks));
+	memset(t->st, 0, sizeof(t->st));
 }
 
-/* The gate grows with the object's own size and speed: a large or fast object
- * legitimately moves further between frames than a small slow one. A track
- * seen once has no velocity yet, so its gate is wider: a fast mover may
- * cross the whole frame in three or four frames. Coasting widens the gate a
- * little, never without bound: a lost track must not grab whatever blob
- * appears on the far side of the frame. */
-static float gate_for(const struct tracker *t, const struct track *tr)
+static void kf_init(struct kf1 *k, float pos, float r)
 {
-	float speed = hypotf(tr->vx, tr->vy);
-	if (tr->hits == 1)
-		return 2.0f * t->p.gate + tr->size;
-	return t->p.gate + 0.5f * tr->size + speed * (float)(tr->missed < 2 ? tr->missed : 2);
+	*k = (struct kf1){.p = pos, .pp = r, .vv = VEL_INIT_VAR};
+}
+
+static void kf_predict(struct kf1 *k, float dt)
+{
+	float q = ACCEL_NOISE;
+	k->p += k->v * dt;
+	k->pp += dt * (2.0f * k->pv + dt * k->vv) + q * dt * dt * dt / 3.0f;
+	k->pv += dt * k->vv + q * dt * dt / 2.0f;
+	k->vv += q * dt;
+}
+
+static void kf_update(struct kf1 *k, float z, float r)
+{
+	float s = k->pp + r, gp = k->pp / s, gv = k->pv / s, e = z - k->p;
+	k->p += gp * e;
+	k->v += gv * e;
+	float pp = (1.0f - gp) * k->pp, pv = (1.0f - gp) * k->pv, vv = k->vv - gv * k->pv;
+	k->pp = pp;
+	k->pv = pv;
+	k->vv = vv;
+}
+
+/* Measurement noise of a centroid: blobs of big objects wobble more. */
+static float meas_var(const struct track *tr)
+{
+	float sd = 0.003f + 0.03f * fmaxf(tr->w, tr->h);
+	return sd * sd;
+}
+
+static float box_iou(float ax0, float ay0, float ax1, float ay1, const struct blob *b)
+{
+	float ix = fminf(ax1, b->x1) - fmaxf(ax0, b->x0), iy = fminf(ay1, b->y1) - fmaxf(ay0, b->y0);
+	if (ix <= 0 || iy <= 0)
+		return 0.0f;
+	float inter = ix * iy;
+	float uni = (ax1 - ax0) * (ay1 - ay0) + (b->x1 - b->x0) * (b->y1 - b->y0) - inter;
+	return uni > 0 ? inter / uni : 0.0f;
+}
+
+/* The gate grows with the object's size and its position uncertainty: a
+ * large or fast object legitimately moves further between frames, a track
+ * that has coasted is less sure where it is. Never without bound: a lost
+ * track must not grab whatever appears on the far side of the frame. */
+static float gate_for(const struct tracker *t, const struct track *tr, const struct track_state *s)
+{
+	float size = hypotf(tr->w, tr->h);
+	float unc = 3.0f * sqrtf(s->kx.pp + s->ky.pp);
+	return fminf(GATE_MIN + 0.5f * size + unc, t->p.gate + size);
+}
+
+static float pair_cost(const struct tracker *t, int i, const struct blob *b)
+{
+	const struct track *tr = &t->tracks[i];
+	const struct track_state *s = &t->st[i];
+	float dist = hypotf(b->cx - tr->x, b->cy - tr->y);
+	float iou = box_iou(tr->x - tr->w / 2, tr->y - tr->h / 2, tr->x + tr->w / 2,
+			    tr->y + tr->h / 2, b);
+	float gate = gate_for(t, tr, s);
+	if (dist > gate && iou <= 0.0f)
+		return INFEASIBLE;
+	/* A track only takes a blob of about its own size: no object grows
+	 * fourfold in one frame (a blob that holds it and another is a group,
+	 * below), and a tentative track, likely noise, even less. */
+	float growth = tr->confirmed ? MAX_GROWTH : TENTATIVE_MAX_GROWTH;
+	if (b->area > growth * tr->area || tr->area > growth * b->area)
+		return INFEASIBLE;
+	return (1.0f - iou) + fminf(dist / gate, 1.0f) + (tr->confirmed ? 0.0f : TENTATIVE_PENALTY);
 }
 
 /* A smaller blob whose centre lies inside a matched track's box (a little
- * enlarged) is a fragment of that object: a body split by a low-contrast
- * band, legs apart from the torso. It joins the track's observation instead
- * of starting a track of its own that could later be counted. */
+ * enlarged) is a fragment of that object: a body split by a railing, legs
+ * apart from the torso, a bag. It joins the track's observation instead of
+ * starting a track of its own that could later be counted. */
 static bool is_fragment(const struct track *tr, const struct obs *o, const struct blob *b)
 {
 	return b->area < FRAGMENT_MAX_RATIO * o->area && fabsf(b->cx - tr->x) <= 0.6f * tr->w &&
 	       fabsf(b->cy - tr->y) <= 0.6f * tr->h;
 }
 
-static void observe(struct track *tr, const struct obs *o)
+/* Whether boxes a and b are parts of one upright body cut across by
+ * something the colour of the background (a railing, a counter, a belt):
+ * one above the other, overlapping in x, with a gap small against their
+ * own heights. */
+static bool stacked(float ax0, float ay0, float ax1, float ay1, float bx0, float by0, float bx1,
+		    float by1)
 {
-	float cx = o->sx / o->area, cy = o->sy / o->area;
-	/* Velocity over the frames since the last real observation. */
-	float steps = (float)(tr->missed + 1);
-	float vx = (cx - tr->x + tr->vx * (float)tr->missed) / steps;
-	float vy = (cy - tr->y + tr->vy * (float)tr->missed) / steps;
-	if (tr->hits == 1) {
-		tr->vx = vx;
-		tr->vy = vy;
-	} else {
-		tr->vx += VELOCITY_SMOOTHING * (vx - tr->vx);
-		tr->vy += VELOCITY_SMOOTHING * (vy - tr->vy);
-	}
-	tr->x = cx;
-	tr->y = cy;
-	/* The box follows slowly: a body split in two for a frame or two keeps
-	 * the box that makes the other half a fragment. */
-	tr->w += BOX_SMOOTHING * (o->x1 - o->x0 - tr->w);
-	tr->h += BOX_SMOOTHING * (o->y1 - o->y0 - tr->h);
-	tr->size = hypotf(tr->w, tr->h);
-	tr->area = o->area;
-	tr->hits++;
-	tr->missed = 0;
-	tr->updated = true;
+	float ox = fminf(ax1, bx1) - fmaxf(ax0, bx0);
+	float wmin = fminf(ax1 - ax0, bx1 - bx0);
+	float gap = fmaxf(ay0, by0) - fminf(ay1, by1);
+	float hmin = fminf(ay1 - ay0, by1 - by0);
+	return ox >= STACK_OVERLAP * wmin && gap <= STACK_GAP * hmin;
+}
+
+/* Only for an object going sideways: things moving up or down the picture
+ * one above the other are a queue or cars nose to tail, not one body. */
+static bool moves_sideways(const struct track *tr)
+{
+	return fabsf(tr->vx) > SIDEWAYS_RATIO * fabsf(tr->vy) && fabsf(tr->vx) > SIDEWAYS_MIN_SPEED;
+}
+
+static bool is_stacked_part(const struct track *tr, const struct obs *o, const struct blob *b)
+{
+	return moves_sideways(tr) && stacked(o->x0, o->y0, o->x1, o->y1, b->x0, b->y0, b->x1, b->y1);
 }
 
 static void obs_add(struct obs *o, const struct blob *b)
@@ -128,92 +204,294 @@ static void obs_add(struct obs *o, const struct blob *b)
 	o->area += b->area;
 }
 
-/* Greedy one-to-one assignment over the sorted pairs, for confirmed or for
- * tentative tracks. A tentative track only takes a blob of about its own
- * size: noise does not grow tenfold in one frame, a fragment of a body does. */
-static void assign(struct tracker *t, const struct blob *blobs, struct obs *obs, bool *blob_used,
-		   int npairs, bool confirmed)
+static void sync_track(struct track *tr, const struct track_state *s)
 {
-	for (int k = 0; k < npairs; k++) {
-		int i = t->pairs[k].track, b = t->pairs[k].blob;
-		const struct track *tr = &t->tracks[i];
-		if (tr->confirmed != confirmed || obs[i].area > 0.0f || blob_used[b])
-			continue;
-		if (!confirmed && (blobs[b].area > TENTATIVE_MAX_GROWTH * tr->area ||
-				   tr->area > TENTATIVE_MAX_GROWTH * blobs[b].area))
-			continue;
-		blob_used[b] = true;
-		obs_add(&obs[i], &blobs[b]);
+	tr->x = s->kx.p;
+	tr->y = s->ky.p;
+	tr->vx = s->kx.v;
+	tr->vy = s->ky.v;
+	tr->bottom = tr->y + tr->h / 2;
+}
+
+static void observe(struct tracker *t, int i, const struct obs *o, double now)
+{
+	struct track *tr = &t->tracks[i];
+	struct track_state *s = &t->st[i];
+	float r = meas_var(tr);
+
+	kf_update(&s->kx, o->sx / o->area, r);
+	kf_update(&s->ky, o->sy / o->area, r);
+	tr->w += SIZE_SMOOTHING * (o->x1 - o->x0 - tr->w);
+	tr->h += SIZE_SMOOTHING * (o->y1 - o->y0 - tr->h);
+	tr->area = o->area;
+	tr->hits++;
+	tr->missed = 0;
+	tr->updated = true;
+	if (tr->hits >= t->p.confirm_hits)
+		tr->confirmed = true;
+	s->last_seen = now;
+	sync_track(tr, s);
+}
+
+/* The members of a group share one blob: each keeps its own prediction,
+ * the group as a whole follows the blob (the members' mean prediction is
+ * moved onto the blob's centroid), each stays inside the blob's box, and
+ * no size is learnt from a blob that is not one object. */
+static void observe_group(struct tracker *t, const int *members, int k, const struct blob *b,
+			  double now)
+{
+	float mx = 0, my = 0;
+	for (int m = 0; m < k; m++) {
+		mx += t->tracks[members[m]].x;
+		my += t->tracks[members[m]].y;
+	}
+	float ox = b->cx - mx / (float)k, oy = b->cy - my / (float)k;
+	for (int m = 0; m < k; m++) {
+		int i = members[m];
+		struct track *tr = &t->tracks[i];
+		struct track_state *s = &t->st[i];
+		float zx = fminf(fmaxf(tr->x + ox, b->x0), b->x1);
+		float zy = fminf(fmaxf(tr->y + oy, b->y0), b->y1);
+		float r = 4.0f * meas_var(tr);
+		kf_update(&s->kx, zx, r);
+		kf_update(&s->ky, zy, r);
+		tr->hits++;
+		tr->missed = 0;
+		tr->updated = true;
+		tr->grouped = true;
+		tr->ever_grouped = true;
+		if (tr->hits >= t->p.confirm_hits)
+			tr->confirmed = true;
+		s->last_seen = now;
+		sync_track(tr, s);
 	}
 }
 
-const struct track *tracker_update(struct tracker *t, const struct blob *blobs, int n)
+enum join { JOIN_NONE, JOIN_GROUP, JOIN_FRAGMENT };
+
+/* What a confirmed track left without a blob is to blob b, which track own
+ * took: nothing, unless b covers its predicted centre. Then a second
+ * object merged with own's when the two are of comparable size and b is
+ * big enough for all of its members; or, when one of the two is much
+ * smaller, a fragment of the same object rejoining it (an arm, a head,
+ * found as separate blobs while the body came into view), not an object
+ * of its own. */
+static enum join joins(const struct track *tr, const struct track *own, const struct blob *b,
+		       float members_area)
 {
+	float mx = 0.25f * tr->w, my = 0.25f * tr->h;
+	if (tr->x < b->x0 - mx || tr->x > b->x1 + mx || tr->y < b->y0 - my || tr->y > b->y1 + my)
+		return JOIN_NONE;
+	if (tr->area < GROUP_MIN_RATIO * own->area || own->area < GROUP_MIN_RATIO * tr->area)
+		return JOIN_FRAGMENT;
+	float total = members_area + tr->area;
+	if (b->area >= GROUP_MIN_COVER * total && b->area >= GROUP_GROWTH * tr->area)
+		return JOIN_GROUP;
+	return JOIN_NONE;
+}
+
+/* Two confirmed tracks that are the parts of one body going sideways (torso
+ * and legs found apart from the first frame, so never one blob) become one:
+ * the older keeps its identity, the younger ends without counting. Their
+ * speeds must agree: someone passing in front of someone else is not a
+ * part of them. */
+static void merge_stacked_tracks(struct tracker *t)
+{
+	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
+		struct track *a = &t->tracks[i];
+		if (!a->id || !a->updated || a->grouped || !moves_sideways(a))
+			continue;
+		for (int j = 0; j < TRACKER_MAX_TRACKS; j++) {
+			struct track *b = &t->tracks[j];
+			if (j == i || !b->id || !b->updated || b->grouped || b->id < a->id ||
+			    !moves_sideways(b) ||
+			    fabsf(a->vx - b->vx) > SPEED_AGREEMENT * fmaxf(fabsf(a->vx), fabsf(b->vx)))
+				continue;
+			if (!stacked(a->x - a->w / 2, a->y - a->h / 2, a->x + a->w / 2, a->y + a->h / 2,
+				     b->x - b->w / 2, b->y - b->h / 2, b->x + b->w / 2, b->y + b->h / 2))
+				continue;
+			/* The union of the two boxes, the centre weighted by area. */
+			float x0 = fminf(a->x - a->w / 2, b->x - b->w / 2);
+			float y0 = fminf(a->y - a->h / 2, b->y - b->h / 2);
+			float x1 = fmaxf(a->x + a->w / 2, b->x + b->w / 2);
+			float y1 = fmaxf(a->y + a->h / 2, b->y + b->h / 2);
+			float area = a->area + b->area;
+			t->st[i].kx.p = (a->x * a->area + b->x * b->area) / area;
+			t->st[i].ky.p = (a->y * a->area + b->y * b->area) / area;
+			a->w = x1 - x0;
+			a->h = y1 - y0;
+			a->area = area;
+			a->confirmed = a->confirmed || b->confirmed;
+			sync_track(a, &t->st[i]);
+			*b = (struct track){0};
+		}
+	}
+}
+
+/* A blob of comparable size to what is left of a confirmed track, that was
+ * inside the track's box a frame ago while the track's blob shrank, split
+ * off from it: the track was several
+ * objects seen as one (two people who came in side by side). Returns that
+ * track's id, or 0. */
+static uint32_t split_parent(const struct tracker *t, const struct obs *before,
+			     const struct blob *b)
+{
+	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
+		const struct track *tr = &t->tracks[i];
+		const struct obs *o = &before[i];
+		if (tr->id && tr->confirmed && tr->updated && !tr->grouped &&
+		    tr->area < SPLIT_SHRINK * o->area && b->area >= GROUP_MIN_RATIO * tr->area &&
+		    tr->area >= GROUP_MIN_RATIO * b->area && b->cx >= o->x0 && b->cx <= o->x1 &&
+		    b->cy >= o->y0 && b->cy <= o->y1)
+			return tr->id;
+	}
+	return 0;
+}
+
+const struct track *tracker_update(struct tracker *t, const struct blob *blobs, int n,
+				   double t_sec)
+{
+	int match[TRACKER_MAX_TRACKS], owner[DETECT_MAX_BLOBS];
+	int rows[TRACKER_MAX_TRACKS], nrows = 0;
 	bool blob_used[DETECT_MAX_BLOBS] = {false};
 	struct obs obs[TRACKER_MAX_TRACKS];
-	int npairs = 0;
+	float dt = t->started ? (float)(t_sec - t->t_last) : 0.0f;
 
+	if (!(dt > 0.0f) || dt > 2.0f)
+		dt = 1.0f / (t->p.fps > 0 ? t->p.fps : 25.0f);
+	t->started = true;
+	t->t_last = t_sec;
 	if (n > DETECT_MAX_BLOBS)
 		n = DETECT_MAX_BLOBS;
+	for (int b = 0; b < n; b++)
+		owner[b] = -1;
+
 	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 		struct track *tr = &t->tracks[i];
+		match[i] = -1;
 		obs[i] = (struct obs){0};
 		if (!tr->id)
 			continue;
-		tr->updated = false;
-		float px = tr->x + tr->vx, py = tr->y + tr->vy;
-		float gate = gate_for(t, tr);
-		for (int b = 0; b < n; b++) {
-			float d = hypotf(blobs[b].cx - px, blobs[b].cy - py);
-			if (d <= gate)
-				t->pairs[npairs++] = (struct pair){d, (int16_t)i, (int16_t)b};
+		tr->updated = tr->grouped = false;
+		kf_predict(&t->st[i].kx, dt);
+		kf_predict(&t->st[i].ky, dt);
+		sync_track(tr, &t->st[i]);
+		rows[nrows++] = i;
+	}
+
+	/* Globally optimal one-to-one assignment of blobs to tracks. */
+	if (nrows > 0 && n > 0) {
+		int sol[TRACKER_MAX_TRACKS];
+		for (int r = 0; r < nrows; r++)
+			for (int b = 0; b < n; b++)
+				t->cost[r * n + b] = pair_cost(t, rows[r], &blobs[b]);
+		assign_solve(&t->work, t->cost, nrows, n, INFEASIBLE, sol);
+		for (int r = 0; r < nrows; r++) {
+			int b = sol[r];
+			if (b < 0)
+				continue;
+			match[rows[r]] = b;
+			owner[b] = rows[r];
+			blob_used[b] = true;
+			obs_add(&obs[rows[r]], &blobs[b]);
 		}
 	}
-	qsort(t->pairs, (size_t)npairs, sizeof(t->pairs[0]), pair_cmp);
 
-	/* Established tracks choose first, one blob each, nearest pairs first;
-	 * then fragments join them; only then may tentative tracks take what
-	 * is left. Otherwise a speck's fresh track could grab a piece of a
-	 * passing body on the far side of the line. */
-	assign(t, blobs, obs, blob_used, npairs, true);
+	/* Fragments join the confirmed track whose box they lie in. */
 	for (int b = 0; b < n; b++) {
 		if (blob_used[b])
 			continue;
 		for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
-			struct track *tr = &t->tracks[i];
-			if (tr->id && tr->confirmed && obs[i].area > 0.0f &&
-			    is_fragment(tr, &obs[i], &blobs[b])) {
+			const struct track *tr = &t->tracks[i];
+			if (tr->id && tr->confirmed && match[i] >= 0 &&
+			    (is_fragment(tr, &obs[i], &blobs[b]) ||
+			     is_stacked_part(tr, &obs[i], &blobs[b]))) {
 				obs_add(&obs[i], &blobs[b]);
 				blob_used[b] = true;
 				break;
 			}
 		}
 	}
-	assign(t, blobs, obs, blob_used, npairs, false);
 
-	/* Matched tracks take their observation; the others coast on their
-	 * prediction, slowing down, then end. A track that never got confirmed
-	 * ends at its first miss: it was probably noise. */
+	/* Groups: a confirmed track left without a blob whose prediction lies
+	 * in a blob another track took, big enough for both, merged into it. */
+	int group[DETECT_MAX_BLOBS][TRACKER_MAX_TRACKS / 4];
+	int ngroup[DETECT_MAX_BLOBS] = {0};
+	float garea[DETECT_MAX_BLOBS];
+	for (int b = 0; b < n; b++)
+		garea[b] = owner[b] >= 0 ? t->tracks[owner[b]].area : 0.0f;
+	bool absorbed[TRACKER_MAX_TRACKS] = {false};
+	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
+		const struct track *tr = &t->tracks[i];
+		if (!tr->id || !tr->confirmed || match[i] >= 0)
+			continue;
+		for (int b = 0; b < n; b++) {
+			int o = owner[b];
+			if (o < 0 || ngroup[b] >= TRACKER_MAX_TRACKS / 4 - 1 || !t->tracks[o].confirmed)
+				continue;
+			enum join j = joins(tr, &t->tracks[o], &blobs[b], garea[b]);
+			if (j == JOIN_NONE)
+				continue;
+			if (j == JOIN_FRAGMENT) {
+				/* The larger of the two is the object and keeps
+				 * the blob; the smaller ends without counting. */
+				if (ngroup[b] == 0 && tr->area > t->tracks[o].area) {
+					obs[i] = obs[o];
+					obs[o] = (struct obs){0};
+					match[o] = -1;
+					absorbed[o] = true;
+					owner[b] = i;
+					garea[b] = tr->area;
+				} else {
+					absorbed[i] = true;
+				}
+				match[i] = b;
+				break;
+			}
+			if (ngroup[b] == 0)
+				group[b][ngroup[b]++] = o;
+			group[b][ngroup[b]++] = i;
+			garea[b] += tr->area;
+			match[i] = b;
+			break;
+		}
+	}
+
+	/* Boxes and areas as they were before this frame, to tell a split. */
+	struct obs before[TRACKER_MAX_TRACKS];
+	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
+		const struct track *tr = &t->tracks[i];
+		before[i] = (struct obs){tr->x - tr->w / 2, tr->y - tr->h / 2, tr->x + tr->w / 2,
+					 tr->y + tr->h / 2, 0, 0, tr->area};
+	}
+
+	/* Updates: own observations, groups, and coasting or ending. */
+	for (int b = 0; b < n; b++)
+		if (ngroup[b] > 1)
+			observe_group(t, group[b], ngroup[b], &blobs[b], t_sec);
 	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 		struct track *tr = &t->tracks[i];
-		if (!tr->id)
+		if (!tr->id || tr->grouped)
 			continue;
-		if (obs[i].area > 0.0f) {
-			observe(tr, &obs[i]);
-			if (tr->hits >= t->p.confirm_hits)
-				tr->confirmed = true;
-			continue;
-		}
-		tr->missed++;
-		if (tr->missed > t->p.max_missed || !tr->confirmed) {
+		if (absorbed[i]) {
 			*tr = (struct track){0};
 			continue;
 		}
-		tr->x += tr->vx;
-		tr->y += tr->vy;
-		tr->vx *= COAST_DAMPING;
-		tr->vy *= COAST_DAMPING;
+		if (obs[i].area > 0.0f) {
+			observe(t, i, &obs[i], t_sec);
+			continue;
+		}
+		/* A track that never got confirmed ends at its first miss: it
+		 * was probably noise. A confirmed one coasts on its prediction,
+		 * which never counts, then ends. */
+		tr->missed++;
+		if (!tr->confirmed || t_sec - t->st[i].last_seen > t->p.max_coast) {
+			*tr = (struct track){0};
+			continue;
+		}
 	}
+
+	merge_stacked_tracks(t);
 
 	for (int b = 0; b < n; b++) {
 		if (blob_used[b])
@@ -225,18 +503,24 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 		if (slot < 0)
 			break;
 		const struct blob *bl = &blobs[b];
-		t->tracks[slot] = (struct track){
+		uint32_t parent = split_parent(t, before, bl);
+		struct track *tr = &t->tracks[slot];
+		*tr = (struct track){
+			.parent = parent,
 			.id = t->next_id++,
-			.x = bl->cx,
-			.y = bl->cy,
 			.w = bl->x1 - bl->x0,
 			.h = bl->y1 - bl->y0,
-			.size = hypotf(bl->x1 - bl->x0, bl->y1 - bl->y0),
 			.area = bl->area,
 			.hits = 1,
 			.updated = true,
 			.confirmed = t->p.confirm_hits <= 1,
 		};
+		struct track_state *s = &t->st[slot];
+		float r = meas_var(tr);
+		kf_init(&s->kx, bl->cx, r);
+		kf_init(&s->ky, bl->cy, r);
+		s->last_seen = t_sec;
+		sync_track(tr, s);
 	}
 	return t->tracks;
 }
