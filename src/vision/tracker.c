@@ -483,9 +483,12 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 		}
 		/* A track that never got confirmed ends at its first miss: it
 		 * was probably noise. A confirmed one coasts on its prediction,
-		 * which never counts, then ends. */
+		 * which never counts, then ends; at once if that prediction has
+		 * left the picture, so whatever comes in next is not taken for
+		 * it. */
 		tr->missed++;
-		if (!tr->confirmed || t_sec - t->st[i].last_seen > t->p.max_coast) {
+		bool gone = tr->x < 0.0f || tr->x > 1.0f || tr->y < 0.0f || tr->y > 1.0f;
+		if (!tr->confirmed || gone || t_sec - t->st[i].last_seen > t->p.max_coast) {
 			*tr = (struct track){0};
 			continue;
 		}
