@@ -40,9 +40,12 @@
 #define S_INIT 2.0f
 #define S_MAX 40.0f
 #define G_MIN 18.0f            /* smallest new edge strength that is foreground */
-#define FG_SLOW 3.0f           /* foreground learns this many absorb_seconds slower */
+#define FG_SLOW 5.0f           /* barely-foreground pixels learn this many times slower */
+#define NEAR_FG 2.0f           /* barely foreground: within this many thresholds */
 #define CUT_FRACTION 0.75f     /* this much of the frame foreground ... */
 #define CUT_SECONDS 1.0f       /* ... for this long is a new scene */
+#define GHOST_RATIO 0.5f       /* a ghost's outline: frame edges under half the model's */
+#define GHOST_MODEL_EDGES 0.5f /* and the model has clear edges along it */
 #define GAIN_MIN_BG 0.25f      /* fewer background samples than this: hold the gain */
 
 struct component {
@@ -50,6 +53,8 @@ struct component {
 	int area;
 	int x0, y0, x1, y1;
 	long sx, sy;
+	float edge_frame, edge_model; /* edge strength along its outline */
+	bool ghost;
 };
 
 struct detector {
@@ -376,6 +381,49 @@ static int label_components(struct detector *d)
 	return next;
 }
 
+/* A ghost is foreground where the model is wrong, not where something is:
+ * what was there (a person who stood a long while, a car that parked) has
+ * left a footprint in the model. Its outline is an edge of the model and
+ * not of the frame; a real object's outline is an edge of the frame. A
+ * ghost's pixels join the background at once. */
+static void find_ghosts(struct detector *d, int nlabels, const uint8_t *px)
+{
+	const int w = d->w, h = d->h;
+
+	for (int l = 1; l < nlabels; l++) {
+		d->comp[l].edge_frame = d->comp[l].edge_model = 0.0f;
+		d->comp[l].ghost = false;
+	}
+	for (int y = 1; y < h - 1; y++)
+		for (int x = 1; x < w - 1; x++) {
+			size_t i = (size_t)y * w + x;
+			int l = d->labels[i];
+			if (!l || (d->labels[i - 1] && d->labels[i + 1] && d->labels[i - w] &&
+				   d->labels[i + w]))
+				continue; /* background, or inside */
+			struct component *c = &d->comp[find_root(d->comp, l)];
+			c->edge_frame += (float)(abs(px[i + 1] - px[i - 1]) + abs(px[i + w] - px[i - w]));
+			c->edge_model += d->gain * (fabsf(d->mu[i + 1] - d->mu[i - 1]) +
+						    fabsf(d->mu[i + w] - d->mu[i - w]));
+		}
+	for (int l = 1; l < nlabels; l++) {
+		struct component *c = &d->comp[l];
+		if (c->parent != l || c->area == 0)
+			continue;
+		float perimeter = 2.0f * (float)(c->x1 - c->x0 + c->y1 - c->y0 + 2);
+		c->ghost = c->edge_model > G_MIN * perimeter * GHOST_MODEL_EDGES &&
+			   c->edge_frame < GHOST_RATIO * c->edge_model;
+	}
+	for (size_t i = 0; i < (size_t)w * h; i++) {
+		int l = d->labels[i];
+		if (l && d->comp[find_root(d->comp, l)].ghost) {
+			d->mu[i] = px[i] / d->gain;
+			d->age[i] = 0.0f;
+			d->mask[i] = 0;
+		}
+	}
+}
+
 static int collect_blobs(struct detector *d, int nlabels, struct blob *blobs)
 {
 	const float fw = (float)d->w, fh = (float)d->h, npx = fw * fh;
@@ -383,7 +431,8 @@ static int collect_blobs(struct detector *d, int nlabels, struct blob *blobs)
 
 	for (int l = 1; l < nlabels; l++) {
 		const struct component *c = &d->comp[l];
-		if (c->parent != l || c->area < d->p.min_area * npx || c->area > d->p.max_area * npx)
+		if (c->parent != l || c->ghost || c->area < d->p.min_area * npx ||
+		    c->area > d->p.max_area * npx)
 			continue;
 		struct blob b = {
 			.cx = ((float)c->sx / c->area + 0.5f) / fw,
@@ -491,7 +540,7 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 	 * absorb_seconds. The noise scale is the mean absolute deviation of
 	 * background pixels: sensor noise, and flicker where there is some. */
 	const float a = 1.0f - expf(-dt / fmaxf(dt, d->p.learn_seconds));
-	const float a_fg = 1.0f - expf(-dt / fmaxf(dt, FG_SLOW * d->p.absorb_seconds));
+	const float a_fg = 1.0f - expf(-dt / fmaxf(dt, FG_SLOW * d->p.learn_seconds));
 	const float absorb = d->p.absorb_seconds;
 	unsigned fg_count = 0;
 	for (size_t i = 0; i < npx; i++) {
@@ -508,7 +557,12 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 		if (d->age[i] >= absorb) {
 			d->mu[i] = v;
 			d->age[i] = 0.0f;
-		} else {
+		} else if (fabsf(v - d->mu[i]) <
+			   NEAR_FG * fmaxf(fmaxf(T_MIN * inv_gain, T_REL * d->mu[i]), K_S * d->s[i])) {
+			/* Barely foreground: more likely the background changed a
+			 * little (light, a surface drying) than an object: let it
+			 * catch up. Objects are not learnt, however long they
+			 * stay, so a long stop leaves no half-learnt ghost. */
 			d->mu[i] += a_fg * (v - d->mu[i]);
 		}
 	}
@@ -524,5 +578,7 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 	} else {
 		d->cut_time = 0.0f;
 	}
-	*n = collect_blobs(d, label_components(d), blobs);
+	int nlabels = label_components(d);
+	find_ghosts(d, nlabels, px);
+	*n = collect_blobs(d, nlabels, blobs);
 }
