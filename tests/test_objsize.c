@@ -39,9 +39,12 @@ static void thresholds_for_two_and_three(void **state)
 	objsize_init(&s, 0);
 	learn_n(&s, 8, A, WD, L);
 	assert_int_equal(objsize_multiple(&s, A, WD, L), 1);
-	assert_int_equal(objsize_multiple(&s, 1.6f * A, 1.7f * WD, L), 1);
-	assert_int_equal(objsize_multiple(&s, 1.75f * A, 1.85f * WD, L), 2);
-	assert_int_equal(objsize_multiple(&s, 2.65f * A, 2.75f * WD, L), 3);
+	/* Two from 1.6x the area and width, three from 2.5x. */
+	assert_int_equal(objsize_multiple(&s, 1.55f * A, 1.55f * WD, L), 1);
+	assert_int_equal(objsize_multiple(&s, 1.65f * A, 1.55f * WD, L), 1);
+	assert_int_equal(objsize_multiple(&s, 1.65f * A, 1.65f * WD, L), 2);
+	assert_int_equal(objsize_multiple(&s, 2.45f * A, 2.45f * WD, L), 2);
+	assert_int_equal(objsize_multiple(&s, 2.55f * A, 2.55f * WD, L), 3);
 	/* Never more than OBJSIZE_MAX_MULTIPLE. */
 	assert_int_equal(objsize_multiple(&s, 10 * A, 10 * WD, L), OBJSIZE_MAX_MULTIPLE);
 }
@@ -69,7 +72,7 @@ static void longer_across_the_line_is_one_long_object(void **state)
 	assert_int_equal(objsize_multiple(&s, 3 * A, 2.0f * WD, 1.1f * L), 2);
 }
 
-static void judgement_is_a_low_percentile_not_the_mean(void **state)
+static void judgement_is_a_robust_middle_not_the_mean(void **state)
 {
 	(void)state;
 	struct objsize s;
@@ -152,7 +155,7 @@ int main(void)
 		cmocka_unit_test(thresholds_for_two_and_three),
 		cmocka_unit_test(large_area_alone_is_one_big_object),
 		cmocka_unit_test(longer_across_the_line_is_one_long_object),
-		cmocka_unit_test(judgement_is_a_low_percentile_not_the_mean),
+		cmocka_unit_test(judgement_is_a_robust_middle_not_the_mean),
 		cmocka_unit_test(fragments_first_are_outvoted_by_whole_objects),
 		cmocka_unit_test(old_samples_are_forgotten_after_the_history),
 		cmocka_unit_test(unmeasurable_samples_are_ignored),

@@ -364,6 +364,33 @@ static void body_fragments_join_their_track_instead_of_new_tracks(void **state)
 	tracker_destroy(t);
 }
 
+/* Walking down (not sideways), a person's head or bag comes apart from
+ * the body inside the person's box: it joins the track's observation. */
+static void fragment_inside_the_box_of_an_object_walking_down_joins_it(void **state)
+{
+	(void)state;
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	for (int f = 0; f < 10; f++) {
+		float y = 0.2f + 0.01f * f;
+		struct blob b = box(0.5f, y, 0.1f, 0.2f, 0.014f);
+		tr = tracker_update(t, &b, 1, f * 0.04);
+	}
+	uint32_t id = find_near(tr, 0.5f, 0.29f)->id;
+	for (int f = 10; f < 16; f++) {
+		float y = 0.2f + 0.01f * f;
+		struct blob parts[2] = {
+			box(0.5f, y + 0.015f, 0.1f, 0.17f, 0.012f), /* body */
+			box(0.51f, y - 0.08f, 0.04f, 0.03f, 0.001f), /* head, a gap above */
+		};
+		tr = tracker_update(t, parts, 2, f * 0.04);
+		assert_int_equal(live_tracks(tr), 1);
+		assert_non_null(find_id(tr, id));
+		assert_float_equal(find_id(tr, id)->area, 0.013f, 1e-6);
+	}
+	tracker_destroy(t);
+}
+
 static void a_speck_cannot_jump_onto_a_large_blob(void **state)
 {
 	(void)state;
@@ -596,6 +623,7 @@ int main(void)
 		cmocka_unit_test(single_frame_noise_never_confirms),
 		cmocka_unit_test(slots_hold_their_track_for_its_life),
 		cmocka_unit_test(body_fragments_join_their_track_instead_of_new_tracks),
+		cmocka_unit_test(fragment_inside_the_box_of_an_object_walking_down_joins_it),
 		cmocka_unit_test(a_speck_cannot_jump_onto_a_large_blob),
 		cmocka_unit_test(confirmed_track_does_not_take_a_blob_over_4x_its_area),
 		cmocka_unit_test(lost_track_does_not_grab_a_far_blob),
