@@ -14,8 +14,10 @@ struct slot_state {
 	uint32_t id;      /* track this state belongs to; 0 = none */
 	int side;         /* -1 out side, +1 in side, 0 not yet clearly on either */
 	int start_side;   /* the first side it was clearly on */
+	int last_side;    /* the side it was last clearly on, confirmed or not */
 	float sx, sy;     /* where it was first clearly on a side */
 	float ax, ay;     /* last position clearly on its side */
+	float lx, ly;     /* last position clearly on either side */
 	bool crossed;     /* a crossing of this track was counted */
 	bool isolated;    /* never shared a blob with another track */
 	int hits;
@@ -93,9 +95,9 @@ static int finish(struct counter *c, struct slot_state *st, struct crossing *out
 		objsize_learn(&c->sizes, st->area_sum / (float)st->nsize,
 			      st->width_sum / (float)st->nsize, st->length_sum / (float)st->nsize);
 	}
-	if (!st->crossed && st->start_side && st->side == -st->start_side && st->hits >= 2 &&
-	    line_segment_crosses(&c->line, st->sx, st->sy, st->ax, st->ay))
-		out[n++] = (struct crossing){st->id, st->side > 0 ? DIR_IN : DIR_OUT};
+	if (!st->crossed && st->start_side && st->last_side == -st->start_side && st->hits >= 2 &&
+	    line_segment_crosses(&c->line, st->sx, st->sy, st->lx, st->ly))
+		out[n++] = (struct crossing){st->id, st->last_side > 0 ? DIR_IN : DIR_OUT};
 	*st = (struct slot_state){0};
 	return n;
 }
@@ -217,6 +219,9 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 		int side = d > c->p.band ? 1 : d < -c->p.band ? -1 : 0;
 		if (side == 0)
 			continue;
+		st->last_side = side;
+		st->lx = x;
+		st->ly = y;
 		if (st->side == 0) {
 			st->side = st->start_side = side;
 			st->sx = st->ax = x;

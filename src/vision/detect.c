@@ -43,6 +43,7 @@
 #define FG_SLOW 5.0f           /* barely-foreground pixels learn this many times slower */
 #define NEAR_FG 2.0f           /* barely foreground: within this many thresholds */
 #define CUT_FRACTION 0.75f     /* this much of the frame foreground ... */
+#define CUT_AGREEMENT 0.35f    /* fewer background samples within 1/8 of the gain: a cut */
 #define CUT_SECONDS 1.0f       /* ... for this long is a new scene */
 #define GHOST_RATIO 0.5f       /* a ghost's outline: frame edges under half the model's */
 #define GHOST_MODEL_EDGES 0.5f /* and the model has clear edges along it */
@@ -184,7 +185,16 @@ static float estimate_gain(struct detector *d, const uint8_t *px)
 		}
 	if (total < 32 || (float)total < GAIN_MIN_BG * (float)grid)
 		return d->gain;
-	return ((float)hist_median(d->hist, RATIO_BINS, total) + 0.5f) / 128.0f;
+	unsigned med = hist_median(d->hist, RATIO_BINS, total);
+	/* A change of exposure moves every background pixel by about one
+	 * ratio; a new scene (a camera knocked, a cut in a recording) moves
+	 * them every which way. Most samples far from the median: a cut. */
+	unsigned near = 0;
+	for (unsigned i = med - med / 8; i <= med + med / 8 && i < RATIO_BINS; i++)
+		near += d->hist[i];
+	if ((float)near < CUT_AGREEMENT * (float)total)
+		d->reset = true;
+	return ((float)med + 0.5f) / 128.0f;
 }
 
 /* Separable min and max of src over a (2r+1)^2 square, clamped at borders. */
@@ -503,6 +513,8 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 	d->frames++;
 
 	d->gain = estimate_gain(d, px);
+	if (d->reset)
+		return; /* a new scene: learning starts again with the next frame */
 	const float inv_gain = 1.0f / d->gain;
 	model_edges(d);
 	envelope(d, d->mu, d->lo, d->hi);

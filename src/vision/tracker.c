@@ -26,6 +26,7 @@
 #define SIDEWAYS_RATIO 1.0f      /* going sideways: |vx| above |vy| */
 #define SIDEWAYS_MIN_SPEED 0.02f /* normalised units per second */
 #define SPEED_AGREEMENT 0.3f     /* parts of one body move at speeds this close */
+#define GROUP_VELOCITY_TAU 0.25f /* seconds for a member's speed to become the group's */
 #define SPLIT_SHRINK 0.75f       /* a track whose blob shrank below this share split */
 #define GROUP_MIN_COVER 0.6f     /* a group's blob holds this share of its members' areas */
 #define GROUP_MIN_RATIO 0.4f     /* members' areas are within 2.5x of each other */
@@ -238,7 +239,7 @@ static void observe(struct tracker *t, int i, const struct obs *o, double now)
  * moved onto the blob's centroid), each stays inside the blob's box, and
  * no size is learnt from a blob that is not one object. */
 static void observe_group(struct tracker *t, const int *members, int k, const struct blob *b,
-			  double now)
+			  double now, float dt)
 {
 	float mx = 0, my = 0;
 	for (int m = 0; m < k; m++) {
@@ -246,6 +247,21 @@ static void observe_group(struct tracker *t, const int *members, int k, const st
 		my += t->tracks[members[m]].y;
 	}
 	float ox = b->cx - mx / (float)k, oy = b->cy - my / (float)k;
+	/* Inside one blob the members' own speeds cannot be measured, only
+	 * the group's: each member's speed moves toward the group's mean, so
+	 * two who walk on together do not drift through each other (and swap
+	 * sides) on their old speeds, while two who merely pass keep most of
+	 * theirs. */
+	float gvx = 0, gvy = 0, pull = 1.0f - expf(-dt / GROUP_VELOCITY_TAU);
+	for (int m = 0; m < k; m++) {
+		gvx += t->st[members[m]].kx.v / (float)k;
+		gvy += t->st[members[m]].ky.v / (float)k;
+	}
+	for (int m = 0; m < k; m++) {
+		struct track_state *s = &t->st[members[m]];
+		s->kx.v += pull * (gvx - s->kx.v);
+		s->ky.v += pull * (gvy - s->ky.v);
+	}
 	for (int m = 0; m < k; m++) {
 		int i = members[m];
 		struct track *tr = &t->tracks[i];
@@ -468,7 +484,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 	/* Updates: own observations, groups, and coasting or ending. */
 	for (int b = 0; b < n; b++)
 		if (ngroup[b] > 1)
-			observe_group(t, group[b], ngroup[b], &blobs[b], t_sec);
+			observe_group(t, group[b], ngroup[b], &blobs[b], t_sec, dt);
 	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 		struct track *tr = &t->tracks[i];
 		if (!tr->id || tr->grouped)
