@@ -3,7 +3,7 @@
 crossings are known and require exact counts.
 
 Usage: replay.py CASE --turnstile BIN --scenegen BIN --score PY --samples DIR
-CASE is one of: samples, generated, scenarios, multicam, stdin, formats, cli, lines,
+CASE is one of: samples, generated, scenarios, hard, multicam, stdin, formats, cli, lines,
 hostile.
 Prints one line per check and 'N passed, N failed' at the end; exits 1 on any
 failure, 77 (meson's skip) when the inputs are missing.
@@ -160,13 +160,18 @@ def replay_result(args, clip, truth_path, events):
     return json.loads(p.stdout), "", s.returncode, s.stdout
 
 
-def case_scenarios(args, tmp):
-    """Every scripted scenario of scenegen (--list-scenarios): exact in/out,
-    every frame processed, and each event matched in time by score.py."""
-    p = run([args.scenegen, "--list-scenarios"])
-    names = [ln.split()[0] for ln in p.stdout.splitlines() if ln.strip()]
-    if not check(p.returncode == 0 and len(names) >= 17, f"scenegen lists {len(names)} scenarios"):
-        return
+# The hard, real-looking scenes (scenegen --list-scenarios=hard) that the
+# suite requires exact: overhead people dark on a dark floor, torso and legs
+# apart at a railing, pairs merging before and on the line, low contrast,
+# camera sway and drift. The others of the set (and their figures) are in
+# the README's accuracy table; generating all of them takes minutes.
+HARD_EXACT = ["overhead-dark", "articulated", "merge-before", "merge-on", "low-contrast",
+              "sway", "drift"]
+
+
+def replay_scenarios(args, tmp, names, wide_too=True):
+    """Exact in/out, every frame processed, and each event matched in time by
+    score.py; then the same counts again at twice the detection width."""
     jobs = os.cpu_count() or 2
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         gen = [pool.submit(run, [args.scenegen, "--out", os.path.join(tmp, n), "--scenario", n])
@@ -177,6 +182,11 @@ def case_scenarios(args, tmp):
                               os.path.join(tmp, n + ".events.jsonl"))
                for n, m in zip(names, made) if m.returncode == 0}
         results = {n: r.result() for n, r in ran.items()}
+        wide = {n: pool.submit(turnstile_json, args, [os.path.join(tmp, n + ".avi")],
+                               None, ["--detect-width", "320", "--line",
+                                      line_arg(load_truth(os.path.join(tmp, n + ".truth.json")))])
+                for n, m in zip(names, made) if m.returncode == 0}
+        wide = {n: r.result() for n, r in wide.items()}
     for n, m in zip(names, made):
         if not check(m.returncode == 0, f"{n}: generated"):
             print(f"  scenegen: {m.stderr.strip()}")
@@ -195,6 +205,34 @@ def case_scenarios(args, tmp):
         if score_rc != 0:
             print("  " + score_out.strip().replace("\n", "\n  "))
         check(score_rc == 0, f"{n}: events match the truth in time")
+        if not wide_too:
+            continue
+        w = wide.get(n)
+        wc = w["cameras"][0] if w else {}
+        check(w is not None and (wc["in"], wc["out"]) == (truth["in"], truth["out"]),
+              f"{n}: the same counts at --detect-width 320 "
+              f"({wc.get('in')}/{wc.get('out')})")
+
+
+def case_scenarios(args, tmp):
+    """Every scripted scenario of scenegen (--list-scenarios)."""
+    p = run([args.scenegen, "--list-scenarios"])
+    names = [ln.split()[0] for ln in p.stdout.splitlines() if ln.strip()]
+    if not check(p.returncode == 0 and len(names) >= 17, f"scenegen lists {len(names)} scenarios"):
+        return
+    replay_scenarios(args, tmp, names)
+
+
+def case_hard(args, tmp):
+    """The hard scenes the suite requires exact (HARD_EXACT)."""
+    p = run([args.scenegen, "--list-scenarios=hard"])
+    listed = {ln.split()[0] for ln in p.stdout.splitlines() if ln.strip()}
+    if not check(p.returncode == 0 and set(HARD_EXACT) <= listed,
+                 f"scenegen lists the hard scenes ({len(listed)})"):
+        return
+    # Not yet scale-free: low-contrast loses one person at 320 wide (the
+    # finer image is noisier; see the README's accuracy section).
+    replay_scenarios(args, tmp, HARD_EXACT, wide_too=False)
 
 
 def case_multicam(args, tmp):
@@ -249,8 +287,12 @@ def case_stdin(args, tmp):
 
 
 def case_formats(args, tmp):
-    for i in (0, 2):
-        out = generate(args, tmp, f"fmt{i}", GENERATED[i], formats="avi,mjpeg,y4m")
+    # Two generated clips, and a real-looking scene (textured floor, people
+    # with swinging limbs, lens blur, shot noise, 4:2:0 JPEG).
+    clips = [(f"fmt{i}", GENERATED[i]) for i in (0, 2)]
+    clips.append(("fmt-real", ["--scenario", "low-contrast"]))
+    for i, opts in clips:
+        out = generate(args, tmp, i, opts, formats="avi,mjpeg,y4m")
         if not check(out is not None, "generate avi, mjpeg and y4m of one clip"):
             return
         truth = load_truth(out + ".truth.json")
@@ -261,9 +303,9 @@ def case_formats(args, tmp):
                 cam = res["cameras"][0]
                 counts[ext] = (cam["in"], cam["out"], cam["frames"])
         check(len(set(counts.values())) == 1 and len(counts) == 3,
-              f"fmt{i}: avi/mjpeg/y4m (in, out, frames) agree: {counts}")
+              f"{i}: avi/mjpeg/y4m (in, out, frames) agree: {counts}")
         check(counts.get("avi", (0, 0))[:2] == (truth["in"], truth["out"]),
-              f"fmt{i}: and equal the truth ({truth['in']}, {truth['out']})")
+              f"{i}: and equal the truth ({truth['in']}, {truth['out']})")
 
 
 def case_lines(args, tmp):
@@ -513,6 +555,7 @@ def main():
     ap.add_argument("--samples", required=True)
     args = ap.parse_args()
     cases = {"samples": case_samples, "generated": case_generated, "scenarios": case_scenarios,
+             "hard": case_hard,
              "multicam": case_multicam, "stdin": case_stdin, "formats": case_formats,
              "cli": case_cli, "lines": case_lines, "hostile": case_hostile}
     with tempfile.TemporaryDirectory(prefix="turnstile-replay-") as tmp:
