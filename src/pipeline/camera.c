@@ -37,6 +37,9 @@ struct camera {
 	atomic_uint_fast64_t captured, processed, corrupt;
 	atomic_int_fast64_t latency_ns; /* capture_ns to counted, smoothed; inference writes */
 	int64_t start_ns;       /* realtime replay: frame i is due at start_ns + i / fps */
+	/* The inference thread's clock for a live source (frame_seconds). */
+	bool live_clock_started;
+	double last_pts, live_t;
 	/* Per-stage timings: read is the capture thread's, the rest inference's. */
 	struct stagetime stage[CAMERA_STAGES];
 };
@@ -160,14 +163,28 @@ static void tracking_restart(struct camera *cam)
 		counter_reset_tracks(cam->cnt[l]);
 }
 
-/* A frame's time in seconds: the source's timestamp, or for a file with no
- * rate of its own, its index at the camera's rate. */
-static double frame_seconds(const struct camera *cam, const struct frame *f)
+/* A frame's time in seconds, on which every time constant of detection
+ * and tracking runs: the source's timestamp, or for a file with no rate of
+ * its own, its index at the camera's rate. A live source's timestamps are
+ * believed unless two frames come less than half a period apart, which no
+ * camera does at its negotiated rate (a burst of frames stamped as they
+ * were handed over is): those advance by one period. Only the inference
+ * thread calls it. */
+static double frame_seconds(struct camera *cam, const struct frame *f)
 {
 	const struct source_info *info = source_get_info(cam->src);
-	if (info->live || info->fps > 0)
-		return (double)f->pts_ns / 1e9;
-	return (double)f->index / cam->fps;
+	if (!info->live)
+		return info->fps > 0 ? (double)f->pts_ns / 1e9 : (double)f->index / cam->fps;
+	double period = 1.0 / cam->fps, pts = (double)f->pts_ns / 1e9;
+	if (!cam->live_clock_started || pts < cam->last_pts) {
+		cam->live_clock_started = true;
+		cam->live_t = pts;
+	} else {
+		double gap = pts - cam->last_pts;
+		cam->live_t += gap < 0.5 * period ? period : gap;
+	}
+	cam->last_pts = pts;
+	return cam->live_t;
 }
 
 static void *inference_main(void *arg)

@@ -43,11 +43,24 @@
 #define FG_SLOW 5.0f           /* barely-foreground pixels learn this many times slower */
 #define NEAR_FG 2.0f           /* barely foreground: within this many thresholds */
 #define CUT_FRACTION 0.75f     /* this much of the frame foreground ... */
+#define MODEL_REFRESH 0.1f     /* seconds between refreshes of the model's range and edges */
 #define CUT_AGREEMENT 0.35f    /* fewer background samples within 1/8 of the gain: a cut */
 #define CUT_SECONDS 1.0f       /* ... for this long is a new scene */
 #define GHOST_RATIO 0.5f       /* a ghost's outline: frame edges under half the model's */
 #define GHOST_MODEL_EDGES 0.5f /* and the model has clear edges along it */
 #define GAIN_MIN_BG 0.25f      /* fewer background samples than this: hold the gain */
+
+/* fminf and fmaxf keep NaN semantics, so GCC calls libm for them and
+ * will not vectorise a loop that uses them; no NaN is ever compared here. */
+static inline float minf(float a, float b)
+{
+	return a < b ? a : b;
+}
+
+static inline float maxf(float a, float b)
+{
+	return a > b ? a : b;
+}
 
 struct component {
 	int parent;
@@ -65,6 +78,7 @@ struct detector {
 	struct detect_params p;
 	unsigned frames;        /* since the model (re)started */
 	double t_start, t_last;
+	double t_refresh;       /* when lo, hi and gb were last computed from mu */
 	float gain;
 	float cut_time;         /* how long most of the frame has been foreground */
 	bool reset;
@@ -75,6 +89,7 @@ struct detector {
 	float *age;             /* seconds each pixel has been foreground in a row */
 	uint8_t *mask, *tmp;
 	uint16_t *cnt;          /* column counts for the separable morphology */
+	uint16_t *hsum;         /* and their sums along a row */
 	int *labels;
 	struct component *comp;
 	int max_comp;
@@ -93,8 +108,8 @@ int detector_create(int w, int h, const struct detect_params *p, struct detector
 	d->p = *p;
 	/* One pixel of sway tolerance and two of closing at 160 wide, in
 	 * proportion above, so 160 and 320 see the same picture. */
-	d->r = (int)fmaxf(1.0f, roundf((float)w / 160.0f));
-	d->rc = (int)fmaxf(1.0f, roundf((float)w / 160.0f));
+	d->r = (int)maxf(1.0f, roundf((float)w / 160.0f));
+	d->rc = (int)maxf(1.0f, roundf((float)w / 160.0f));
 	d->gain = 1.0f;
 	d->reset = true;
 	/* A 4-connected labelling of an image needs at most one label per two pixels. */
@@ -109,10 +124,11 @@ int detector_create(int w, int h, const struct detect_params *p, struct detector
 	d->mask = calloc(n, 1);
 	d->tmp = calloc(n, 1);
 	d->cnt = calloc((size_t)w, sizeof(*d->cnt));
+	d->hsum = calloc((size_t)w, sizeof(*d->hsum));
 	d->labels = calloc(n, sizeof(*d->labels));
 	d->comp = calloc((size_t)d->max_comp, sizeof(*d->comp));
 	if (!d->mu || !d->s || !d->lo || !d->hi || !d->gb || !d->ftmp || !d->age || !d->mask ||
-	    !d->tmp || !d->cnt || !d->labels || !d->comp) {
+	    !d->tmp || !d->cnt || !d->hsum || !d->labels || !d->comp) {
 		detector_destroy(d);
 		return -ENOMEM;
 	}
@@ -134,6 +150,7 @@ void detector_destroy(struct detector *d)
 	free(d->mask);
 	free(d->tmp);
 	free(d->cnt);
+	free(d->hsum);
 	free(d->labels);
 	free(d->comp);
 	free(d);
@@ -203,19 +220,22 @@ static void envelope(struct detector *d, const float *src, float *lo, float *hi)
 	const int w = d->w, h = d->h, r = d->r;
 	float *t = d->ftmp;
 
-	/* Rows: min into lo, max into t. */
+	/* Rows: min into lo, max into t; shift by shift so that the inner
+	 * loops are straight and vectorise. */
 	for (int y = 0; y < h; y++) {
-		const float *s = src + (size_t)y * w;
-		float *l = lo + (size_t)y * w, *m = t + (size_t)y * w;
-		for (int x = 0; x < w; x++) {
-			int a = x - r < 0 ? 0 : x - r, b = x + r >= w ? w - 1 : x + r;
-			float mn = s[a], mx = s[a];
-			for (int k = a + 1; k <= b; k++) {
-				mn = fminf(mn, s[k]);
-				mx = fmaxf(mx, s[k]);
+		const float *restrict s = src + (size_t)y * w;
+		float *restrict l = lo + (size_t)y * w, *restrict m = t + (size_t)y * w;
+		memcpy(l, s, sizeof(float) * (size_t)w);
+		memcpy(m, s, sizeof(float) * (size_t)w);
+		for (int k = 1; k <= r && k < w; k++) {
+			for (int x = 0; x < w - k; x++) {
+				l[x] = minf(l[x], s[x + k]);
+				m[x] = maxf(m[x], s[x + k]);
 			}
-			l[x] = mn;
-			m[x] = mx;
+			for (int x = k; x < w; x++) {
+				l[x] = minf(l[x], s[x - k]);
+				m[x] = maxf(m[x], s[x - k]);
+			}
 		}
 	}
 	/* Columns, in place row by row from a copy kept in hi/lo order:
@@ -227,7 +247,7 @@ static void envelope(struct detector *d, const float *src, float *lo, float *hi)
 		for (int k = a + 1; k <= b; k++) {
 			const float *s = t + (size_t)k * w;
 			for (int x = 0; x < w; x++)
-				o[x] = fmaxf(o[x], s[x]);
+				o[x] = maxf(o[x], s[x]);
 		}
 	}
 	memcpy(t, lo, sizeof(float) * (size_t)w * h);
@@ -238,7 +258,7 @@ static void envelope(struct detector *d, const float *src, float *lo, float *hi)
 		for (int k = a + 1; k <= b; k++) {
 			const float *s = t + (size_t)k * w;
 			for (int x = 0; x < w; x++)
-				o[x] = fminf(o[x], s[x]);
+				o[x] = minf(o[x], s[x]);
 		}
 	}
 }
@@ -278,16 +298,32 @@ static void box_morph(struct detector *d, const uint8_t *src, uint8_t *dst, int 
 			cnt[x] = (uint16_t)(cnt[x] + ((y < 0 || y >= h) ? erode : s[x]));
 	}
 	for (int y = 0; y < h; y++) {
-		uint8_t *o = dst + (size_t)y * w;
-		int run = 0; /* sum of cnt over the horizontal window */
-		for (int x = -r; x <= r; x++)
-			run += (x < 0 || x >= w) ? (erode ? full : 0) : cnt[x];
-		for (int x = 0; x < w; x++) {
-			o[x] = erode ? run == full * full : run > 0;
-			int out = x - r, in = x + r + 1;
-			run -= (out < 0) ? (erode ? full : 0) : cnt[out];
-			run += (in >= w) ? (erode ? full : 0) : cnt[in];
+		uint8_t *restrict o = dst + (size_t)y * w;
+		uint16_t *restrict hs = d->hsum;
+		const uint16_t *restrict cn = cnt;
+		/* Horizontal sums of the column counts, shift by shift (straight
+		 * loops that vectorise); outside the image counts as full for an
+		 * erosion and empty for a dilation. */
+		for (int x = 0; x < w; x++)
+			hs[x] = cn[x];
+		for (int k = 1; k <= r; k++) {
+			for (int x = k; x < w; x++)
+				hs[x] = (uint16_t)(hs[x] + cn[x - k]);
+			for (int x = 0; x < w - k; x++)
+				hs[x] = (uint16_t)(hs[x] + cn[x + k]);
+			if (erode) {
+				for (int x = 0; x < k && x < w; x++)
+					hs[x] = (uint16_t)(hs[x] + full);
+				for (int x = w - k < 0 ? 0 : w - k; x < w; x++)
+					hs[x] = (uint16_t)(hs[x] + full);
+			}
 		}
+		if (erode)
+			for (int x = 0; x < w; x++)
+				o[x] = hs[x] == full * full;
+		else
+			for (int x = 0; x < w; x++)
+				o[x] = hs[x] > 0;
 		/* Slide the vertical window down one row. */
 		int out = y - r, in = y + r + 1;
 		const uint8_t *so = src + (size_t)(out < 0 ? 0 : out) * w;
@@ -484,6 +520,7 @@ static void bootstrap(struct detector *d, const uint8_t *px)
 	}
 	if (d->frames == 0)
 		memset(d->mask, 0, npx);
+	d->t_refresh = -1e300; /* the first frame after it refreshes */
 }
 
 void detector_process(struct detector *d, const struct gray *g, double t_sec, struct blob *blobs,
@@ -516,30 +553,39 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 	if (d->reset)
 		return; /* a new scene: learning starts again with the next frame */
 	const float inv_gain = 1.0f / d->gain;
-	model_edges(d);
-	envelope(d, d->mu, d->lo, d->hi);
+	/* The model moves slowly (learn_seconds): its neighbourhood range and
+	 * edges are refreshed every MODEL_REFRESH seconds, not every frame. */
+	if (t_sec - d->t_refresh >= MODEL_REFRESH || t_sec < d->t_refresh) {
+		model_edges(d);
+		envelope(d, d->mu, d->lo, d->hi);
+		d->t_refresh = t_sec;
+	}
 
 	/* Raw mask: outside the neighbourhood's range, or a new edge. Both
 	 * judged at the frame's exposure: a camera's response is not quite
 	 * proportional, and dividing a dark frame by its gain would magnify
 	 * that error along with the noise. */
 	const float gain = d->gain;
+	const float gthr_min = G_MIN, k_edge = 2.0f * K_S * gain;
 	for (int y = 0; y < h; y++) {
-		const uint8_t *p = px + (size_t)y * w;
-		const float *lo = d->lo + (size_t)y * w, *hi = d->hi + (size_t)y * w;
-		const float *s = d->s + (size_t)y * w, *gb = d->gb + (size_t)y * w;
-		uint8_t *m = d->mask + (size_t)y * w;
-		bool inner = y > 0 && y < h - 1;
+		const uint8_t *restrict p = px + (size_t)y * w;
+		const float *restrict lo = d->lo + (size_t)y * w, *restrict hi = d->hi + (size_t)y * w;
+		const float *restrict s = d->s + (size_t)y * w, *restrict gb = d->gb + (size_t)y * w;
+		uint8_t *restrict m = d->mask + (size_t)y * w;
 		for (int x = 0; x < w; x++) {
 			float v = p[x];
-			float diff = fmaxf(gain * lo[x] - v, v - gain * hi[x]);
-			float thr = fmaxf(fmaxf(T_MIN, T_REL * gain * lo[x]), K_S * gain * s[x]);
-			bool fg = diff > thr;
-			if (inner && x > 0 && x < w - 1) {
-				float gi = (float)(abs(p[x + 1] - p[x - 1]) + abs(p[x + w] - p[x - w]));
-				fg = fg || gi - gain * gb[x] > fmaxf(G_MIN, 2.0f * K_S * gain * s[x]);
-			}
-			m[x] = fg;
+			float diff = maxf(gain * lo[x] - v, v - gain * hi[x]);
+			float thr = maxf(maxf(T_MIN, T_REL * gain * lo[x]), K_S * gain * s[x]);
+			m[x] = diff > thr;
+		}
+		if (y == 0 || y == h - 1)
+			continue;
+		/* The edge cue, inside the border, in a loop of its own so both
+		 * stay straight and vectorise. */
+		const uint8_t *restrict up = p - w, *restrict dn = p + w;
+		for (int x = 1; x < w - 1; x++) {
+			float gi = (float)(abs(p[x + 1] - p[x - 1]) + abs(dn[x] - up[x]));
+			m[x] |= gi - gain * gb[x] > maxf(gthr_min, k_edge * s[x]);
 		}
 	}
 	clean_mask(d);
@@ -551,8 +597,8 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 	 * more slowly, and at once when they have been foreground for
 	 * absorb_seconds. The noise scale is the mean absolute deviation of
 	 * background pixels: sensor noise, and flicker where there is some. */
-	const float a = 1.0f - expf(-dt / fmaxf(dt, d->p.learn_seconds));
-	const float a_fg = 1.0f - expf(-dt / fmaxf(dt, FG_SLOW * d->p.learn_seconds));
+	const float a = 1.0f - expf(-dt / maxf(dt, d->p.learn_seconds));
+	const float a_fg = 1.0f - expf(-dt / maxf(dt, FG_SLOW * d->p.learn_seconds));
 	const float absorb = d->p.absorb_seconds;
 	unsigned fg_count = 0;
 	for (size_t i = 0; i < npx; i++) {
@@ -560,7 +606,7 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 		if (!d->mask[i]) {
 			float diff = fabsf(v - d->mu[i]);
 			d->mu[i] += a * (v - d->mu[i]);
-			d->s[i] = fminf(S_MAX, d->s[i] + a * (diff - d->s[i]));
+			d->s[i] = minf(S_MAX, d->s[i] + a * (diff - d->s[i]));
 			d->age[i] = 0.0f;
 			continue;
 		}
@@ -570,7 +616,7 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 			d->mu[i] = v;
 			d->age[i] = 0.0f;
 		} else if (fabsf(v - d->mu[i]) <
-			   NEAR_FG * fmaxf(fmaxf(T_MIN * inv_gain, T_REL * d->mu[i]), K_S * d->s[i])) {
+			   NEAR_FG * maxf(maxf(T_MIN * inv_gain, T_REL * d->mu[i]), K_S * d->s[i])) {
 			/* Barely foreground: more likely the background changed a
 			 * little (light, a surface drying) than an object: let it
 			 * catch up. Objects are not learnt, however long they
