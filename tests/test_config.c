@@ -144,8 +144,10 @@ static const struct bad_case bad_cases[] = {
 	 "5: duplicate [turnstile] section (the first is on line 1)"},
 	{"unknown key", "[camera a]\nsource=a.avi\ncolour=red\n",
 	 "3: unknown key 'colour' (expected source=, line=, line.NAME=, object_size=, "
-	 "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=, size=, fps=, "
-	 "watchdog=)"},
+	 "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=, anchor=, size=, "
+	 "fps=, watchdog=)"},
+	{"bad anchor", "[camera a]\nsource=a.avi\nanchor=feet\n",
+	 "3: bad value 'feet' for anchor in camera 'a'"},
 	{"bad line name", "[camera a]\nsource=a.avi\nline.front door=0,0,1,1\n",
 	 "3: bad line name 'front door' (letters, digits, '-', '_', '.')"},
 	{"duplicate named line", "[camera a]\nsource=a.avi\nline.x=0,0,1,1\nline.x=0,1,1,0\n",
@@ -245,7 +247,7 @@ static void load_reads_named_lines_and_tuning(void **state)
 	const char *path = write_ini("[camera gates]\nsource=g.avi\nline.north=0,0.3,1,0.3\n"
 				     "line.south=1,0.8,0,0.8\nobject_size=0.05,0.5\nmin_track_age=5\n"
 				     "band=0.05\nlearn_seconds=4\nabsorb_seconds=120\nobject_area=0.02\n"
-				     "[camera door]\nsource=d.avi\n");
+				     "anchor=bottom\n[camera door]\nsource=d.avi\n");
 	struct line def = {0.0f, 0.5f, 1.0f, 0.5f};
 	assert_int_equal(config_load(path, &def, &list, err, sizeof(err)), 0);
 	assert_int_equal(list.n, 2);
@@ -262,6 +264,7 @@ static void load_reads_named_lines_and_tuning(void **state)
 	assert_float_equal(g->tuning.learn_seconds, 4.0f, 1e-6);
 	assert_float_equal(g->tuning.absorb_seconds, 120.0f, 1e-6);
 	assert_float_equal(g->tuning.object_area, 0.02f, 1e-6);
+	assert_true(g->tuning.anchor_bottom);
 	/* A camera without lines gets the default one, named "main", and default tuning. */
 	const struct camera_config *d = &list.cams[1];
 	assert_int_equal(d->nlines, 1);

@@ -211,7 +211,13 @@ static int set_tuning(struct parse *p, struct camera_config *cam, const char *ke
 		rc = parse_numbers(value, 1.0f, 3600.0f, &t->absorb_seconds, NULL);
 	else if (strcmp(key, "object_area") == 0)
 		rc = parse_numbers(value, 0.0f, 1.0f, &t->object_area, NULL);
-	else if (strcmp(key, "min_track_age") == 0) {
+	else if (strcmp(key, "anchor") == 0) {
+		rc = strcmp(value, "bottom") == 0 || strcmp(value, "centre") == 0 ||
+				     strcmp(value, "center") == 0
+			     ? 0
+			     : -EINVAL;
+		t->anchor_bottom = strcmp(value, "bottom") == 0;
+	} else if (strcmp(key, "min_track_age") == 0) {
 		rc = parse_numbers(value, 1.0f, 1000.0f, &age, NULL);
 		if (rc == 0 && age != (float)(int)age)
 			rc = -EINVAL;
@@ -489,7 +495,7 @@ static int config_on_key(void *user, const char *section, const char *key, const
 			parse_error(p, p->lineno,
 				    "unknown key '%s' (expected source=, line=, line.NAME=, object_size=, "
 				    "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=, "
-				    "size=, fps=, watchdog=)",
+				    "anchor=, size=, fps=, watchdog=)",
 				    key);
 		if (rc)
 			goto fail;

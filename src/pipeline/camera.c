@@ -293,7 +293,9 @@ int camera_open(const struct camera_opts *opts, struct camera **out, char *err, 
 		.fps = (float)cam->fps,
 	};
 	struct tracker_params tp = TRACKER_PARAMS_DEFAULT;
-	struct counter_params cp = {.band = tu->band, .object_area = tu->object_area};
+	struct counter_params cp = {.band = tu->band,
+				     .object_area = tu->object_area,
+				     .anchor = tu->anchor_bottom ? ANCHOR_BOTTOM : ANCHOR_CENTRE};
 	tp.confirm_hits = tu->min_track_age;
 	tp.fps = (float)cam->fps;
 	rc = detector_create(dw, dh, &dp, &cam->det);

@@ -2,6 +2,8 @@
  * data the app fills (config.c, from the command line or an INI file) and a
  * camera reads (camera_open); no code. */
 #ifndef TURNSTILE_CAMERA_CONFIG_H
+#include <stdbool.h>
+
 #define TURNSTILE_CAMERA_CONFIG_H
 
 #include "line.h"
@@ -27,9 +29,11 @@ struct tuning {
 	float learn_seconds;  /* background adaptation time constant */
 	float absorb_seconds; /* an object still this long becomes background */
 	float object_area;    /* area of one object for merged blobs; 0 = learn it */
+	bool anchor_bottom;   /* anchor=bottom: count where the box's bottom edge (feet,
+			       * wheels) crosses, for oblique cameras; else its centre */
 };
 
-#define TUNING_DEFAULT ((struct tuning){0.045f, 0.9f, 3, 0.03f, 2.0f, 90.0f, 0.0f})
+#define TUNING_DEFAULT ((struct tuning){0.045f, 0.9f, 3, 0.03f, 2.0f, 90.0f, 0.0f, false})
 
 struct camera_config {
 	char name[CONFIG_NAME_MAX];
