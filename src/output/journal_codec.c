@@ -71,7 +71,22 @@ int journal_codec_format_line(char *buf, size_t size, const struct event *ev, ui
 	return n + tail;
 }
 
+static bool parse_line_z(const char *s, size_t len, struct journal_line *out);
+
+/* sscanf reads to a NUL, which the bytes of a file need not have: parse a
+ * terminated copy. */
 bool journal_codec_parse_line(const char *s, size_t len, struct journal_line *out)
+{
+	char copy[JOURNAL_LINE_MAX + 1];
+
+	if (len > JOURNAL_LINE_MAX)
+		return false;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	return parse_line_z(copy, len, out);
+}
+
+static bool parse_line_z(const char *s, size_t len, struct journal_line *out)
 {
 	static const char crc_key[] = ",\"crc\":\"";
 	const size_t key_len = sizeof(crc_key) - 1;
@@ -151,8 +166,27 @@ int journal_codec_format_snapshot(const struct journal_names *nm, const char *pe
 	return 0;
 }
 
+static bool parse_snapshot_z(const struct journal_names *nm, const char *period, const char *buf,
+			     size_t len, struct tally *t, uint64_t *next_seq);
+
+/* As for lines: the parser reads a terminated copy (once, at start-up). */
 bool journal_codec_parse_snapshot(const struct journal_names *nm, const char *period,
 				  const char *buf, size_t len, struct tally *t, uint64_t *next_seq)
+{
+	char *copy = malloc(len + 1);
+	bool ok;
+
+	if (!copy)
+		return false;
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	ok = parse_snapshot_z(nm, period, copy, len, t, next_seq);
+	free(copy);
+	return ok;
+}
+
+static bool parse_snapshot_z(const struct journal_names *nm, const char *period, const char *buf,
+			     size_t len, struct tally *t, uint64_t *next_seq)
 {
 	const size_t magic_len = sizeof(SNAPSHOT_MAGIC) - 1;
 	const char *crc_line, *p;
