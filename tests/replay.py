@@ -319,7 +319,8 @@ def case_formats(args, tmp):
 
 def case_lines(args, tmp):
     """Two named lines on one camera: the truth's line and the same line drawn
-    the other way round, which must count the same crossings swapped."""
+    the other way round, which must count the same crossings swapped; and
+    roi=/mask= regions wired through to the detector."""
     out = generate(args, tmp, "lines", GENERATED[0])
     if not check(out is not None, "generate clip"):
         return
@@ -347,6 +348,21 @@ def case_lines(args, tmp):
     check(sorted(by_line) == ["fwd", "rev"] and
           by_line["fwd"].count("in") == truth["in"] and by_line["rev"].count("in") == truth["out"],
           "events name their line")
+
+    # Regions on the same clip: an roi= over the whole picture changes
+    # nothing, a mask= over the whole picture leaves nothing to count.
+    ini = os.path.join(tmp, "regions.ini")
+    with open(ini, "w") as f:
+        f.write(f"[camera whole]\nsource={out}.avi\nline={ax},{ay},{bx},{by}\n"
+                "roi=0,0,1,0,1,1,0,1\n"
+                f"[camera masked]\nsource={out}.avi\nline={ax},{ay},{bx},{by}\n"
+                "mask=0,0,1,0,1,1,0,1\n")
+    res = turnstile_json(args, [], extra=["-c", ini])
+    if not check(res is not None, "turnstile ran with regions"):
+        return
+    got = {c["name"]: (c["in"], c["out"]) for c in res["cameras"]}
+    check(got == {"whole": (truth["in"], truth["out"]), "masked": (0, 0)},
+          f"roi= over all counts the truth, mask= over all counts nothing: {got}")
 
 
 def case_cli(args, tmp):

@@ -144,8 +144,18 @@ static const struct bad_case bad_cases[] = {
 	 "5: duplicate [turnstile] section (the first is on line 1)"},
 	{"unknown key", "[camera a]\nsource=a.avi\ncolour=red\n",
 	 "3: unknown key 'colour' (expected source=, line=, line.NAME=, object_size=, "
-	 "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=, anchor=, size=, "
-	 "fps=, watchdog=)"},
+	 "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=, anchor=, roi=, "
+	 "mask=, size=, fps=, watchdog=)"},
+	{"roi of two points", "[camera a]\nsource=a.avi\nroi=0,0,1,1\n",
+	 "3: bad roi '0,0,1,1' for camera 'a' (expected X1,Y1,X2,Y2,X3,Y3... : 3 to 16 points in "
+	 "0..1 enclosing an area)"},
+	{"mask outside the frame", "[camera a]\nsource=a.avi\nmask=0,0,1,0,1,2\n",
+	 "3: bad mask '0,0,1,0,1,2' for camera 'a' (expected X1,Y1,X2,Y2,X3,Y3... : 3 to 16 points "
+	 "in 0..1 enclosing an area)"},
+	{"too many masks", "[camera a]\nsource=a\nmask=0,0,1,0,1,1\nmask=0,0,1,0,1,1\n"
+	 "mask=0,0,1,0,1,1\nmask=0,0,1,0,1,1\nmask=0,0,1,0,1,1\nmask=0,0,1,0,1,1\n"
+	 "mask=0,0,1,0,1,1\nmask=0,0,1,0,1,1\nmask=0,0,1,0,1,1\n",
+	 "11: camera 'a' has more than 8 mask= polygons"},
 	{"bad anchor", "[camera a]\nsource=a.avi\nanchor=feet\n",
 	 "3: bad value 'feet' for anchor in camera 'a'"},
 	{"bad line name", "[camera a]\nsource=a.avi\nline.front door=0,0,1,1\n",
@@ -247,7 +257,8 @@ static void load_reads_named_lines_and_tuning(void **state)
 	const char *path = write_ini("[camera gates]\nsource=g.avi\nline.north=0,0.3,1,0.3\n"
 				     "line.south=1,0.8,0,0.8\nobject_size=0.05,0.5\nmin_track_age=5\n"
 				     "band=0.05\nlearn_seconds=4\nabsorb_seconds=120\nobject_area=0.02\n"
-				     "anchor=bottom\n[camera door]\nsource=d.avi\n");
+				     "anchor=bottom\nroi=0,0.2,1,0.2,1,1,0,1\nmask=0.9,0,1,0,1,0.1\n"
+				     "mask=0,0,0.1,0,0,0.1\n[camera door]\nsource=d.avi\n");
 	struct line def = {0.0f, 0.5f, 1.0f, 0.5f};
 	assert_int_equal(config_load(path, &def, &list, err, sizeof(err)), 0);
 	assert_int_equal(list.n, 2);
@@ -265,11 +276,17 @@ static void load_reads_named_lines_and_tuning(void **state)
 	assert_float_equal(g->tuning.absorb_seconds, 120.0f, 1e-6);
 	assert_float_equal(g->tuning.object_area, 0.02f, 1e-6);
 	assert_true(g->tuning.anchor_bottom);
+	assert_int_equal(g->regions.nroi, 1);
+	assert_int_equal(g->regions.roi[0].n, 4);
+	assert_float_equal(g->regions.roi[0].y[1], 0.2f, 1e-6);
+	assert_int_equal(g->regions.nmask, 2);
+	assert_float_equal(g->regions.mask[1].x[1], 0.1f, 1e-6);
 	/* A camera without lines gets the default one, named "main", and default tuning. */
 	const struct camera_config *d = &list.cams[1];
 	assert_int_equal(d->nlines, 1);
 	assert_string_equal(d->lines[0].name, "main");
 	assert_int_equal(d->tuning.min_track_age, TUNING_DEFAULT.min_track_age);
+	assert_int_equal(d->regions.nroi + d->regions.nmask, 0);
 	config_free(&list);
 }
 

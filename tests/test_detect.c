@@ -1,7 +1,9 @@
 /* Detector on synthetic gray frames at 160x120 with noise, times in
  * seconds: objects large and small, dark on dark and low contrast, and the
  * things that are not motion (exposure, sway, drift, a scene cut). */
+#include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -481,6 +483,100 @@ static void still_person_stays_foreground_for_a_minute_and_leaves_no_ghost(void 
 	detector_destroy(d);
 }
 
+/* Two squares move down the picture, one on the left half, one on the
+ * right, below a flag that flaps over the top of the picture. Returns how
+ * many frames had a blob whose centre lies in each half (left, right) and
+ * in the flag's band (corner), with the detector restricted to regions r. */
+static void run_regions(const char *roi, const char *mask, int *left, int *right, int *corner,
+			float *gain_min, float *gain_max)
+{
+	static uint8_t px[W * H];
+	struct blob b[DETECT_MAX_BLOBS];
+	struct detector *d = make();
+	struct regions r = {0};
+	struct clock c = {0, 0.04};
+	if (roi)
+		assert_int_equal(polygon_parse(roi, &r.roi[r.nroi++]), 0);
+	if (mask)
+		assert_int_equal(polygon_parse(mask, &r.mask[r.nmask++]), 0);
+	assert_int_equal(detector_set_regions(d, &r), 0);
+	learn(d, &c, TEXTURED, 3.0f, 1.0);
+	*left = *right = *corner = 0;
+	*gain_min = *gain_max = 1.0f;
+	for (int f = 0; f < 28; f++) {
+		int y = 72 + f;
+		struct rect o = {30, y, 50, y + 20, 220, 0};
+		render(px, TEXTURED, 0, 1.0f, &o, 3.0f);
+		for (int yy = y; yy < y + 20; yy++)
+			memset(px + yy * W + 110, 10, 20);
+		/* The flag (or a screen): the top 58% of the frame, flapping
+		 * between white and black. */
+		for (int yy = 0; yy < 70; yy++)
+			memset(px + yy * W, f % 2 ? 250 : 5, W);
+		int n = run(d, &c, px, b);
+		bool l = false, rt = false, k = false;
+		for (int i = 0; i < n; i++) {
+			if (b[i].cy < 71.0f / H)
+				k = true;
+			else if (b[i].cx < 0.5f)
+				l = true;
+			else
+				rt = true;
+		}
+		*left += l;
+		*right += rt;
+		*corner += k;
+		*gain_min = fminf(*gain_min, detector_gain(d));
+		*gain_max = fmaxf(*gain_max, detector_gain(d));
+	}
+	detector_destroy(d);
+}
+
+static void regions_restrict_where_motion_counts(void **state)
+{
+	(void)state;
+	int left, right, corner;
+	float gmin, gmax;
+	/* Without regions a flag that large upsets everything (it is most of
+	 * the picture, changing every frame): the mask is the way out. */
+	/* A mask over the flag: it is gone, both squares stay, and the
+	 * flapping does not move the exposure estimate. */
+	run_regions(NULL, "0,0,1,0,1,0.59,0,0.59", &left, &right, &corner, &gmin, &gmax);
+	assert_true(left >= 24 && right >= 24);
+	assert_int_equal(corner, 0);
+	assert_true(gmin > 0.95f && gmax < 1.05f);
+	/* An roi over the lower left quarter only: only the left square. */
+	run_regions("0,0.6,0.5,0.6,0.5,1,0,1", NULL, &left, &right, &corner, &gmin, &gmax);
+	assert_true(left >= 24);
+	assert_int_equal(right, 0);
+	assert_int_equal(corner, 0);
+}
+
+static void polygons_parse_and_contain(void **state)
+{
+	(void)state;
+	struct polygon p;
+	assert_int_equal(polygon_parse("0,0,1,0,0,1", &p), 0);
+	assert_int_equal(p.n, 3);
+	assert_true(polygon_contains(&p, 0.2f, 0.2f));
+	assert_false(polygon_contains(&p, 0.8f, 0.8f));
+	/* A concave L: the notch is outside. */
+	assert_int_equal(polygon_parse("0,0,0.5,0,0.5,0.5,1,0.5,1,1,0,1", &p), 0);
+	assert_true(polygon_contains(&p, 0.25f, 0.25f));
+	assert_false(polygon_contains(&p, 0.75f, 0.25f));
+	assert_true(polygon_contains(&p, 0.75f, 0.75f));
+	assert_int_equal(polygon_parse("0,0,1,0", &p), -EINVAL);          /* two points */
+	assert_int_equal(polygon_parse("0,0,1,0,0.5", &p), -EINVAL);      /* odd count */
+	assert_int_equal(polygon_parse("0,0,0.5,0.5,1,1", &p), -EINVAL);  /* no area */
+	assert_int_equal(polygon_parse("0,0,1.5,0,0,1", &p), -EINVAL);    /* outside 0..1 */
+	assert_int_equal(polygon_parse("0,0,1,0,0,1,", &p), -EINVAL);     /* trailing comma */
+	assert_int_equal(polygon_parse("0,0,1,0,0,nan", &p), -EINVAL);
+	char many[512] = "0,0,1,0";
+	for (int i = 0; i < REGION_MAX_POINTS - 1; i++)
+		strcat(many, ",0.5,0.5");
+	assert_int_equal(polygon_parse(many, &p), -EINVAL);                /* 17 points */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +596,8 @@ int main(void)
 		cmocka_unit_test(reset_starts_learning_afresh),
 		cmocka_unit_test(still_object_is_absorbed_after_absorb_seconds_at_any_fps),
 		cmocka_unit_test(still_person_stays_foreground_for_a_minute_and_leaves_no_ghost),
+		cmocka_unit_test(regions_restrict_where_motion_counts),
+		cmocka_unit_test(polygons_parse_and_contain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -171,6 +171,31 @@ static int add_line(struct parse *p, struct camera_config *cam, const char *name
 	return 0;
 }
 
+/* Adds a roi= or mask= polygon to cam (one per key; the key repeats for
+ * more). Returns 0 or -EINVAL with the error noted. */
+static int add_region(struct parse *p, struct camera_config *cam, const char *key,
+		      const char *value)
+{
+	struct regions *r = &cam->regions;
+	bool roi = strcmp(key, "roi") == 0;
+	int *n = roi ? &r->nroi : &r->nmask;
+
+	if (*n == REGION_MAX) {
+		parse_error(p, p->lineno, "camera '%s' has more than %d %s= polygons", cam->name,
+			    REGION_MAX, key);
+		return -EINVAL;
+	}
+	if (polygon_parse(value, roi ? &r->roi[*n] : &r->mask[*n]) < 0) {
+		parse_error(p, p->lineno,
+			    "bad %s '%s' for camera '%s' (expected X1,Y1,X2,Y2,X3,Y3... : 3 to %d "
+			    "points in 0..1 enclosing an area)",
+			    key, value, cam->name, REGION_MAX_POINTS);
+		return -EINVAL;
+	}
+	(*n)++;
+	return 0;
+}
+
 /* Parses value as one number (or, with out2, "A,B") within [lo, hi]. */
 static int parse_numbers(const char *value, float lo, float hi, float *out, float *out2)
 {
@@ -487,6 +512,9 @@ static int config_on_key(void *user, const char *section, const char *key, const
 	} else if (strncmp(key, "line.", 5) == 0) {
 		if (add_line(p, cam, key + 5, value) < 0)
 			goto fail;
+	} else if (strcmp(key, "roi") == 0 || strcmp(key, "mask") == 0) {
+		if (add_region(p, cam, key, value) < 0)
+			goto fail;
 	} else {
 		int rc = set_capture(p, cam, key, value);
 		if (rc == -ENOENT)
@@ -495,7 +523,7 @@ static int config_on_key(void *user, const char *section, const char *key, const
 			parse_error(p, p->lineno,
 				    "unknown key '%s' (expected source=, line=, line.NAME=, object_size=, "
 				    "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=, "
-				    "anchor=, size=, fps=, watchdog=)",
+				    "anchor=, roi=, mask=, size=, fps=, watchdog=)",
 				    key);
 		if (rc)
 			goto fail;

@@ -300,6 +300,8 @@ int camera_open(const struct camera_opts *opts, struct camera **out, char *err, 
 	tp.fps = (float)cam->fps;
 	rc = detector_create(dw, dh, &dp, &cam->det);
 	if (rc == 0)
+		rc = detector_set_regions(cam->det, &opts->cfg->regions);
+	if (rc == 0)
 		rc = tracker_create(&tp, &cam->trk);
 	for (int l = 0; rc == 0 && l < opts->cfg->nlines; l++)
 		rc = counter_create(&opts->cfg->lines[l].line, &cp, &cam->cnt[l]);

@@ -7,6 +7,7 @@
 #define TURNSTILE_CAMERA_CONFIG_H
 
 #include "line.h"
+#include "region.h"
 #include "turnstile/limits.h"
 
 #define CONFIG_NAME_MAX 64
@@ -41,6 +42,7 @@ struct camera_config {
 	struct line_config lines[TURNSTILE_MAX_LINES];
 	int nlines;
 	struct tuning tuning;
+	struct regions regions; /* roi= and mask= polygons; none: the whole picture */
 	/* V4L2 cameras only (files ignore them); 0 = the default. */
 	int width, height;  /* size=WxH: wanted frame size (640x480) */
 	float fps;          /* fps=: wanted frame rate (30) */

@@ -88,6 +88,7 @@ struct detector {
 	float *ftmp;
 	float *age;             /* seconds each pixel has been foreground in a row */
 	uint8_t *mask, *tmp;
+	uint8_t *active;        /* 1 where motion may count (roi=, mask=); NULL: everywhere */
 	uint16_t *cnt;          /* column counts for the separable morphology */
 	uint16_t *hsum;         /* and their sums along a row */
 	int *labels;
@@ -149,6 +150,7 @@ void detector_destroy(struct detector *d)
 	free(d->age);
 	free(d->mask);
 	free(d->tmp);
+	free(d->active);
 	free(d->cnt);
 	free(d->hsum);
 	free(d->labels);
@@ -164,6 +166,22 @@ const uint8_t *detector_mask(const struct detector *d)
 float detector_gain(const struct detector *d)
 {
 	return d->gain;
+}
+
+int detector_set_regions(struct detector *d, const struct regions *r)
+{
+	if (r->nroi == 0 && r->nmask == 0) {
+		free(d->active);
+		d->active = NULL;
+		return 0;
+	}
+	if (!d->active) {
+		d->active = malloc((size_t)d->w * d->h);
+		if (!d->active)
+			return -ENOMEM;
+	}
+	regions_rasterize(r, d->w, d->h, d->active);
+	return 0;
 }
 
 void detector_reset(struct detector *d)
@@ -194,8 +212,8 @@ static float estimate_gain(struct detector *d, const uint8_t *px)
 		for (int x = 1; x < d->w; x += 3) {
 			size_t i = (size_t)y * d->w + x;
 			grid++;
-			if (d->mask[i] || d->mu[i] < 12.0f)
-				continue;
+			if (d->mask[i] || d->mu[i] < 12.0f || (d->active && !d->active[i]))
+				continue; /* a masked screen or flag says nothing of exposure */
 			int bin = (int)(px[i] / d->mu[i] * 128.0f);
 			d->hist[bin < RATIO_BINS ? bin : RATIO_BINS - 1]++;
 			total++;
@@ -588,7 +606,18 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 			m[x] |= gi - gain * gb[x] > maxf(gthr_min, k_edge * s[x]);
 		}
 	}
-	clean_mask(d);
+	if (d->active) {
+		/* Outside the regions nothing is foreground, before the
+		 * morphology and again after it (a closing reaches a few
+		 * pixels out); the model still learns there. */
+		for (size_t i = 0; i < npx; i++)
+			d->mask[i] &= d->active[i];
+		clean_mask(d);
+		for (size_t i = 0; i < npx; i++)
+			d->mask[i] &= d->active[i];
+	} else {
+		clean_mask(d);
+	}
 
 	/* Learning: background pixels at learn_seconds, toward the frame at the
 	 * model's reference exposure (learning the frame as it is would

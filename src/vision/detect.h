@@ -7,6 +7,7 @@
 #ifndef TURNSTILE_DETECT_H
 #define TURNSTILE_DETECT_H
 
+#include "region.h"
 #include "turnstile/gray.h"
 
 #define DETECT_MAX_BLOBS 64
@@ -37,6 +38,11 @@ int detector_create(int w, int h, const struct detect_params *p, struct detector
  * model (*n = 0). */
 void detector_process(struct detector *d, const struct gray *g, double t_sec, struct blob *blobs,
 		      int *n);
+
+/* Restricts detection to the camera's regions: no foreground outside its
+ * roi= polygons (if any) or inside its mask= polygons, and no exposure
+ * measured there. Called at set-up, not per frame. Returns 0 or -ENOMEM. */
+int detector_set_regions(struct detector *d, const struct regions *r);
 
 /* Forgets the background: the next frame starts learning afresh. For a
  * camera that came back after losing its device (it may point elsewhere
