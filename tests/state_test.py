@@ -212,6 +212,29 @@ def cli_checks(args, tmp):
     first.kill()
     first.wait()
 
+    # The learnt object sizes: kept per camera beside the journal, read
+    # back at start; a damaged file is said once, and counting goes on.
+    sizes = os.path.join(tmp, "sizes")
+    os.mkdir(sizes)
+    clips = [os.path.join(args.samples, n + ".avi") for n in ("door", "lobby", "gate", "corridor")]
+    p = run("--state", sizes, *clips)
+    kept = {}
+    for name in ("door", "lobby", "gate", "corridor"):
+        try:
+            with open(os.path.join(sizes, name + ".sizes")) as f:
+                text = f.read().split("\n")
+            kept[name] = int(text[1].split()[2]) if text[0] == "turnstile-sizes 1" else -1
+        except (OSError, IndexError, ValueError):
+            kept[name] = None
+    check(p.returncode == 0 and all(n and n > 0 for n in kept.values()),
+          f"every camera's learnt object sizes kept in the state directory: {kept}")
+    with open(os.path.join(sizes, "door.sizes"), "w") as f:
+        f.write("turnstile-sizes 1\nline main 3\n0.01 0.1\n")
+    p = run("--state", sizes, *clips)
+    said = [ln for ln in p.stderr.splitlines() if "learnt object sizes" in ln]
+    check(p.returncode == 0 and len(said) == 1 and "door" in said[0] and "damaged" in said[0],
+          f"a damaged sizes file: one line naming the camera, and the run goes on ({said})")
+
 
 def case_signals(args, tmp, rng):
     cli_checks(args, tmp)

@@ -274,6 +274,7 @@ int main(int argc, char **argv)
 			.realtime = o.realtime,
 			.max_frames = o.max_frames,
 			.detect_width = o.detect_width,
+			.state_dir = list.global.state[0] ? list.global.state : NULL,
 			.ring_slots = DEFAULT_RING_SLOTS,
 		};
 		if (camera_open(&co_opts, &cams[i], err, sizeof(err)) == 0) {

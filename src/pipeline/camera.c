@@ -11,6 +11,7 @@
 #include "decode.h"
 #include "detect.h"
 #include "ring.h"
+#include "size_store.h"
 #include "source.h"
 #include "stagetime.h"
 #include "tracker.h"
@@ -26,6 +27,11 @@ struct camera {
 	struct detector *det;
 	struct tracker *trk;
 	struct counter *cnt[TURNSTILE_MAX_LINES]; /* one per line of the camera */
+	/* With a state directory: the learnt sizes are saved whenever one of
+	 * the lines learns (a crossing, not a frame), formatted in sizes_buf. */
+	char *sizes_buf;
+	int sizes_learnt[TURNSTILE_MAX_LINES]; /* samples seen at the last save */
+	bool sizes_failed;                      /* the last save failed (logged once) */
 	double fps;
 
 	pthread_t cap_thread, inf_thread;
@@ -187,6 +193,37 @@ static double frame_seconds(struct camera *cam, const struct frame *f)
 	return cam->live_t;
 }
 
+/* Samples a counter's size model has taken in, modulo its history: a
+ * change means it learnt since the last look. */
+static int sizes_learnt(const struct counter *c)
+{
+	const struct objsize *s = counter_objsize(c);
+	return s->n * OBJSIZE_HISTORY + s->next;
+}
+
+/* Saves the learnt sizes when any line has learnt since the last save. */
+static void save_sizes(struct camera *cam)
+{
+	bool changed = false;
+	if (!cam->sizes_buf)
+		return;
+	for (int l = 0; l < cam->o.cfg->nlines; l++) {
+		int now = sizes_learnt(cam->cnt[l]);
+		changed |= now != cam->sizes_learnt[l];
+		cam->sizes_learnt[l] = now;
+	}
+	if (!changed)
+		return;
+	int rc = size_store_save(cam->o.state_dir, cam->o.cfg, cam->cnt, cam->sizes_buf,
+				 SIZE_STORE_BUF);
+	if (rc && !cam->sizes_failed)
+		log_error("camera '%s': cannot save the learnt object sizes in '%s': %s",
+			  cam->o.cfg->name, cam->o.state_dir, strerror(-rc));
+	else if (!rc && cam->sizes_failed)
+		log_error("camera '%s': learnt object sizes saved again", cam->o.cfg->name);
+	cam->sizes_failed = rc != 0;
+}
+
 static void *inference_main(void *arg)
 {
 	struct camera *cam = arg;
@@ -238,6 +275,7 @@ static void *inference_main(void *arg)
 				cam->o.post(cam->o.post_ctx, &ev);
 			}
 		}
+		save_sizes(cam);
 		int64_t t4 = stagetime_now();
 		stagetime_add(&st[CAMERA_STAGE_COUNT], t4 - t3);
 		stagetime_add(&st[CAMERA_STAGE_LATENCY], t4 - captured_ns);
@@ -249,6 +287,23 @@ static void *inference_main(void *arg)
 	}
 	atomic_store(&cam->inf_done, true);
 	return NULL;
+}
+
+/* With a state directory, what the lines learnt before a restart. A
+ * damaged file is said once and learnt afresh over. */
+static int load_sizes(struct camera *cam)
+{
+	cam->sizes_buf = malloc(SIZE_STORE_BUF);
+	if (!cam->sizes_buf)
+		return -ENOMEM;
+	int rc = size_store_load(cam->o.state_dir, cam->o.cfg, cam->cnt);
+	if (rc && rc != -ENOENT)
+		log_error("camera '%s': ignoring the learnt object sizes in '%s' (%s): learning afresh",
+			  cam->o.cfg->name, cam->o.state_dir,
+			  rc == -EINVAL ? "damaged" : strerror(-rc));
+	for (int l = 0; l < cam->o.cfg->nlines; l++)
+		cam->sizes_learnt[l] = sizes_learnt(cam->cnt[l]);
+	return 0;
 }
 
 int camera_open(const struct camera_opts *opts, struct camera **out, char *err, size_t errlen)
@@ -307,6 +362,11 @@ int camera_open(const struct camera_opts *opts, struct camera **out, char *err, 
 		rc = counter_create(&opts->cfg->lines[l].line, &cp, &cam->cnt[l]);
 	if (rc)
 		goto fail_msg;
+	if (opts->state_dir && tu->object_area <= 0.0f) {
+		rc = load_sizes(cam);
+		if (rc)
+			goto fail_msg;
+	}
 	*out = cam;
 	return 0;
 
@@ -434,5 +494,6 @@ void camera_close(struct camera *cam)
 	decoder_destroy(cam->dec);
 	ring_destroy(cam->ring);
 	source_close(cam->src);
+	free(cam->sizes_buf);
 	free(cam);
 }

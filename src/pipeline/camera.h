@@ -41,6 +41,7 @@ struct camera_opts {
 	bool realtime;                  /* pace file replay at the file's frame rate */
 	uint64_t max_frames;            /* stop after this many frames; 0 = no limit */
 	int detect_width;               /* reduced width detection runs at */
+	const char *state_dir;          /* keeps the learnt object sizes there; NULL: none */
 	size_t ring_slots;
 };
 
