@@ -759,6 +759,48 @@ static void pair_merging_and_splitting_after_the_line_counts_two(void **state)
 	check_pair(0.64f, 0.78f);
 }
 
+/* Two cars bumper to bumper drive down as one long blob; the blob's centre
+ * crosses the line, then the car in front pulls away while the one behind
+ * has not reached the line yet. The track keeps the car behind, whose
+ * centre is back before the line: that jump is not a crossing out, and
+ * that car counts when it crosses itself. */
+static void platoon_split_after_its_centre_crossed_counts_each_car_once(void **state)
+{
+	(void)state;
+	const float cw = 0.1f, ch = 0.28f, rh = 0.32f, v = 0.5f, dt = 0.04f;
+	struct e2e e;
+	e2e_setup(&e);
+	float gap = 0.0f;
+	for (float rear = 0.0f; rear < 1.1f; rear += v * dt) {
+		float front = rear + rh + gap;   /* top edge of the front car */
+		if (rear + rh / 2 > 0.41f)       /* behind's centre near the line: the front speeds off */
+			gap += 1.5f * v * dt;
+		struct blob b[2];
+		int n;
+		if (gap < 0.01f) {
+			float y0 = fmaxf(rear, 0.0f), y1 = fminf(front + ch, 1.0f);
+			if (y1 - y0 < 0.02f)
+				continue;
+			b[0] = box(0.5f, (y0 + y1) / 2, cw, y1 - y0, FILL);
+			n = 1;
+		} else {
+			n = 0;
+			float fy0 = front, fy1 = fminf(front + ch, 1.0f);
+			if (fy1 - fy0 > 0.02f)
+				b[n++] = box(0.5f, (fy0 + fy1) / 2, cw, fy1 - fy0, FILL);
+			float ry0 = fmaxf(rear, 0.0f), ry1 = fminf(rear + rh, 1.0f);
+			if (ry1 - ry0 > 0.02f)
+				b[n++] = box(0.5f, (ry0 + ry1) / 2, cw, ry1 - ry0, FILL);
+		}
+		e2e_frame(&e, b, n, dt);
+	}
+	for (int f = 0; f < 25; f++)
+		e2e_frame(&e, NULL, 0, dt);
+	assert_int_equal(e.out, 0);
+	assert_int_equal(e.in, 2);
+	e2e_teardown(&e);
+}
+
 /* A pair that walks in as one blob and never separates is one track; once
  * the size of one person is known, it counts two. */
 static void pair_never_seen_apart_counts_two_once_size_is_known(void **state)
@@ -843,6 +885,7 @@ int main(void)
 		cmocka_unit_test(pair_merging_on_the_line_and_splitting_after_counts_two),
 		cmocka_unit_test(pair_merging_and_splitting_after_the_line_counts_two),
 		cmocka_unit_test(pair_never_seen_apart_counts_two_once_size_is_known),
+		cmocka_unit_test(platoon_split_after_its_centre_crossed_counts_each_car_once),
 		cmocka_unit_test(fast_object_seen_once_each_side_counts_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -237,6 +237,20 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 		 * so the crossing is counted once it is confirmed. */
 		if (!tr->confirmed)
 			continue;
+		/* A jump back, against its motion, to what was left of its blob
+		 * after a part split off is no crossing: the track is now the
+		 * part behind, on this side; what it counted before was the
+		 * part in front (which is why that part, split_from, will not
+		 * count it again). A change of side along its motion is a
+		 * crossing like any other. */
+		float ahead = line_side(&c->line, x + tr->vx, y + tr->vy) - d;
+		if (tr->rebased && ahead * (float)side < 0.0f) {
+			st->side = side;
+			st->ax = x;
+			st->ay = y;
+			st->last_dir = 0;
+			continue;
+		}
 		if (line_segment_crosses(&c->line, st->ax, st->ay, x, y)) {
 			/* A blob counts as several objects only if it was never
 			 * seen as separate ones: a group's members count for

@@ -364,6 +364,35 @@ static uint32_t split_parent(const struct tracker *t, const struct obs *before,
 	return 0;
 }
 
+/* The track a blob split off from keeps what is left of its blob: a
+ * different part (the car behind, once the one in front has pulled away),
+ * so its position jumps there, at its old velocity, instead of being
+ * smoothed over the next frames into a backward run that could cross the
+ * line. */
+static void rebase_parent(struct tracker *t, uint32_t parent, const struct track_state *predicted,
+			  const struct obs *obs)
+{
+	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
+		struct track *tr = &t->tracks[i];
+		const struct obs *o = &obs[i];
+		if (tr->id != parent || o->area <= 0.0f)
+			continue;
+		struct track_state *s = &t->st[i];
+		double seen = s->last_seen;
+		*s = predicted[i];
+		s->last_seen = seen;
+		tr->w = o->x1 - o->x0;
+		tr->h = o->y1 - o->y0;
+		float r = meas_var(tr);
+		s->kx.p = o->sx / o->area;
+		s->ky.p = o->sy / o->area;
+		s->kx.pp = s->ky.pp = r;
+		s->kx.pv = s->ky.pv = 0.0f;
+		tr->rebased = true;
+		sync_track(tr, s);
+	}
+}
+
 const struct track *tracker_update(struct tracker *t, const struct blob *blobs, int n,
 				   double t_sec)
 {
@@ -473,8 +502,11 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 		}
 	}
 
-	/* Boxes and areas as they were before this frame, to tell a split. */
+	/* Boxes and areas as they were before this frame, to tell a split,
+	 * and the predicted states, to restart a split track from. */
 	struct obs before[TRACKER_MAX_TRACKS];
+	struct track_state predicted[TRACKER_MAX_TRACKS];
+	memcpy(predicted, t->st, sizeof(predicted));
 	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 		const struct track *tr = &t->tracks[i];
 		before[i] = (struct obs){tr->x - tr->w / 2, tr->y - tr->h / 2, tr->x + tr->w / 2,
@@ -487,6 +519,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 			observe_group(t, group[b], ngroup[b], &blobs[b], t_sec, dt);
 	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 		struct track *tr = &t->tracks[i];
+		tr->rebased = false;
 		if (!tr->id || tr->grouped)
 			continue;
 		if (absorbed[i]) {
@@ -540,6 +573,8 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 		kf_init(&s->ky, bl->cy, r);
 		s->last_seen = t_sec;
 		sync_track(tr, s);
+		if (parent)
+			rebase_parent(t, parent, predicted, obs);
 	}
 	return t->tracks;
 }
