@@ -285,6 +285,40 @@ static void short_occlusion_keeps_the_id(void **state)
 	tracker_destroy(t);
 }
 
+/* The box size is filtered (a Kalman step on a random walk): frame after
+ * frame at 25 fps a new size is taken 0.3 of the way, but after a gap,
+ * when the old size is less sure, a new one counts for more. */
+static float size_after_step(int hidden_frames)
+{
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	int f = 0;
+	for (; f < 25; f++) {
+		struct blob b = box(0.5f, 0.1f + 0.01f * f, 0.1f, 0.1f, 0.008f);
+		tr = tracker_update(t, &b, 1, f * 0.04);
+	}
+	for (int k = 0; k < hidden_frames; k++, f++)
+		tr = tracker_update(t, NULL, 0, f * 0.04);
+	struct blob b = box(0.5f, 0.1f + 0.01f * f, 0.14f, 0.1f, 0.011f);
+	tr = tracker_update(t, &b, 1, f * 0.04);
+	const struct track *k = find_near(tr, b.cx, b.cy);
+	assert_non_null(k);
+	assert_true(k->updated);
+	float w = k->w;
+	tracker_destroy(t);
+	return w;
+}
+
+static void box_size_is_filtered_and_trusts_a_measurement_more_after_a_gap(void **state)
+{
+	(void)state;
+	float seen = size_after_step(0), after_gap = size_after_step(8);
+	print_message("width after a step 0.10 -> 0.14: %.4f seen every frame, %.4f after 0.32 s "
+		      "unseen\n", seen, after_gap);
+	assert_float_equal(seen, 0.1f + 0.3f * 0.04f, 0.004f);
+	assert_true(after_gap > 0.1f + 0.55f * 0.04f);
+}
+
 static void tentative_track_ends_at_its_first_miss(void **state)
 {
 	(void)state;
@@ -620,6 +654,7 @@ int main(void)
 		cmocka_unit_test(same_behaviour_at_10_and_30_fps),
 		cmocka_unit_test(confirmed_track_coasts_max_coast_seconds_then_ends),
 		cmocka_unit_test(short_occlusion_keeps_the_id),
+		cmocka_unit_test(box_size_is_filtered_and_trusts_a_measurement_more_after_a_gap),
 		cmocka_unit_test(tentative_track_ends_at_its_first_miss),
 		cmocka_unit_test(single_frame_noise_never_confirms),
 		cmocka_unit_test(slots_hold_their_track_for_its_life),

@@ -18,7 +18,11 @@
 #define TENTATIVE_MAX_GROWTH 3.0f
 #define MAX_GROWTH 4.0f
 #define FRAGMENT_MAX_RATIO 0.5f
-#define SIZE_SMOOTHING 0.3f
+/* The box size is a random walk: its variance grows by SIZE_WALK (in units
+ * of one measurement's variance) per second unobserved, so a size seen
+ * every frame at 25 fps moves 0.3 of the way to each new measurement, more
+ * at a lower rate or after a gap, less at a higher rate. */
+#define SIZE_WALK 3.2f
 #define ACCEL_NOISE 0.05f        /* process noise: acceleration spectral density, 1/s^3 */
 #define VEL_INIT_VAR 1.0f        /* a new track's speed is unknown: up to ~1 frame/s */
 #define STACK_OVERLAP 0.5f       /* parts one above the other overlap this much in x */
@@ -40,6 +44,7 @@ struct kf1 {
 
 struct track_state {
 	struct kf1 kx, ky;
+	float size_var;       /* of the box size, in units of one measurement's variance */
 	double last_seen;
 };
 
@@ -222,8 +227,12 @@ static void observe(struct tracker *t, int i, const struct obs *o, double now)
 
 	kf_update(&s->kx, o->sx / o->area, r);
 	kf_update(&s->ky, o->sy / o->area, r);
-	tr->w += SIZE_SMOOTHING * (o->x1 - o->x0 - tr->w);
-	tr->h += SIZE_SMOOTHING * (o->y1 - o->y0 - tr->h);
+	/* The size's Kalman step: predicted variance, gain, update. */
+	float pv = s->size_var + SIZE_WALK * (float)(now - s->last_seen);
+	float gain = pv / (pv + 1.0f);
+	tr->w += gain * (o->x1 - o->x0 - tr->w);
+	tr->h += gain * (o->y1 - o->y0 - tr->h);
+	s->size_var = (1.0f - gain) * pv;
 	tr->area = o->area;
 	tr->hits++;
 	tr->missed = 0;
@@ -336,6 +345,7 @@ static void merge_stacked_tracks(struct tracker *t)
 			t->st[i].ky.p = (a->y * a->area + b->y * b->area) / area;
 			a->w = x1 - x0;
 			a->h = y1 - y0;
+			t->st[i].size_var = 1.0f;
 			a->area = area;
 			a->confirmed = a->confirmed || b->confirmed;
 			sync_track(a, &t->st[i]);
@@ -383,6 +393,7 @@ static void rebase_parent(struct tracker *t, uint32_t parent, const struct track
 		s->last_seen = seen;
 		tr->w = o->x1 - o->x0;
 		tr->h = o->y1 - o->y0;
+		s->size_var = 1.0f;
 		float r = meas_var(tr);
 		s->kx.p = o->sx / o->area;
 		s->ky.p = o->sy / o->area;
@@ -571,6 +582,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 		float r = meas_var(tr);
 		kf_init(&s->kx, bl->cx, r);
 		kf_init(&s->ky, bl->cy, r);
+		s->size_var = 1.0f;
 		s->last_seen = t_sec;
 		sync_track(tr, s);
 		if (parent)
