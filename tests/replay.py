@@ -167,7 +167,7 @@ def replay_result(args, clip, truth_path, events):
 # the README's accuracy table; generating all of them takes minutes.
 HARD_EXACT = ["overhead-dark", "articulated", "merge-before", "merge-on", "low-contrast",
               "sway", "drift", "big-exposure", "group3", "highway", "lobby", "motorway-drift",
-              "trucks"]
+              "trucks", "edge-on-line"]
 # What the sanitizer builds replay of them: memory and threads, not accuracy,
 # are what those builds are for, and all of them would run past the timeout.
 HARD_UNDER_ASAN = HARD_EXACT[:7]

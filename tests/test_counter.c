@@ -328,6 +328,47 @@ static void end_rule_keeps_to_the_segment(void **state)
 	counter_destroy(s.c);
 }
 
+/* Someone comes in at the left edge right on the line: the first sliver
+ * of them is a little above it (out), then, seen whole, they walk along
+ * the line and turn down (in). They were never on the out side: no count.
+ * Someone cut by the edge all the way who crosses is counted as ever. */
+static void edge_sliver_does_not_set_the_side_an_object_starts_on(void **state)
+{
+	(void)state;
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	int f = 0;
+	s.slots[0] = (struct track){.id = 1, .x = 0.01f, .y = 0.46f, .bottom = 0.48f, .w = 0.03f,
+				    .h = 0.04f, .updated = true, .hits = 1};
+	frame(&s, f++);
+	for (int k = 0; k < 20; k++, f++) {
+		float x = 0.03f + 0.02f * k;
+		s.slots[0] = (struct track){.id = 1, .x = x, .y = 0.5f, .bottom = 0.56f, .w = 0.06f,
+					    .h = 0.12f, .updated = true, .confirmed = true, .hits = 3 + k};
+		frame(&s, f);
+	}
+	for (int k = 0; k < 20; k++, f++) {
+		s.slots[0] = (struct track){.id = 1, .x = 0.42f, .y = 0.5f + 0.02f * k, .w = 0.06f,
+					    .h = 0.12f, .updated = true, .confirmed = true, .hits = 23 + k};
+		frame(&s, f);
+	}
+	end(&s, f++);
+	assert_int_equal(s.in + s.out, 0);
+
+	/* Walking down along the left edge, half outside all the way: cut by
+	 * the edge in every frame, and counted once confirmed. */
+	setup_line(&s, LINE_DEFAULT);
+	for (int k = 0; k < 30; k++) {
+		s.slots[0] = (struct track){.id = 2, .x = 0.03f, .y = 0.3f + 0.015f * k,
+					    .w = 0.06f, .h = 0.12f, .updated = true,
+					    .confirmed = k >= 2, .hits = 1 + k};
+		frame(&s, k);
+	}
+	end(&s, 30);
+	assert_int_equal(s.in, 1);
+	assert_int_equal(s.out, 0);
+}
+
 static void reset_tracks_forgets_every_track(void **state)
 {
 	(void)state;
@@ -866,6 +907,7 @@ int main(void)
 		cmocka_unit_test(a_single_sighting_never_counts_at_its_end),
 		cmocka_unit_test(a_track_that_ends_on_its_start_side_or_in_the_band_does_not_count),
 		cmocka_unit_test(end_rule_keeps_to_the_segment),
+		cmocka_unit_test(edge_sliver_does_not_set_the_side_an_object_starts_on),
 		cmocka_unit_test(reset_tracks_forgets_every_track),
 		cmocka_unit_test(bottom_anchor_counts_where_the_feet_cross),
 		cmocka_unit_test(two_side_by_side_in_one_blob_count_as_two),

@@ -9,6 +9,7 @@
  * where the size is judged (perspective makes far objects small). */
 #define LEARN_BAND 0.25f
 #define LEARN_MIN_SAMPLES 2
+#define EDGE_MARGIN 0.02f     /* a box this near the picture's edge is cut by it */
 
 struct slot_state {
 	uint32_t id;      /* track this state belongs to; 0 = none */
@@ -68,6 +69,14 @@ void counter_set_objsize(struct counter *c, const struct objsize *s)
 void counter_destroy(struct counter *c)
 {
 	free(c);
+}
+
+/* Whether a track's box reaches the picture's edge: part of the object is
+ * outside, so its centre is not the object's. */
+static bool cut_by_edge(const struct track *tr)
+{
+	return tr->x - tr->w / 2 < EDGE_MARGIN || tr->x + tr->w / 2 > 1.0f - EDGE_MARGIN ||
+	       tr->y - tr->h / 2 < EDGE_MARGIN || tr->y + tr->h / 2 > 1.0f - EDGE_MARGIN;
 }
 
 /* Extent of a track's box along the line's direction, and across it. */
@@ -223,6 +232,12 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 		st->lx = x;
 		st->ly = y;
 		if (st->side == 0) {
+			/* A first sliver at the picture's edge may lie off to
+			 * one side of where the object is: one coming in right
+			 * on the line shows its near edge first. The side it
+			 * starts on waits for the track to be confirmed. */
+			if (cut_by_edge(tr) && !tr->confirmed)
+				continue;
 			st->side = st->start_side = side;
 			st->sx = st->ax = x;
 			st->sy = st->ay = y;
