@@ -354,6 +354,7 @@ static void edge_sliver_does_not_set_the_side_an_object_starts_on(void **state)
 	}
 	end(&s, f++);
 	assert_int_equal(s.in + s.out, 0);
+	counter_destroy(s.c);
 
 	/* Walking down along the left edge, half outside all the way: cut by
 	 * the edge in every frame, and counted once confirmed. */
@@ -367,6 +368,7 @@ static void edge_sliver_does_not_set_the_side_an_object_starts_on(void **state)
 	end(&s, 30);
 	assert_int_equal(s.in, 1);
 	assert_int_equal(s.out, 0);
+	counter_destroy(s.c);
 }
 
 static void reset_tracks_forgets_every_track(void **state)
