@@ -276,22 +276,15 @@ int main(int argc, char **argv)
 			.detect_width = o.detect_width,
 			.ring_slots = DEFAULT_RING_SLOTS,
 		};
-		if (camera_open(&co_opts, &cams[i], err, sizeof(err)) == 0) {
-			nopen++;
-			continue;
-		}
-		/* One bad source (missing, unreadable, absurd header) is its
-		 * camera's error, not the site's: the others count, the run
-		 * exits 1 at the end, and the camera shows in the error state. */
-		log_error("%s", err);
-		cams[i] = camera_failed(&co_opts);
-		if (!cams[i]) {
-			log_error("out of memory");
+		if (camera_open(&co_opts, &cams[i], err, sizeof(err))) {
+			log_error("%s", err);
 			goto out;
 		}
 	}
-	if (nopen == 0)
-		goto out;       /* nothing to count: each reason is logged */
+	/* Each camera opens its source on its own capture thread: one bad
+	 * source (missing, unreadable, absurd header) is its camera's error,
+	 * not the site's, and one that waits (a FIFO with no writer yet, a
+	 * camera not plugged in) holds up nothing. */
 	for (int i = 0; i < list.n; i++) {
 		rc = camera_start(cams[i]);
 		if (rc) {
@@ -330,6 +323,15 @@ int main(int argc, char **argv)
 	/* Journals, counts and snapshots what the cameras posted. */
 	coord_stop(co);
 
+	/* Every source refused (not merely waiting): no summary, exit 1;
+	 * each reason is logged. */
+	for (int i = 0; i < list.n; i++) {
+		struct camera_stats s;
+		camera_get_stats(cams[i], &s);
+		nopen += camera_opened(cams[i]) || s.state != CAMERA_ERROR;
+	}
+	if (nopen == 0)
+		goto out;
 	status = EXIT_SUCCESS;
 	for (int i = 0; i < list.n; i++) {
 		struct camera_stats s;

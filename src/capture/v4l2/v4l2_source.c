@@ -5,7 +5,7 @@
  * device call goes through the seam in v4l2_device.h (libv4l2 in
  * production, a fake in tests).
  *
- * Threads: opened (negotiation only) by the main thread in camera_open;
+ * Threads: opened (negotiation only) by the camera's capture thread;
  * from then on only the camera's capture thread calls read_frame and close.
  * The counters in struct source are atomics any thread may read.
  *
@@ -46,8 +46,6 @@
 #define DEFAULT_HEIGHT 480
 #define DEFAULT_FPS 30.0
 #define DEFAULT_WATCHDOG_MS 5000
-#define DEFAULT_BACKOFF_MIN_MS 1000
-#define DEFAULT_BACKOFF_MAX_MS 30000
 #define POLL_SLICE_NS 200000000LL /* longest wait inside one read_frame */
 /* Smaller than any real frame (ustreamer's threshold): a UVC camera sends
  * such stubs when a transfer breaks up. */
@@ -840,8 +838,8 @@ static int v4l2_open_source(struct source *src, char *err, size_t errlen)
 	v->want_h = o->width > 0 && o->height > 0 ? o->height : DEFAULT_HEIGHT;
 	v->want_fps = o->fps > 0 ? o->fps : DEFAULT_FPS;
 	v->watchdog_ns = ms_or(o->watchdog_ms, DEFAULT_WATCHDOG_MS);
-	v->backoff_min_ns = ms_or(o->backoff_min_ms, DEFAULT_BACKOFF_MIN_MS);
-	v->backoff_max_ns = ms_or(o->backoff_max_ms, DEFAULT_BACKOFF_MAX_MS);
+	v->backoff_min_ns = ms_or(o->backoff_min_ms, SOURCE_BACKOFF_MIN_MS);
+	v->backoff_max_ns = ms_or(o->backoff_max_ms, SOURCE_BACKOFF_MAX_MS);
 	if (v->backoff_max_ns < v->backoff_min_ns)
 		v->backoff_max_ns = v->backoff_min_ns;
 	v->backoff_ns = v->backoff_min_ns;

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""turnstile as a service, run for real: nothing blocks start-up or shutdown.
+
+Usage: service_test.py CASE --turnstile BIN --samples DIR [--sanitized]
+CASE: startup.
+Prints one line per check and 'N passed, N failed'; exits 1 on any failure,
+77 (meson's skip) when something it needs cannot run here, saying why.
+"""
+import argparse
+import json
+import os
+import pty
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+RESULTS = {"passed": 0, "failed": 0}
+SANITIZER_REPORT = re.compile(r"^(==\d+==ERROR: \w+Sanitizer|WARNING: ThreadSanitizer|.*runtime error: )",
+                              re.M)
+
+
+def check(ok, what):
+    RESULTS["passed" if ok else "failed"] += 1
+    print(("ok     " if ok else "FAILED ") + what, flush=True)
+    return ok
+
+
+def truth(args, clip):
+    with open(os.path.join(args.samples, clip + ".truth.json")) as f:
+        return json.load(f)
+
+
+def finish(proc, timeout=30):
+    """Waits for proc; returns (stdout, stderr), killing it when it hangs."""
+    try:
+        so, se = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        so, se = proc.communicate()
+    if SANITIZER_REPORT.search(se or ""):
+        sys.exit(f"sanitizer report:\n{se}")
+    return so, se
+
+
+def summary(so):
+    try:
+        return json.loads(so)
+    except ValueError:
+        return None
+
+
+def cam(res, name):
+    if not res:
+        return None
+    return next((c for c in res["cameras"] if c["name"] == name), None)
+
+
+def stop_within(proc, sig, limit):
+    """Sends sig; returns (seconds until exit or None, stdout, stderr)."""
+    t0 = time.monotonic()
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=limit)
+        took = time.monotonic() - t0
+    except subprocess.TimeoutExpired:
+        took = None
+    so, se = finish(proc)
+    return took, so, se
+
+
+def case_startup(args, tmp):
+    t, door = args.turnstile, os.path.join(args.samples, "door.avi")
+    want = truth(args, "door")
+    limit = 3.0 if args.sanitized else 1.0
+    fifo = os.path.join(tmp, "nowriter")
+    os.mkfifo(fifo)
+
+    # A FIFO nobody writes beside a file: the file counts, SIGTERM ends it.
+    proc = subprocess.Popen([t, "--json", "--no-tui", fifo, door], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(3.0 if args.sanitized else 1.5)
+    took, so, se = stop_within(proc, signal.SIGTERM, limit)
+    c = cam(summary(so), "door")
+    check(took is not None and proc.returncode == 0 and c is not None and
+          (c["in"], c["out"], c["frames"]) == (want["in"], want["out"], want["frames"]),
+          f"FIFO without writer + file: file counts {want['in']}/{want['out']}, SIGTERM ends in "
+          f"{took and round(took, 2)} s (limit {limit}), exit {proc.returncode}, summary "
+          f"{c and (c['in'], c['out'], c['frames'])}")
+
+    # The same ended by --duration.
+    t0 = time.monotonic()
+    proc = subprocess.Popen([t, "--json", "--no-tui", "--duration", "2", fifo, door],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    so, se = finish(proc, timeout=20)
+    took = time.monotonic() - t0
+    c = cam(summary(so), "door")
+    check(proc.returncode == 0 and took < 2 + limit + 0.5 and c is not None and
+          (c["in"], c["out"]) == (want["in"], want["out"]),
+          f"FIFO without writer + file, --duration 2: ends after {took:.2f} s, exit "
+          f"{proc.returncode}, file counts {c and (c['in'], c['out'])}")
+
+    # '-' on a pseudo-terminal nobody types into: SIGINT (Ctrl-C) ends it.
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([t, "--json", "--no-tui", "-"], stdin=slave,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    os.close(slave)
+    time.sleep(1.0)
+    took, so, se = stop_within(proc, signal.SIGINT, limit)
+    os.close(master)
+    check(took is not None and proc.returncode == 0 and cam(summary(so), "stdin") is not None,
+          f"'-' on a pseudo-terminal: SIGINT ends it in {took and round(took, 2)} s, exit "
+          f"{proc.returncode} with the summary ({se.strip()[-200:]})")
+
+    # A FIFO whose writer comes 3 s late is waited for, then counted exactly.
+    late = os.path.join(tmp, "late")
+    os.mkfifo(late)
+    proc = subprocess.Popen([t, "--json", "--no-tui", late], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+    def writer():
+        time.sleep(3.0)
+        with open(late, "wb") as w, open(door, "rb") as r:
+            w.write(r.read())
+    th = threading.Thread(target=writer)
+    th.start()
+    so, se = finish(proc, timeout=60)
+    th.join()
+    c = cam(summary(so), "late")
+    check(proc.returncode == 0 and c is not None and
+          (c["in"], c["out"], c["frames"]) == (want["in"], want["out"], want["frames"]),
+          f"FIFO with a writer 3 s late: counted {c and (c['in'], c['out'], c['frames'])}, "
+          f"exit {proc.returncode}")
+
+    # A camera device missing at start is retried, said once, and does not
+    # stop the run or the file beside it.
+    missing = "/dev/turnstile-test-no-such-video"
+    proc = subprocess.Popen([t, "--json", "--no-tui", "--duration", "3.5", missing, door],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    so, se = finish(proc, timeout=20)
+    res = summary(so)
+    c, m = cam(res, "door"), cam(res, "turnstile-test-no-such-video")
+    said = [x for x in se.splitlines() if missing in x]
+    check(proc.returncode == 0 and c is not None and (c["in"], c["out"]) == (want["in"], want["out"])
+          and m is not None and m["state"] == "reconnecting" and len(said) == 1 and "retrying" in said[0],
+          f"device missing at start: retried, said once ({said}), state "
+          f"{m and m['state']}, exit {proc.returncode}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case")
+    ap.add_argument("--turnstile", required=True)
+    ap.add_argument("--samples", required=True)
+    ap.add_argument("--sanitized", action="store_true")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        {"startup": case_startup}[args.case](args, tmp)
+    print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
+    sys.exit(1 if RESULTS["failed"] else 0)
+
+
+if __name__ == "__main__":
+    main()
