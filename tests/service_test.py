@@ -2,7 +2,8 @@
 """turnstile as a service, run for real: nothing blocks start-up or shutdown.
 
 Usage: service_test.py CASE --turnstile BIN --samples DIR [--sanitized]
-CASE: startup.
+CASE: startup (start-up and shutdown never wait on a source), output (machine
+output: JSON Lines on stdout, pts, seq).
 Prints one line per check and 'N passed, N failed'; exits 1 on any failure,
 77 (meson's skip) when something it needs cannot run here, saying why.
 """
@@ -150,6 +151,53 @@ def case_startup(args, tmp):
           f"{m and m['state']}, exit {proc.returncode}")
 
 
+def case_output(args, tmp):
+    t, door = args.turnstile, os.path.join(args.samples, "door.avi")
+    want = truth(args, "door")
+    n = want["in"] + want["out"]
+
+    # --events -: stdout is JSON Lines and nothing else; pts is media time.
+    p = subprocess.run([t, "-e", "-", door], capture_output=True, text=True, timeout=60)
+    try:
+        events = [json.loads(x) for x in p.stdout.splitlines()]
+    except ValueError as e:
+        events = None
+        print(f"  not JSON: {e}: {p.stdout[-300:]!r}")
+    check(p.returncode == 0 and events is not None and len(events) == n and
+          p.stdout.endswith("\n"),
+          f"-e -: every stdout line parses as JSON ({events and len(events)} events, truth {n})")
+    bad = [(e["frame"], e["pts"]) for e in events or []
+           if abs(e["pts"] - e["frame"] / want["fps"]) > 1e-6]
+    check(events is not None and len(events) == n and not bad,
+          f"-e -: pts of each event == frame / {want['fps']} fps (off: {bad})")
+    check(events is not None and all({"seq", "time", "pts"} <= set(e) for e in events) and
+          "site" in p.stderr, "-e -: the table goes to stderr")
+
+    # --json with --events -: the summary on stderr, events alone on stdout.
+    p = subprocess.run([t, "-e", "-", "--json", door], capture_output=True, text=True, timeout=60)
+    lines = p.stdout.splitlines()
+    summ = [json.loads(x) for x in p.stderr.splitlines() if x.startswith("{")]
+    check(p.returncode == 0 and len(lines) == n and all("seq" in json.loads(x) for x in lines) and
+          len(summ) == 1 and (summ[0]["in"], summ[0]["out"]) == (want["in"], want["out"]),
+          f"-e - --json: {len(lines)} event lines on stdout, the summary on stderr "
+          f"{summ and (summ[0]['in'], summ[0]['out'])}")
+
+    # --json=FILE: the summary in FILE, stdout empty.
+    sj = os.path.join(tmp, "summary.json")
+    p = subprocess.run([t, f"--json={sj}", door], capture_output=True, text=True, timeout=60)
+    res = json.load(open(sj)) if os.path.exists(sj) else None
+    check(p.returncode == 0 and p.stdout == "" and res is not None and
+          (res["in"], res["out"]) == (want["in"], want["out"]),
+          f"--json=FILE: summary in the file {res and (res['in'], res['out'])}, stdout empty")
+
+    # Without --state, a second run appending to the log carries on its seq.
+    log = os.path.join(tmp, "events.log")
+    for _ in range(2):
+        subprocess.run([t, "-e", log, door], capture_output=True, timeout=60)
+    seqs = [json.loads(x)["seq"] for x in open(log)]
+    check(seqs == list(range(2 * n)), f"appended log: seq continues across runs ({seqs})")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case")
@@ -158,7 +206,7 @@ def main():
     ap.add_argument("--sanitized", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        {"startup": case_startup}[args.case](args, tmp)
+        {"startup": case_startup, "output": case_output}[args.case](args, tmp)
     print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
     sys.exit(1 if RESULTS["failed"] else 0)
 

@@ -26,8 +26,10 @@ static void usage(FILE *f)
 	      "  -l, --line X1,Y1,X2,Y2  counting line A->B in 0..1 coordinates for the\n"
 	      "                          cameras on the command line (default 0,0.5,1,0.5);\n"
 	      "                          crossing from A->B's left to its right is 'in'\n"
-	      "  -e, --events FILE       append one JSON object per crossing ('-' = stdout)\n"
-	      "  -j, --json              print a JSON summary on stdout at exit\n"
+	      "  -e, --events FILE       append one JSON object per crossing ('-' = stdout,\n"
+	      "                          which then carries nothing else)\n"
+	      "  -j, --json[=FILE]       a JSON summary at exit: on stdout, or on stderr when\n"
+	      "                          the events go to stdout; with =FILE, in FILE\n"
 	      "  -r, --realtime          replay files at their frame rate\n"
 	      "  -n, --frames N          stop each camera after N frames\n"
 	      "  -d, --duration SECONDS  stop the whole run after SECONDS\n"
@@ -67,7 +69,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 		{"config", required_argument, NULL, 'c'},
 		{"line", required_argument, NULL, 'l'},
 		{"events", required_argument, NULL, 'e'},
-		{"json", no_argument, NULL, 'j'},
+		{"json", optional_argument, NULL, 'j'},
 		{"realtime", no_argument, NULL, 'r'},
 		{"frames", required_argument, NULL, 'n'},
 		{"duration", required_argument, NULL, 'd'},
@@ -99,6 +101,9 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 			break;
 		case 'j':
 			o->json = true;
+			if (optarg && !optarg[0])
+				return usage_error("--json=: '%s' is not a file name", optarg);
+			o->json_file = optarg;
 			break;
 		case 'r':
 			o->realtime = true;

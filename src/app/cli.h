@@ -18,6 +18,7 @@ struct cli_options {
 	const char *events;
 	struct line line;
 	bool json;
+	const char *json_file; /* --json=FILE: the summary goes there, not to stdout */
 	bool realtime;
 	uint64_t max_frames;
 	double duration;

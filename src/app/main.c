@@ -111,6 +111,38 @@ static int supervise(struct camera **cams, const struct camera_list *list, struc
 	}
 }
 
+/* --json=FILE: the JSON summary replaces FILE whole (a reader never sees
+ * half of it). Returns 0 or -errno, logged. */
+static int write_summary_file(const char *path, struct camera **cams,
+			      const struct camera_list *list, struct coord *co)
+{
+	char tmp[PATH_MAX];
+	int rc = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		log_error("cannot write the summary '%s': %s", path, strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		rc = -errno;
+		goto fail;
+	}
+	summary_print(f, cams, list->cams, list->n, co, true);
+	if (ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0)
+		rc = -(errno ? errno : EIO);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc == 0)
+		return 0;
+	unlink(tmp);
+fail:
+	log_error("cannot write the summary '%s': %s", path, strerror(-rc));
+	return rc;
+}
+
 static void exit_now(int sig)
 {
 	_exit(128 + sig);
@@ -211,7 +243,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.events) {
-		events = strcmp(o.events, "-") == 0 ? stdout : fopen(o.events, "a");
+		events = strcmp(o.events, "-") == 0 ? stdout : fopen(o.events, "a+");
 		if (!events) {
 			log_error("cannot open events file '%s': %s", o.events, strerror(errno));
 			goto out;
@@ -257,7 +289,9 @@ int main(int argc, char **argv)
 		.sinks = sinks,
 		.nsinks = nsinks,
 		.resume = journal ? &resumed : NULL,
-		.next_seq = journal ? journal_next_seq(journal) : 0,
+		/* The journal numbers events; without it an appended log
+		 * carries on its own numbering. */
+		.next_seq = journal ? journal_next_seq(journal) : events ? eventlog_next_seq(events) : 0,
 	};
 	rc = coord_create(&cc, &co);
 	tally_free(&resumed); /* the coordinator took a copy */
@@ -294,7 +328,8 @@ int main(int argc, char **argv)
 		}
 	}
 
-	bool quiet = o.json || (o.events && strcmp(o.events, "-") == 0);
+	const bool events_stdout = events == stdout;
+	bool quiet = o.json || events_stdout;
 	if (!quiet && !o.no_tui && isatty(STDOUT_FILENO)) {
 		bool stdin_camera = false;
 		for (int i = 0; i < list.n; i++)
@@ -339,7 +374,13 @@ int main(int argc, char **argv)
 		if (s.state == CAMERA_ERROR)
 			status = EXIT_FAILURE;
 	}
-	summary_print(cams, list.cams, list.n, co, o.json);
+	/* stdout carries events alone when they go there. */
+	if (o.json_file) {
+		if (write_summary_file(o.json_file, cams, &list, co))
+			status = EXIT_FAILURE;
+	} else {
+		summary_print(events_stdout ? stderr : stdout, cams, list.cams, list.n, co, o.json);
+	}
 out:
 	tui_close(tui);
 	if (nstuck) {

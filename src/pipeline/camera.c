@@ -51,6 +51,7 @@ struct camera {
 	/* The inference thread's clock for a live source (frame_seconds). */
 	bool live_clock_started;
 	double last_pts, live_t;
+	double first_t;         /* live: the first frame's time, the events' pts 0 */
 	/* Per-stage timings: read is the capture thread's, the rest inference's. */
 	struct stagetime stage[CAMERA_STAGES];
 };
@@ -184,6 +185,9 @@ static double frame_seconds(struct camera *cam, const struct frame *f)
 		return info->fps > 0 ? (double)f->pts_ns / 1e9 : (double)f->index / cam->fps;
 	double period = 1.0 / cam->fps, pts = (double)f->pts_ns / 1e9;
 	if (!cam->live_clock_started || pts < cam->last_pts) {
+		/* The events' pts go on one period later when the clock jumps back. */
+		cam->first_t = cam->live_clock_started ? pts - (cam->live_t + period - cam->first_t)
+						       : pts;
 		cam->live_clock_started = true;
 		cam->live_t = pts;
 	} else {
@@ -241,6 +245,7 @@ static void *inference_main(void *arg)
 					.frame = index,
 					.track = crossings[i].track,
 					.wall_ns = now_ns(CLOCK_REALTIME),
+					.pts = t_sec - cam->first_t,
 				};
 				cam->o.post(cam->o.post_ctx, &ev);
 			}
