@@ -3,7 +3,7 @@
 
 Usage: service_test.py CASE --turnstile BIN --samples DIR [--sanitized]
 CASE: startup (start-up and shutdown never wait on a source), output (machine
-output: JSON Lines on stdout, pts, seq).
+output: JSON Lines on stdout, pts, seq), logs (priorities, --quiet, status lines).
 Prints one line per check and 'N passed, N failed'; exits 1 on any failure,
 77 (meson's skip) when something it needs cannot run here, saying why.
 """
@@ -215,6 +215,53 @@ def case_output(args, tmp):
     check(seqs == list(range(2 * n)), f"appended log: seq continues across runs ({seqs})")
 
 
+def case_logs(args, tmp):
+    t, lobby = args.turnstile, os.path.join(args.samples, "lobby.avi")
+    missing = os.path.join(tmp, "missing.avi")
+    base = [t, "--realtime", "--duration", "2.2", lobby, missing]
+
+    # stderr a pipe, as under systemd: priorities, and no status line by default.
+    p = subprocess.run(base, capture_output=True, text=True, timeout=60)
+    err = p.stderr.splitlines()
+    check(err and all(re.match(r"^<[3-6]>turnstile: ", x) for x in err) and
+          any(x.startswith("<3>") and missing in x for x in err),
+          f"stderr not a terminal: every line has a syslog priority, the error <3> ({err})")
+    check(not any(" fr in " in x for x in err), "no status line by default for a service")
+
+    p = subprocess.run(base + ["--status-interval", "0.5"], capture_output=True, text=True,
+                       timeout=60)
+    status = [x for x in p.stderr.splitlines() if " fr in " in x]
+    check(3 <= len(status) <= 5 and all(x.startswith("<6>") for x in status),
+          f"--status-interval 0.5 over 2.2 s: {len(status)} status lines at <6>")
+
+    p = subprocess.run(base + ["--quiet", "--status-interval", "0.5"], capture_output=True,
+                       text=True, timeout=60)
+    err = p.stderr.splitlines()
+    check(len(err) == 1 and err[0].startswith("<3>") and missing in err[0],
+          f"--quiet: only the error is left ({err})")
+
+    # On a terminal: no prefix, and a status line a second.
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(base + ["--no-tui"], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=slave)
+    os.close(slave)
+    got = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        got += chunk
+    proc.wait(timeout=30)
+    os.close(master)
+    err = got.decode(errors="replace").splitlines()
+    check(err and all(x.startswith("turnstile: ") for x in err) and
+          sum(" fr in " in x for x in err) >= 1,
+          f"stderr a terminal: no prefixes, status lines ({len(err)} lines)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case")
@@ -223,7 +270,7 @@ def main():
     ap.add_argument("--sanitized", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        {"startup": case_startup, "output": case_output}[args.case](args, tmp)
+        {"startup": case_startup, "output": case_output, "logs": case_logs}[args.case](args, tmp)
     print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
     sys.exit(1 if RESULTS["failed"] else 0)
 

@@ -11,7 +11,7 @@
 #include "v4l2_list.h"
 
 /* Long options without a short form. */
-enum { OPT_STATE = 256, OPT_RESET_AT, OPT_NO_TUI };
+enum { OPT_STATE = 256, OPT_RESET_AT, OPT_NO_TUI, OPT_STATUS_INTERVAL };
 
 
 static void usage(FILE *f)
@@ -38,6 +38,10 @@ static void usage(FILE *f)
 	      "                          first, and a restart carries on from the totals\n"
 	      "      --reset-at HH:MM    with --state: new totals every day at HH:MM local time\n"
 	      "      --no-tui            status lines on stderr even when stdout is a terminal\n"
+	      "  -q, --quiet             log errors and changes of state only: no status\n"
+	      "                          lines, no information lines\n"
+	      "      --status-interval S a status line on stderr every S seconds (0: none);\n"
+	      "                          default 1 when stderr is a terminal, else none\n"
 	      "  -h, --help              show this help\n"
 	      "  -V, --version           show the version\n"
 	      "      --list-cameras      list V4L2 cameras: stable names, formats, sizes, rates\n",
@@ -80,13 +84,15 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 		{"state", required_argument, NULL, OPT_STATE},
 		{"reset-at", required_argument, NULL, OPT_RESET_AT},
 		{"no-tui", no_argument, NULL, OPT_NO_TUI},
+		{"quiet", no_argument, NULL, 'q'},
+		{"status-interval", required_argument, NULL, OPT_STATUS_INTERVAL},
 		{NULL, 0, NULL, 0},
 	};
 	int c, minute;
 	uint64_t v;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "c:l:e:jrn:d:w:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:l:e:jrn:d:w:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -149,6 +155,16 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 			break;
 		case OPT_NO_TUI:
 			o->no_tui = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case OPT_STATUS_INTERVAL:
+			o->status_interval = strtod(optarg, &end);
+			if (end == optarg || *end || !(o->status_interval >= 0) ||
+			    o->status_interval > 86400)
+				return usage_error("--status-interval: '%s' is not a number of seconds "
+						   "from 0 (none) to 86400", optarg);
 			break;
 		default:
 			fprintf(stderr, "(try --help)\n");

@@ -26,6 +26,8 @@ struct cli_options {
 	const char *state;    /* --state: overrides state= */
 	const char *reset_at; /* --reset-at: overrides reset_at= */
 	bool no_tui;
+	bool quiet;             /* --quiet: errors and changes of state only */
+	double status_interval; /* --status-interval: seconds; 0 = none; < 0 = the default */
 };
 
 /* Parses argv into o (filled with its defaults by the caller) and cams.

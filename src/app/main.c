@@ -27,7 +27,6 @@
 #include "tui.h"
 #include "util.h"
 
-#define STATUS_PERIOD_NS 1000000000LL
 #define POLL_NS 50000000LL
 /* After a stop, replays get this long to drain their rings; a capture thread
  * still blocked in a read then (a stalled pipe) is left behind. */
@@ -72,14 +71,14 @@ static bool terminal_gone(void)
 
 /* Waits until every camera is done (with the live view: until the user
  * quits), the duration is up, or SIGINT/SIGTERM comes; handles the other
- * signals; prints a status line a second when asked. Returns the signal,
+ * signals; prints a status line every status_ns when asked (0: never). Returns the signal,
  * or 0. */
 static int supervise(struct camera **cams, const struct camera_list *list, struct coord *co,
-		     const sigset_t *sigs, const struct cli_options *o, bool status, struct tui *tui,
+		     const sigset_t *sigs, const struct cli_options *o, int64_t status_ns, struct tui *tui,
 		     int events_fd)
 {
 	const int64_t start = now_ns(CLOCK_MONOTONIC);
-	int64_t next_status = start + STATUS_PERIOD_NS;
+	int64_t next_status = start + status_ns;
 	const struct timespec tick = {0, POLL_NS};
 
 	for (;;) {
@@ -104,9 +103,9 @@ static int supervise(struct camera **cams, const struct camera_list *list, struc
 			return 0;
 		if (tui && tui_poll(tui, now, all_done) == TUI_QUIT)
 			return 0;
-		if (!tui && status && now >= next_status) {
+		if (!tui && status_ns > 0 && now >= next_status) {
 			summary_status(cams, list->cams, list->n, co);
-			next_status += STATUS_PERIOD_NS;
+			next_status += status_ns;
 		}
 	}
 }
@@ -220,11 +219,16 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	char err[512];
 
+	o.status_interval = -1;
 	int rc = cli_parse(argc, argv, &o, &list);
 	if (rc) {
 		config_free(&list);
 		return rc;
 	}
+	/* Not a terminal (journald, a pipe, a file): each line says its
+	 * priority the way journald reads it. */
+	const bool stderr_tty = isatty(STDERR_FILENO);
+	log_configure(!stderr_tty, o.quiet);
 
 	/* Workers inherit this mask, so only main's sigtimedwait sees the signals. */
 	sigemptyset(&sigs);
@@ -346,12 +350,16 @@ int main(int argc, char **argv)
 		/* No terminal to read keys from: the status lines instead. */
 		tui_open(&tc, &tui);
 	}
-	int sig = supervise(cams, &list, co, &sigs, &o, !quiet, tui, events_fd);
+	/* Status lines by default only to a person at a terminal: a service's
+	 * totals are read from the summary, the state directory or the API. */
+	double every = o.status_interval >= 0 ? o.status_interval : stderr_tty ? 1.0 : 0.0;
+	int64_t status_ns = quiet || o.quiet ? 0 : (int64_t)(every * 1e9);
+	int sig = supervise(cams, &list, co, &sigs, &o, status_ns, tui, events_fd);
 	tui_close(tui);
 	tui = NULL;
 	arm_exit_now();
 	if (sig)
-		fprintf(stderr, "turnstile: %s, finishing\n", strsignal(sig));
+		log_info("%s, finishing", strsignal(sig));
 	for (int i = 0; i < list.n; i++)
 		camera_stop(cams[i]);
 	nstuck = drain_cameras(cams, &list, stuck);

@@ -44,7 +44,7 @@ static int eventlog_append(void *ctx, const struct event *ev, uint64_t seq)
 		if (!ok)
 			log_error("coord: cannot write the event log: %s", strerror(errno));
 		else
-			log_error("coord: event log writable again");
+			log_notice("coord: event log writable again");
 	}
 	return ok ? 0 : -EIO;
 }

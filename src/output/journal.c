@@ -115,7 +115,7 @@ static void note_result(struct journal *j, int rc, const char *what)
 		log_error("state '%s': cannot %s: %s; counting goes on, not durably", j->dir, what,
 			  strerror(-rc));
 	else
-		log_error("state '%s': writing again", j->dir);
+		log_notice("state '%s': writing again", j->dir);
 	status_update(j);
 }
 
@@ -215,7 +215,7 @@ static void cut_torn_tail(struct journal *j, const char *name, off_t at, off_t b
 
 	if (fd >= 0)
 		close(fd);
-	log_error("state '%s': %s ends in a damaged line (%lld bytes at offset %lld, cut short "
+	log_warn("state '%s': %s ends in a damaged line (%lld bytes at offset %lld, cut short "
 		  "by a crash or power cut): %s; everything before it is kept",
 		  j->dir, name, (long long)bytes, (long long)at,
 		  rc ? strerror(-rc) : "ignored and cut off");
@@ -245,7 +245,7 @@ static int load_period(struct journal *j, const char *period, struct tally *t, b
 		if (!from_snapshot) {
 			tally_zero(t);
 			seq = 0;
-			log_error("state '%s': %s is damaged; recounting the period from its journal",
+			log_warn("state '%s': %s is damaged; recounting the period from its journal",
 				  j->dir, name);
 		}
 	} else if (len != -ENOENT) {
@@ -269,7 +269,7 @@ static int load_period(struct journal *j, const char *period, struct tally *t, b
 		if (bad_off >= 0) {
 			/* A damaged line with more after it: not a torn tail. */
 			damaged++;
-			log_error("state '%s': %s: damaged line at offset %lld skipped", j->dir, name,
+			log_warn("state '%s': %s: damaged line at offset %lld skipped", j->dir, name,
 				  (long long)bad_off);
 			bad_off = -1;
 		}
@@ -437,7 +437,7 @@ int journal_open(const struct journal_config *cfg, struct tally *totals, struct 
 		goto fail;
 	}
 	if (j->status.snapshot_used || j->status.replayed)
-		log_error("state '%s': resuming %s%s: in %" PRIu64 " out %" PRIu64 " occupancy %" PRId64
+		log_info("state '%s': resuming %s%s: in %" PRIu64 " out %" PRIu64 " occupancy %" PRId64
 			  " (%s + %" PRIu64 " journal events)", j->dir, j->period[0] ? "day " : "totals",
 			  j->period, totals->site.in, totals->site.out, totals->site.occupancy,
 			  j->status.snapshot_used ? "snapshot" : "no snapshot", j->status.replayed);
@@ -536,7 +536,7 @@ static int rewrite_tail(struct journal *j)
 	j->pending_len = 0;
 	j->pending_full = false;
 	j->lost = false;
-	log_error("state '%s': journal rewritten to a fresh file after the failed sync; "
+	log_notice("state '%s': journal rewritten to a fresh file after the failed sync; "
 		  "nothing lost", j->dir);
 	return 0;
 }
@@ -694,7 +694,7 @@ int journal_tick(struct journal *j, const struct tally *t)
 		note_result(j, open_current(j), "start the new day's journal");
 		/* Written at once, so the numbering survives a restart today. */
 		journal_snapshot(j, &j->zero);
-		log_error("state '%s': daily reset: totals of %s kept, %s starts from zero", j->dir,
+		log_info("state '%s': daily reset: totals of %s kept, %s starts from zero", j->dir,
 			  old, j->period);
 		mutex_lock(&j->status_lock);
 		j->status.rolls++;

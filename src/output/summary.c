@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "json.h"
+#include "util.h"
 
 void summary_status(struct camera **cams, const struct camera_config *cfgs, int n, struct coord *co)
 {
@@ -30,7 +31,7 @@ void summary_status(struct camera **cams, const struct camera_config *cfgs, int 
 	if (len < sizeof(buf))
 		snprintf(buf + len, sizeof(buf) - len, "site in %llu out %llu occupancy %lld",
 			 (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy);
-	fprintf(stderr, "%s\n", buf);
+	log_info("%s", buf);
 }
 
 /* ,"stages":{"read":{"mean_us":M,"p99_us":P},...}: the camera's per-frame

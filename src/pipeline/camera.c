@@ -322,7 +322,7 @@ static int open_source(struct camera *cam)
 		}
 		/* Once: a camera that stays unplugged does not flood the log. */
 		if (!atomic_exchange(&cam->retrying, true))
-			log_error("camera '%s': %s; retrying, waits doubling from %d to %d s", cfg->name,
+			log_warn("camera '%s': %s; retrying, waits doubling from %d to %d s", cfg->name,
 				  err, SOURCE_BACKOFF_MIN_MS / 1000, SOURCE_BACKOFF_MAX_MS / 1000);
 		nap_unless_stopped(cam, backoff);
 		backoff = backoff * 2 > SOURCE_BACKOFF_MAX_MS * 1000000LL
@@ -330,7 +330,7 @@ static int open_source(struct camera *cam)
 				  : backoff * 2;
 	}
 	if (atomic_exchange(&cam->retrying, false))
-		log_error("camera '%s': '%s' opened after %.1f s", cfg->name, cfg->source,
+		log_notice("camera '%s': '%s' opened after %.1f s", cfg->name, cfg->source,
 			  (double)(now_ns(CLOCK_MONOTONIC) - since) / 1e9);
 	return 0;
 }
