@@ -3,7 +3,8 @@
 
 Usage: service_test.py CASE --turnstile BIN --samples DIR [--sanitized]
 CASE: startup (start-up and shutdown never wait on a source), output (machine
-output: JSON Lines on stdout, pts, seq), logs (priorities, --quiet, status lines).
+output: JSON Lines on stdout, pts, seq), logs (priorities, --quiet, status lines),
+install (meson install --destdir, man pages, unit), notify (sd_notify).
 Prints one line per check and 'N passed, N failed'; exits 1 on any failure,
 77 (meson's skip) when something it needs cannot run here, saying why.
 """
@@ -262,15 +263,147 @@ def case_logs(args, tmp):
           f"stderr a terminal: no prefixes, status lines ({len(err)} lines)")
 
 
+def case_install(args, tmp):
+    """meson install --destdir: the unit, both man pages, the example config."""
+    if not args.builddir:
+        sys.exit(77)
+    dest = os.path.join(tmp, "dest")
+    p = subprocess.run(["meson", "install", "-C", args.builddir, "--no-rebuild", "--quiet",
+                        "--destdir", dest], capture_output=True, text=True, timeout=120)
+    files = sorted(os.path.relpath(os.path.join(d, f), dest)
+                   for d, _, fs in os.walk(dest) for f in fs)
+    def find(suffix):
+        return next((os.path.join(dest, f) for f in files if f.endswith(suffix)), None)
+    unit, man1, man5 = (find("systemd/system/turnstile.service"), find("man1/turnstile.1"),
+                        find("man5/turnstile.ini.5"))
+    example, sysusers = find("doc/turnstile/examples/turnstile.ini"), find("sysusers.d/turnstile.conf")
+    binary = find("bin/turnstile")
+    check(p.returncode == 0 and all([unit, man1, man5, example, sysusers, binary]),
+          f"meson install --destdir: binary, unit, man pages, example config, sysusers ({files})")
+    for page in (man1, man5):
+        if not page:
+            continue
+        g = subprocess.run(["groff", "-ww", "-man", "-Tutf8", "-z", page], capture_output=True,
+                           text=True)
+        m = subprocess.run(["man", "--warnings=w", "-l", page], capture_output=True, text=True,
+                           env=dict(os.environ, MANWIDTH="80", MANPAGER="cat", PAGER="cat"))
+        check(g.returncode == 0 and g.stderr == "" and m.returncode == 0 and m.stderr == "" and
+              "turnstile" in m.stdout, f"{os.path.basename(page)}: groff -ww and man -l render "
+              f"it without warnings ({(g.stderr + m.stderr).strip()[:200]})")
+    if unit:
+        text = open(unit).read()
+        for key in ("Type=notify", "StateDirectory=turnstile", "ProtectSystem=strict",
+                    "NoNewPrivileges=yes", "DeviceAllow=char-video4linux", "SupplementaryGroups=video",
+                    "ExecReload=/bin/kill -HUP $MAINPID", "WatchdogSec="):
+            check(key in text, f"unit has {key}")
+        # verify needs the binary where ExecStart says: point it at the installed one.
+        local = os.path.join(tmp, "turnstile.service")
+        with open(local, "w") as f:
+            f.write(re.sub(r"^ExecStart=\S+", f"ExecStart={binary}", text, flags=re.M))
+        v = subprocess.run(["systemd-analyze", "verify", "--man=no", local], capture_output=True,
+                           text=True, timeout=60)
+        if v.returncode != 0 and re.search(r"Failed to (connect|initialize|setup)|not been booted|"
+                                           r"No such file or directory.*systemd", v.stderr):
+            print(f"skip   systemd-analyze verify cannot run here: {v.stderr.strip()[:200]}")
+        else:
+            check(v.returncode == 0 and v.stderr.strip() == "",
+                  f"systemd-analyze verify accepts the unit ({v.stderr.strip()[:300]})")
+
+
+def case_notify(args, tmp):
+    """Under Type=notify supervision: READY=1, WATCHDOG=1, STOPPING=1 on NOTIFY_SOCKET."""
+    import socket
+    path = os.path.join(tmp, "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(0.2)
+    fifo = os.path.join(tmp, "waiting")
+    os.mkfifo(fifo)
+    env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC="400000")
+    env.pop("WATCHDOG_PID", None)
+    # A FIFO nobody writes beside a file: ready all the same (it is waiting).
+    proc = subprocess.Popen([args.turnstile, "--no-tui", "--json", fifo,
+                             os.path.join(args.samples, "lobby.avi")], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    got, t0 = [], time.monotonic()
+    ready_at = None
+    while time.monotonic() - t0 < 10:
+        try:
+            msg = sock.recv(4096).decode()
+        except socket.timeout:
+            msg = ""
+        got += msg.split("\n") if msg else []
+        if "READY=1" in got and ready_at is None:
+            ready_at = time.monotonic() - t0
+        if ready_at is not None and got.count("WATCHDOG=1") >= 2:
+            break
+    proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and "STOPPING=1" not in got:
+        try:
+            got += sock.recv(4096).decode().split("\n")
+        except socket.timeout:
+            pass
+    so, se = finish(proc)
+    sock.close()
+    check(ready_at is not None and ready_at < 5, f"READY=1 with a FIFO still waiting "
+          f"({ready_at and round(ready_at, 2)} s)")
+    check(got.count("WATCHDOG=1") >= 2, f"WATCHDOG=1 repeatedly at WATCHDOG_USEC/2 "
+          f"({got.count('WATCHDOG=1')})")
+    check("STOPPING=1" in got and proc.returncode == 0, f"STOPPING=1 on SIGTERM, exit "
+          f"{proc.returncode}")
+
+
+def case_config(args, tmp):
+    """Config lookup, paths relative to the config, StateDirectory, one -c."""
+    t = args.turnstile
+    want = truth(args, "lobby")
+    xdg = os.path.join(tmp, "xdg")
+    os.makedirs(os.path.join(xdg, "turnstile", "clips"))
+    os.symlink(os.path.join(os.path.abspath(args.samples), "lobby.avi"),
+               os.path.join(xdg, "turnstile", "clips", "lobby.avi"))
+    with open(os.path.join(xdg, "turnstile", "turnstile.ini"), "w") as f:
+        f.write("[turnstile]\nstate=counts\n[camera lobby]\nsource=clips/lobby.avi\n"
+                f"line={','.join(str(v) for v in want['line'])}\n")
+    env = dict(os.environ, XDG_CONFIG_HOME=xdg)
+    env.pop("STATE_DIRECTORY", None)
+    # From / : no -c, no SOURCE: $XDG_CONFIG_HOME's config, its paths from its directory.
+    p = subprocess.run([t, "--json"], cwd="/", env=env, capture_output=True, text=True, timeout=60)
+    res = summary(p.stdout) if p.returncode == 0 else None
+    c = cam(res, "lobby")
+    check(c is not None and (c["in"], c["out"]) == (want["in"], want["out"]) and
+          os.path.isdir(os.path.join(xdg, "turnstile", "counts")),
+          f"no -c: $XDG_CONFIG_HOME/turnstile/turnstile.ini, source= and state= relative to it "
+          f"({p.returncode}, {c and (c['in'], c['out'])}, {p.stderr.strip()[:200]})")
+
+    # Under systemd: $STATE_DIRECTORY is the state directory when none is set.
+    sd = os.path.join(tmp, "statedir")
+    os.mkdir(sd)
+    p = subprocess.run([t, "--json", os.path.join(args.samples, "lobby.avi")],
+                       env=dict(env, STATE_DIRECTORY=sd), capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0 and os.path.exists(os.path.join(sd, "journal.jsonl")) and
+          len(open(os.path.join(sd, "journal.jsonl")).readlines()) == want["in"] + want["out"],
+          f"$STATE_DIRECTORY is the default state directory ({sorted(os.listdir(sd))})")
+
+    # Two -c: a usage error, in the one style.
+    ini = os.path.join(xdg, "turnstile", "turnstile.ini")
+    p = subprocess.run([t, "-c", ini, "-c", ini], capture_output=True, text=True, timeout=30)
+    check(p.returncode == 2 and re.match(r"^turnstile: -c: .*\(try --help\)$", p.stderr.strip()),
+          f"two -c: exit 2, one 'turnstile: ...' line ({p.stderr.strip()})")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case")
     ap.add_argument("--turnstile", required=True)
     ap.add_argument("--samples", required=True)
     ap.add_argument("--sanitized", action="store_true")
+    ap.add_argument("--builddir")
     args = ap.parse_args()
+    args.turnstile = os.path.abspath(args.turnstile)
     with tempfile.TemporaryDirectory() as tmp:
-        {"startup": case_startup, "output": case_output, "logs": case_logs}[args.case](args, tmp)
+        {"startup": case_startup, "output": case_output, "logs": case_logs,
+         "install": case_install, "notify": case_notify, "config": case_config}[args.case](args, tmp)
     print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
     sys.exit(1 if RESULTS["failed"] else 0)
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 #include "v4l2_list.h"
@@ -22,7 +23,9 @@ static void usage(FILE *f)
 	      "a raw MJPEG stream or a Y4M file, recognised by content; '-' is standard\n"
 	      "input (e.g. ffmpeg -i clip.mp4 -f yuv4mpegpipe - | turnstile -).\n"
 	      "\n"
-	      "  -c, --config FILE       cameras from an INI file ([camera NAME] source= line=)\n"
+	      "  -c, --config FILE       cameras from an INI file ([camera NAME] source= line=);\n"
+	      "                          with no -c and no SOURCE: $XDG_CONFIG_HOME/turnstile/\n"
+	      "                          turnstile.ini, else " TURNSTILE_SYSCONFDIR "/turnstile/turnstile.ini\n"
 	      "  -l, --line X1,Y1,X2,Y2  counting line A->B in 0..1 coordinates for the\n"
 	      "                          cameras on the command line (default 0,0.5,1,0.5);\n"
 	      "                          crossing from A->B's left to its right is 'in'\n"
@@ -46,6 +49,23 @@ static void usage(FILE *f)
 	      "  -V, --version           show the version\n"
 	      "      --list-cameras      list V4L2 cameras: stable names, formats, sizes, rates\n",
 	      f);
+}
+
+/* $XDG_CONFIG_HOME/turnstile/turnstile.ini (~/.config when unset), else
+ * SYSCONFDIR/turnstile/turnstile.ini: the first that exists into buf. */
+static bool default_config(char *buf, size_t size)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	int n = -1;
+
+	if (xdg && xdg[0] == '/')
+		n = snprintf(buf, size, "%s/turnstile/turnstile.ini", xdg);
+	else if (home && home[0] == '/')
+		n = snprintf(buf, size, "%s/.config/turnstile/turnstile.ini", home);
+	if (n > 0 && (size_t)n < size && access(buf, F_OK) == 0)
+		return true;
+	n = snprintf(buf, size, "%s/turnstile/turnstile.ini", TURNSTILE_SYSCONFDIR);
+	return n > 0 && (size_t)n < size && access(buf, F_OK) == 0;
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -95,6 +115,9 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 	while ((c = getopt_long(argc, argv, "c:l:e:jrn:d:w:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
+			if (o->config)
+				return usage_error("-c: one config file per run (got '%s' and another)",
+						   optarg);
 			o->config = optarg;
 			break;
 		case 'l':
@@ -172,6 +195,10 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 		}
 	}
 
+	/* No camera named at all: the user's config, else the system's. */
+	char found[CONFIG_PATH_MAX];
+	if (!o->config && optind == argc && default_config(found, sizeof(found)))
+		o->config = found;
 	if (o->config) {
 		char err[512];
 		int rc = config_load(o->config, &o->line, cams, err, sizeof(err));
@@ -189,13 +216,20 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 	if (stdin_uses > 1)
 		return usage_error("%s: standard input can feed only one camera", "-");
 	if (cams->n == 0)
-		return usage_error("%s", "no SOURCE given");
+		return usage_error("%s", "no SOURCE given, and no -c or default config file");
 	/* The command line wins over the config's [turnstile] section. */
 	if (o->state)
 		snprintf(cams->global.state, sizeof(cams->global.state), "%s", o->state);
 	if (o->reset_at) {
 		config_parse_reset_at(o->reset_at, &cams->global.reset_minute);
 		cams->global.daily_reset = true;
+	}
+	/* Under systemd with StateDirectory=, counts are durable by default. */
+	const char *sd = getenv("STATE_DIRECTORY");
+	if (!cams->global.state[0] && sd && sd[0]) {
+		size_t len = strcspn(sd, ":"); /* several directories: the first */
+		if (len < sizeof(cams->global.state))
+			snprintf(cams->global.state, sizeof(cams->global.state), "%.*s", (int)len, sd);
 	}
 	if (cams->global.daily_reset && !cams->global.state[0])
 		return usage_error("%s", "a daily reset (--reset-at, reset_at=) needs --state or state=");

@@ -23,6 +23,7 @@
 #include "coord.h"
 #include "eventlog.h"
 #include "journal.h"
+#include "notify.h"
 #include "summary.h"
 #include "tui.h"
 #include "util.h"
@@ -99,6 +100,7 @@ static int supervise(struct camera **cams, const struct camera_list *list, struc
 		if (all_done && !tui)
 			return 0;
 		int64_t now = now_ns(CLOCK_MONOTONIC);
+		notify_watchdog(now);
 		if (o->duration > 0 && now - start >= (int64_t)(o->duration * 1e9))
 			return 0;
 		if (tui && tui_poll(tui, now, all_done) == TUI_QUIT)
@@ -332,6 +334,9 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* Each camera is counting, or opening or retrying its source on its
+	 * own thread: nothing left to wait for. */
+	notify_ready(list.n);
 	const bool events_stdout = events == stdout;
 	bool quiet = o.json || events_stdout;
 	if (!quiet && !o.no_tui && isatty(STDOUT_FILENO)) {
@@ -358,6 +363,7 @@ int main(int argc, char **argv)
 	tui_close(tui);
 	tui = NULL;
 	arm_exit_now();
+	notify_stopping();
 	if (sig)
 		log_info("%s, finishing", strsignal(sig));
 	for (int i = 0; i < list.n; i++)
