@@ -385,6 +385,27 @@ def case_config(args, tmp):
           len(open(os.path.join(sd, "journal.jsonl")).readlines()) == want["in"] + want["out"],
           f"$STATE_DIRECTORY is the default state directory ({sorted(os.listdir(sd))})")
 
+    # TERM=dumb on a terminal: no view (no escape sequences), status lines instead.
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([t, "--realtime", "--duration", "2.2",
+                             os.path.join(args.samples, "lobby.avi")], stdin=slave, stdout=slave,
+                            stderr=slave, env=dict(os.environ, TERM="dumb"))
+    os.close(slave)
+    got = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        got += chunk
+    proc.wait(timeout=30)
+    os.close(master)
+    text = got.decode(errors="replace")
+    check(proc.returncode == 0 and "\x1b" not in text and " fr in " in text and "site" in text,
+          f"TERM=dumb: status lines and the table, no escape sequences ({text[:120]!r})")
+
     # Two -c: a usage error, in the one style.
     ini = os.path.join(xdg, "turnstile", "turnstile.ini")
     p = subprocess.run([t, "-c", ini, "-c", ini], capture_output=True, text=True, timeout=30)

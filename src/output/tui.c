@@ -756,7 +756,9 @@ int tui_open(const struct tui_config *cfg, struct tui **out)
 	int rc = -ENOTTY;
 
 	*out = NULL;
-	if (!isatty(STDOUT_FILENO))
+	/* TERM=dumb (Emacs' shell, some CI logs) cannot draw a view. */
+	const char *term = getenv("TERM");
+	if (!isatty(STDOUT_FILENO) || !term || !term[0] || strcmp(term, "dumb") == 0)
 		return -ENOTTY;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -785,6 +787,14 @@ int tui_open(const struct tui_config *cfg, struct tui **out)
 	t->scr = newterm(NULL, stdout, t->in);
 	if (!t->scr)
 		goto fail;
+	/* Nor can a terminal without cursor addressing: status lines instead. */
+	const char *cup = tigetstr("cup");
+	if (!cup || cup == (const char *)-1) {
+		endwin();
+		delscreen(t->scr);
+		t->scr = NULL;
+		goto fail;
+	}
 	rc = capture_stderr(t);
 	if (rc < 0) {
 		endwin();
