@@ -411,6 +411,11 @@ def case_config(args, tmp):
     p = subprocess.run([t, "-c", ini, "-c", ini], capture_output=True, text=True, timeout=30)
     check(p.returncode == 2 and re.match(r"^turnstile: -c: .*\(try --help\)$", p.stderr.strip()),
           f"two -c: exit 2, one 'turnstile: ...' line ({p.stderr.strip()})")
+    # Every usage error in that style, never getopt's "argv[0]: ...".
+    for bad in (["--bogus"], ["-x"], ["--events"], ["--json="], ["--status-interval", "-1"]):
+        p = subprocess.run([t, *bad], capture_output=True, text=True, timeout=30)
+        check(p.returncode == 2 and re.match(r"^turnstile: .*\(try --help\)$", p.stderr.strip()),
+              f"{' '.join(bad)}: exit 2, '{p.stderr.strip()}'")
 
 
 def main():

@@ -112,7 +112,11 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 	uint64_t v;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "c:l:e:jrn:d:w:qhV", longopts, NULL)) != -1) {
+	/* Our own messages, in the one style ("turnstile: ..."), not getopt's
+	 * (which names argv[0]); ':' first tells a missing value from an
+	 * unknown option. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:l:e:jrn:d:w:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (o->config)
@@ -131,7 +135,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 		case 'j':
 			o->json = true;
 			if (optarg && !optarg[0])
-				return usage_error("--json=: '%s' is not a file name", optarg);
+				return usage_error("%s", "--json=FILE: the file name is empty");
 			o->json_file = optarg;
 			break;
 		case 'r':
@@ -189,9 +193,12 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 				return usage_error("--status-interval: '%s' is not a number of seconds "
 						   "from 0 (none) to 86400", optarg);
 			break;
-		default:
-			fprintf(stderr, "(try --help)\n");
-			return EXIT_USAGE;
+		case ':':
+			return usage_error("%s: needs a value", argv[optind - 1]);
+		default: {
+			char opt[3] = {'-', (char)optopt, '\0'};
+			return usage_error("unknown option '%s'", optopt ? opt : argv[optind - 1]);
+		}
 		}
 	}
 
