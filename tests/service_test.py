@@ -152,7 +152,7 @@ def case_startup(args, tmp):
     # A camera device missing at start is retried, said once, and does not
     # stop the run or the file beside it.
     missing = "/dev/turnstile-test-no-such-video"
-    proc = subprocess.Popen([t, "--json", "--no-tui", "--duration", str(3.5 * slow), missing, door],
+    proc = subprocess.Popen([t, "--json", "--no-tui", "--duration", str(2.5 * slow), missing, door],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     so, se = finish(proc, timeout=20)
     res = summary(so)
