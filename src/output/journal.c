@@ -685,6 +685,10 @@ int journal_tick(struct journal *j, const struct tally *t)
 
 		/* The old day's files stay as they are, complete. */
 		journal_snapshot(j, t);
+		if (j->lost)
+			log_error("state '%s': the last %zu bytes of %s's journal could not be made "
+				  "durable (its syncs kept failing); they may be lost", j->dir,
+				  j->pending_len, j->period);
 		memcpy(old, j->period, sizeof(old));
 		period_at(j->daily_reset, j->reset_minute, now, j->period, &j->period_end_ns);
 		if (j->fd >= 0)
