@@ -260,8 +260,10 @@ def case_signals(args, tmp, rng):
         check(snap[2:4] == want, f"{name}: snapshot {snap[2:4]} covers the whole journal {want}")
         check_consistent(run, name)
 
-    # A capture thread blocked reading a stalled pipe: still out within a
-    # second; the second SIGINT, during that wait, exits at once (130).
+    # A capture thread waiting on a stalled pipe: it sees the stop flag (the
+    # wait is a poll in slices), so nothing is left behind and the run is out
+    # within a second; a second SIGINT during the drain exits at once (130),
+    # or finds it already gone (0).
     y4m = os.path.join(args.samples, "lobby.y4m")
     for second in (False, True):
         what = "stalled pipe" + (", second SIGINT" if second else "")
@@ -288,13 +290,14 @@ def case_signals(args, tmp, rng):
             out, _ = p.communicate()
         took = time.monotonic() - t0
         os.close(w)
-        want_rc = 130 if second else 0
-        if not check(p.returncode == want_rc and took <= EXIT_WITHIN,
+        want_rc = (0, 130) if second else (0,)
+        if not check(p.returncode in want_rc and took <= EXIT_WITHIN,
                      f"{what}: exit {p.returncode} after {took:.2f} s ({want_rc} within "
                      f"{EXIT_WITHIN} s)"):
             print("  stderr: " + run.stderr().strip().replace("\n", "\n  "))
         if not second:
-            check("blocked in a read" in run.stderr(), f"{what}: says which camera it left behind")
+            check("blocked in a read" not in run.stderr(),
+                  f"{what}: the capture thread stopped waiting, none left behind")
             res = json.loads(out) if p.returncode == 0 else None
             site, _ = tally(journal(run.state))
             check(res is not None and res["in"] == site["in"] and res["out"] == site["out"],

@@ -102,13 +102,13 @@ static void single_poster_log_lines_and_totals(void **state)
 	assert_totals(c, -1, 2, 2);
 	assert_int_equal(fclose(f), 0);
 	assert_string_equal(log,
-		"{\"seq\":0,\"time\":\"2026-11-23T09:41:00.123Z\",\"camera\":\"door\",\"line\":\"main\","
+		"{\"seq\":0,\"time\":\"2026-11-23T09:41:00.123Z\",\"pts\":0.000000,\"camera\":\"door\",\"line\":\"main\","
 		"\"direction\":\"in\",\"frame\":123,\"track\":7}\n"
-		"{\"seq\":1,\"time\":\"2026-11-23T09:41:00.999Z\",\"camera\":\"we\\\"ird\\\\cam\\u000a\",\"line\":\"main\","
+		"{\"seq\":1,\"time\":\"2026-11-23T09:41:00.999Z\",\"pts\":0.000000,\"camera\":\"we\\\"ird\\\\cam\\u000a\",\"line\":\"main\","
 		"\"direction\":\"out\",\"frame\":5,\"track\":8}\n"
-		"{\"seq\":2,\"time\":\"1970-01-01T00:00:00.000Z\",\"camera\":\"door\",\"line\":\"main\","
+		"{\"seq\":2,\"time\":\"1970-01-01T00:00:00.000Z\",\"pts\":0.000000,\"camera\":\"door\",\"line\":\"main\","
 		"\"direction\":\"out\",\"frame\":124,\"track\":7}\n"
-		"{\"seq\":3,\"time\":\"1969-12-31T23:59:59.999Z\",\"camera\":\"door\",\"line\":\"main\","
+		"{\"seq\":3,\"time\":\"1969-12-31T23:59:59.999Z\",\"pts\":0.000000,\"camera\":\"door\",\"line\":\"main\","
 		"\"direction\":\"in\",\"frame\":18446744073709551615,\"track\":4294967295}\n");
 	coord_end(c);
 	free(log);
@@ -283,7 +283,7 @@ static void concurrent_posters_exact_totals_and_seq(void **state)
 		assert_non_null(next);
 		*next = '\0';
 		assert_int_equal(sscanf(line,
-					"{\"seq\":%" SCNu64 ",\"time\":\"%*[^\"]\",\"camera\":\"%15[^\"]\",\"line\":\"main\","
+					"{\"seq\":%" SCNu64 ",\"time\":\"%*[^\"]\",\"pts\":%*f,\"camera\":\"%15[^\"]\",\"line\":\"main\","
 					"\"direction\":\"%3[^\"]\",\"frame\":%" SCNu64 ",\"track\":%" SCNu32 "}",
 					&seq, camera, dir, &frame, &track), 5);
 		/* One writer, so seq is the line number: 0..N-1, each once. */

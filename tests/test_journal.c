@@ -21,6 +21,7 @@
 #include "coord.h"
 #include "eventlog.h"
 #include "journal.h"
+#include "journal_codec.h"
 
 #define NS 1000000000LL
 /* Midnight UTC of 2026-11-23, 2026-03-29 and 2026-10-25 (the days DST starts
@@ -288,7 +289,8 @@ static void journal_alone_resumes_totals_and_numbering(void **state)
 	/* One event per line, the event log's fields plus a CRC. */
 	text = slurp(fx, "journal.jsonl", &len);
 	assert_int_equal(count_lines(text, len), 5);
-	const char *first = "{\"seq\":0,\"time\":\"2026-11-23T09:00:00.000Z\",\"camera\":\"door\","
+	const char *first = "{\"seq\":0,\"time\":\"2026-11-23T09:00:00.000Z\",\"pts\":0.000000,"
+			    "\"camera\":\"door\","
 			    "\"line\":\"main\",\"direction\":\"in\",\"frame\":100,\"track\":1,\"crc\":\"";
 	assert_int_equal(strncmp(text, first, strlen(first)), 0);
 	free(text);
@@ -914,6 +916,109 @@ static void coord_journals_every_event_and_carries_on(void **state)
 	free(cl.text);
 }
 
+/* The fdatasync seam: fails the next fail_syncs calls the way Linux can,
+ * dropping the unsynced pages (the file goes back to its size at the last
+ * good sync: the worst case), then reporting EIO. */
+static int fail_syncs;
+static int synced_fd = -1;
+static off_t synced_size;
+
+static int flaky_fdatasync(int fd)
+{
+	struct stat st;
+
+	if (fail_syncs > 0) {
+		fail_syncs--;
+		if (fd == synced_fd)
+			assert_int_equal(ftruncate(fd, synced_size), 0);
+		errno = EIO;
+		return -1;
+	}
+	assert_int_equal(fstat(fd, &st), 0);
+	synced_fd = fd;
+	synced_size = st.st_size;
+	return fdatasync(fd);
+}
+
+static void failed_sync_loses_no_event(void **state)
+{
+	struct fixture *fx = *state;
+	struct journal_config cfg = {
+		.dir = fx->state, .daily_reset = false, .ncameras = 2, .cams = two_cams,
+		.clock = fake_clock, .fdatasync = flaky_fdatasync,
+	};
+	struct journal_status st;
+	struct journal *j = NULL;
+	char err[256];
+
+	fresh_totals(2);
+	assert_int_equal(journal_open(&cfg, &tl, &j, err, sizeof(err)), 0);
+	append(j, 0, 0, DIR_IN);
+	append(j, 1, 1, DIR_IN);
+	assert_int_equal(journal_sync(j), 0);
+	/* Two events, then a sync that fails and takes them off the disk. */
+	append(j, 1, 0, DIR_OUT);
+	append(j, 0, 0, DIR_OUT);
+	fail_syncs = 1;
+	assert_int_equal(journal_sync(j), -EIO);
+	journal_get_status(j, &st);
+	assert_true(st.failing);
+	/* One more; the rewrite's own sync fails too: still no success. */
+	append(j, 1, 1, DIR_IN);
+	journal_get_status(j, &st);
+	assert_true(st.failing);
+	fail_syncs = 1;
+	assert_int_equal(journal_sync(j), -EIO);
+	append(j, 0, 0, DIR_IN);
+	assert_int_equal(journal_sync(j), 0);
+	journal_get_status(j, &st);
+	assert_false(st.failing);
+	append(j, 1, 0, DIR_IN);
+	assert_int_equal(journal_sync(j), 0);
+	journal_close(j);
+	assert_false(exists(fx, "journal.tmp"));
+
+	/* Every event reported is there after a restart, in order, once. */
+	struct tally before = tl;
+	tl = (struct tally){0};
+	j = open_j(fx);
+	journal_get_status(j, &st);
+	assert_int_equal(st.replayed, 7);
+	assert_int_equal(journal_next_seq(j), 7);
+	for (int cam = -1; cam < 2; cam++) {
+		struct totals a = tally_get(&before, cam), b = tally_get(&tl, cam);
+		assert_int_equal(a.in, b.in);
+		assert_int_equal(a.out, b.out);
+	}
+	tally_free(&before);
+	journal_close(j);
+}
+
+/* Journals written before events had "pts" still resume; new lines carry it. */
+static void lines_with_and_without_pts_are_read(void **state)
+{
+	const char *old = "{\"seq\":7,\"time\":\"2026-11-23T09:00:00.000Z\",\"camera\":\"door\","
+			  "\"line\":\"main\",\"direction\":\"out\",\"frame\":100,\"track\":1";
+	struct event ev = {.dir = DIR_IN, .frame = 30, .track = 2, .pts = 1.25};
+	struct journal_line jl;
+	char buf[JOURNAL_LINE_MAX];
+	int n;
+
+	(void)state;
+	n = snprintf(buf, sizeof(buf), "%s,\"crc\":\"%08" PRIx32 "\"}\n", old,
+		     journal_codec_crc32(old, strlen(old)));
+	assert_true(journal_codec_parse_line(buf, (size_t)n, &jl));
+	assert_int_equal(jl.seq, 7);
+	assert_int_equal(jl.dir, DIR_OUT);
+	n = journal_codec_format_line(buf, sizeof(buf), &ev, 8, "door", "main");
+	assert_true(n > 0);
+	assert_non_null(strstr(buf, "\"pts\":1.250000,"));
+	assert_true(journal_codec_parse_line(buf, (size_t)n, &jl));
+	assert_int_equal(jl.seq, 8);
+	assert_int_equal(jl.dir, DIR_IN);
+	assert_string_equal(jl.camera, "door");
+}
+
 static void coord_zeroes_its_totals_at_the_daily_reset(void **state)
 {
 	struct fixture *fx = *state;
@@ -980,6 +1085,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(snapshot_follows_the_period, setup, teardown),
 		cmocka_unit_test_setup_teardown(coord_journals_every_event_and_carries_on, setup,
 						teardown),
+		cmocka_unit_test(lines_with_and_without_pts_are_read),
+		cmocka_unit_test_setup_teardown(failed_sync_loses_no_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(coord_zeroes_its_totals_at_the_daily_reset, setup,
 						teardown),
 	};

@@ -116,7 +116,7 @@ def truths(samples):
             m = re.match(r"\[camera (\S+)\]", line.strip())
             if m:
                 name = m.group(1)
-            m = re.match(r"source=samples/(\S+)\.\w+", line.strip())
+            m = re.match(r"source=(?:samples/)?(\S+)\.\w+", line.strip())
             if m and name:
                 with open(os.path.join(samples, m.group(1) + ".truth.json")) as t:
                     truth = json.load(t)

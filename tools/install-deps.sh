@@ -12,6 +12,9 @@ PACKAGES="$PACKAGES libv4l-dev qemu-system-x86 linux-image-amd64 busybox-static"
 PACKAGES="$PACKAGES clang libclang-rt-14-dev"
 # The live view (ncursesw), and tmux to test it in a real terminal.
 PACKAGES="$PACKAGES libncurses-dev tmux"
+# Running as a service: sd_notify (libsystemd), and the tests of the install
+# (systemd-analyze verify from systemd, man pages checked with groff and man).
+PACKAGES="$PACKAGES libsystemd-dev systemd groff man-db"
 # The leak check by hand (tools/valgrind.sh).
 PACKAGES="$PACKAGES valgrind"
 missing=""

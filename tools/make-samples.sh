@@ -23,12 +23,12 @@ clip() {
 	shift 2
 	rm -f "$out/$name".avi "$out/$name".y4m "$out/$name".mjpeg "$out/$name".truth.json
 	"$gen" --out "$out/$name" --line "$line" --quality 50 "$@"
-	printf '[camera %s]\nsource=samples/%s.avi\nline=%s\n\n' "$name" "$name" "$line" >>"$out/samples.ini.tmp"
+	printf '[camera %s]\nsource=%s.avi\nline=%s\n\n' "$name" "$name" "$line" >>"$out/samples.ini.tmp"
 }
 
 : >"$out/samples.ini.tmp"
 printf '; Sample clips made by tools/make-samples.sh; truth in samples/NAME.truth.json.\n' >>"$out/samples.ini.tmp"
-printf '; Paths are relative to the repository root.\n\n' >>"$out/samples.ini.tmp"
+printf '; Paths are relative to the directory of this file.\n\n' >>"$out/samples.ini.tmp"
 
 # A doorway seen from above; moving down the image is "in".
 clip door 0,0.5,1,0.5 --width 320 --height 240 --fps 15 --seconds 22 --seed 11 --crossings 6

@@ -6,12 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 #include "v4l2_list.h"
 
 /* Long options without a short form. */
-enum { OPT_STATE = 256, OPT_RESET_AT, OPT_NO_TUI };
+enum { OPT_STATE = 256, OPT_RESET_AT, OPT_NO_TUI, OPT_STATUS_INTERVAL };
 
 
 static void usage(FILE *f)
@@ -22,12 +23,16 @@ static void usage(FILE *f)
 	      "a raw MJPEG stream or a Y4M file, recognised by content; '-' is standard\n"
 	      "input (e.g. ffmpeg -i clip.mp4 -f yuv4mpegpipe - | turnstile -).\n"
 	      "\n"
-	      "  -c, --config FILE       cameras from an INI file ([camera NAME] source= line=)\n"
+	      "  -c, --config FILE       cameras from an INI file ([camera NAME] source= line=);\n"
+	      "                          with no -c and no SOURCE: $XDG_CONFIG_HOME/turnstile/\n"
+	      "                          turnstile.ini, else " TURNSTILE_SYSCONFDIR "/turnstile/turnstile.ini\n"
 	      "  -l, --line X1,Y1,X2,Y2  counting line A->B in 0..1 coordinates for the\n"
 	      "                          cameras on the command line (default 0,0.5,1,0.5);\n"
 	      "                          crossing from A->B's left to its right is 'in'\n"
-	      "  -e, --events FILE       append one JSON object per crossing ('-' = stdout)\n"
-	      "  -j, --json              print a JSON summary on stdout at exit\n"
+	      "  -e, --events FILE       append one JSON object per crossing ('-' = stdout,\n"
+	      "                          which then carries nothing else)\n"
+	      "  -j, --json[=FILE]       a JSON summary at exit: on stdout, or on stderr when\n"
+	      "                          the events go to stdout; with =FILE, in FILE\n"
 	      "  -r, --realtime          replay files at their frame rate\n"
 	      "  -n, --frames N          stop each camera after N frames\n"
 	      "  -d, --duration SECONDS  stop the whole run after SECONDS\n"
@@ -36,10 +41,31 @@ static void usage(FILE *f)
 	      "                          first, and a restart carries on from the totals\n"
 	      "      --reset-at HH:MM    with --state: new totals every day at HH:MM local time\n"
 	      "      --no-tui            status lines on stderr even when stdout is a terminal\n"
+	      "  -q, --quiet             log errors and changes of state only: no status\n"
+	      "                          lines, no information lines\n"
+	      "      --status-interval S a status line on stderr every S seconds (0: none);\n"
+	      "                          default 1 when stderr is a terminal, else none\n"
 	      "  -h, --help              show this help\n"
 	      "  -V, --version           show the version\n"
 	      "      --list-cameras      list V4L2 cameras: stable names, formats, sizes, rates\n",
 	      f);
+}
+
+/* $XDG_CONFIG_HOME/turnstile/turnstile.ini (~/.config when unset), else
+ * SYSCONFDIR/turnstile/turnstile.ini: the first that exists into buf. */
+static bool default_config(char *buf, size_t size)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	int n = -1;
+
+	if (xdg && xdg[0] == '/')
+		n = snprintf(buf, size, "%s/turnstile/turnstile.ini", xdg);
+	else if (home && home[0] == '/')
+		n = snprintf(buf, size, "%s/.config/turnstile/turnstile.ini", home);
+	if (n > 0 && (size_t)n < size && access(buf, F_OK) == 0)
+		return true;
+	n = snprintf(buf, size, "%s/turnstile/turnstile.ini", TURNSTILE_SYSCONFDIR);
+	return n > 0 && (size_t)n < size && access(buf, F_OK) == 0;
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -67,7 +93,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 		{"config", required_argument, NULL, 'c'},
 		{"line", required_argument, NULL, 'l'},
 		{"events", required_argument, NULL, 'e'},
-		{"json", no_argument, NULL, 'j'},
+		{"json", optional_argument, NULL, 'j'},
 		{"realtime", no_argument, NULL, 'r'},
 		{"frames", required_argument, NULL, 'n'},
 		{"duration", required_argument, NULL, 'd'},
@@ -78,15 +104,24 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 		{"state", required_argument, NULL, OPT_STATE},
 		{"reset-at", required_argument, NULL, OPT_RESET_AT},
 		{"no-tui", no_argument, NULL, OPT_NO_TUI},
+		{"quiet", no_argument, NULL, 'q'},
+		{"status-interval", required_argument, NULL, OPT_STATUS_INTERVAL},
 		{NULL, 0, NULL, 0},
 	};
 	int c, minute;
 	uint64_t v;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "c:l:e:jrn:d:w:hV", longopts, NULL)) != -1) {
+	/* Our own messages, in the one style ("turnstile: ..."), not getopt's
+	 * (which names argv[0]); ':' first tells a missing value from an
+	 * unknown option. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:l:e:jrn:d:w:qhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
+			if (o->config)
+				return usage_error("-c: one config file per run (got '%s' and another)",
+						   optarg);
 			o->config = optarg;
 			break;
 		case 'l':
@@ -99,6 +134,9 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 			break;
 		case 'j':
 			o->json = true;
+			if (optarg && !optarg[0])
+				return usage_error("%s", "--json=FILE: the file name is empty");
+			o->json_file = optarg;
 			break;
 		case 'r':
 			o->realtime = true;
@@ -145,12 +183,29 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 		case OPT_NO_TUI:
 			o->no_tui = true;
 			break;
-		default:
-			fprintf(stderr, "(try --help)\n");
-			return EXIT_USAGE;
+		case 'q':
+			o->quiet = true;
+			break;
+		case OPT_STATUS_INTERVAL:
+			o->status_interval = strtod(optarg, &end);
+			if (end == optarg || *end || !(o->status_interval >= 0) ||
+			    o->status_interval > 86400)
+				return usage_error("--status-interval: '%s' is not a number of seconds "
+						   "from 0 (none) to 86400", optarg);
+			break;
+		case ':':
+			return usage_error("%s: needs a value", argv[optind - 1]);
+		default: {
+			char opt[3] = {'-', (char)optopt, '\0'};
+			return usage_error("unknown option '%s'", optopt ? opt : argv[optind - 1]);
+		}
 		}
 	}
 
+	/* No camera named at all: the user's config, else the system's. */
+	char found[CONFIG_PATH_MAX];
+	if (!o->config && optind == argc && default_config(found, sizeof(found)))
+		o->config = found;
 	if (o->config) {
 		char err[512];
 		int rc = config_load(o->config, &o->line, cams, err, sizeof(err));
@@ -168,13 +223,20 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 	if (stdin_uses > 1)
 		return usage_error("%s: standard input can feed only one camera", "-");
 	if (cams->n == 0)
-		return usage_error("%s", "no SOURCE given");
+		return usage_error("%s", "no SOURCE given, and no -c or default config file");
 	/* The command line wins over the config's [turnstile] section. */
 	if (o->state)
 		snprintf(cams->global.state, sizeof(cams->global.state), "%s", o->state);
 	if (o->reset_at) {
 		config_parse_reset_at(o->reset_at, &cams->global.reset_minute);
 		cams->global.daily_reset = true;
+	}
+	/* Under systemd with StateDirectory=, counts are durable by default. */
+	const char *sd = getenv("STATE_DIRECTORY");
+	if (!cams->global.state[0] && sd && sd[0]) {
+		size_t len = strcspn(sd, ":"); /* several directories: the first */
+		if (len < sizeof(cams->global.state))
+			snprintf(cams->global.state, sizeof(cams->global.state), "%.*s", (int)len, sd);
 	}
 	if (cams->global.daily_reset && !cams->global.state[0])
 		return usage_error("%s", "a daily reset (--reset-at, reset_at=) needs --state or state=");

@@ -18,6 +18,7 @@ struct cli_options {
 	const char *events;
 	struct line line;
 	bool json;
+	const char *json_file; /* --json=FILE: the summary goes there, not to stdout */
 	bool realtime;
 	uint64_t max_frames;
 	double duration;
@@ -25,6 +26,8 @@ struct cli_options {
 	const char *state;    /* --state: overrides state= */
 	const char *reset_at; /* --reset-at: overrides reset_at= */
 	bool no_tui;
+	bool quiet;             /* --quiet: errors and changes of state only */
+	double status_interval; /* --status-interval: seconds; 0 = none; < 0 = the default */
 };
 
 /* Parses argv into o (filled with its defaults by the caller) and cams.

@@ -66,6 +66,21 @@ struct parse {
 static void parse_error(struct parse *p, int lineno, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* A relative path in the file is relative to the file's directory, so a
+ * config works from any working directory (a service's is /). "-" (standard
+ * input) and absolute paths stay. Returns false when it does not fit. */
+static bool resolve_path(const struct parse *p, const char *value, char *dst, size_t size)
+{
+	const char *slash = strrchr(p->path, '/');
+	int n;
+
+	if (value[0] == '/' || strcmp(value, "-") == 0 || !slash)
+		n = snprintf(dst, size, "%s", value);
+	else
+		n = snprintf(dst, size, "%.*s/%s", (int)(slash - p->path), p->path, value);
+	return n >= 0 && (size_t)n < size;
+}
+
 /* Keeps only the first error: later ones are usually its consequences. */
 static void parse_error(struct parse *p, int lineno, const char *fmt, ...)
 {
@@ -444,15 +459,16 @@ static int section_begin(struct parse *p, const char *section)
 static int set_global(struct parse *p, const char *key, const char *value)
 {
 	struct global_config *g = &p->list.global;
+	char path[sizeof(g->state)];
 
 	if (strcmp(key, "state") == 0) {
 		if (g->state[0])
 			parse_error(p, p->lineno, "duplicate key 'state' in [turnstile]");
-		else if (value[0] == '\0' || strlen(value) >= sizeof(g->state))
+		else if (value[0] == '\0' || !resolve_path(p, value, path, sizeof(path)))
 			parse_error(p, p->lineno, "state= needs a directory (at most %d characters)",
 				    (int)sizeof(g->state) - 1);
 		else
-			strcpy(g->state, value);
+			strcpy(g->state, path);
 	} else if (strcmp(key, "reset_at") == 0) {
 		if (g->daily_reset)
 			parse_error(p, p->lineno, "duplicate key 'reset_at' in [turnstile]");
@@ -500,11 +516,12 @@ static int config_on_key(void *user, const char *section, const char *key, const
 			parse_error(p, p->lineno, "empty source for camera '%s'", cam->name);
 			goto fail;
 		}
-		if (strlen(value) >= sizeof(cam->source)) {
+		char path[sizeof(cam->source)];
+		if (!resolve_path(p, value, path, sizeof(path))) {
 			parse_error(p, p->lineno, "source path too long for camera '%s'", cam->name);
 			goto fail;
 		}
-		strcpy(cam->source, value);
+		strcpy(cam->source, path);
 		p->have_source = true;
 	} else if (strcmp(key, "line") == 0) {
 		if (add_line(p, cam, CONFIG_MAIN_LINE, value) < 0)

@@ -23,11 +23,11 @@
 #include "coord.h"
 #include "eventlog.h"
 #include "journal.h"
+#include "notify.h"
 #include "summary.h"
 #include "tui.h"
 #include "util.h"
 
-#define STATUS_PERIOD_NS 1000000000LL
 #define POLL_NS 50000000LL
 /* After a stop, replays get this long to drain their rings; a capture thread
  * still blocked in a read then (a stalled pipe) is left behind. */
@@ -72,14 +72,14 @@ static bool terminal_gone(void)
 
 /* Waits until every camera is done (with the live view: until the user
  * quits), the duration is up, or SIGINT/SIGTERM comes; handles the other
- * signals; prints a status line a second when asked. Returns the signal,
+ * signals; prints a status line every status_ns when asked (0: never). Returns the signal,
  * or 0. */
 static int supervise(struct camera **cams, const struct camera_list *list, struct coord *co,
-		     const sigset_t *sigs, const struct cli_options *o, bool status, struct tui *tui,
+		     const sigset_t *sigs, const struct cli_options *o, int64_t status_ns, struct tui *tui,
 		     int events_fd)
 {
 	const int64_t start = now_ns(CLOCK_MONOTONIC);
-	int64_t next_status = start + STATUS_PERIOD_NS;
+	int64_t next_status = start + status_ns;
 	const struct timespec tick = {0, POLL_NS};
 
 	for (;;) {
@@ -100,15 +100,48 @@ static int supervise(struct camera **cams, const struct camera_list *list, struc
 		if (all_done && !tui)
 			return 0;
 		int64_t now = now_ns(CLOCK_MONOTONIC);
+		notify_watchdog(now);
 		if (o->duration > 0 && now - start >= (int64_t)(o->duration * 1e9))
 			return 0;
 		if (tui && tui_poll(tui, now, all_done) == TUI_QUIT)
 			return 0;
-		if (!tui && status && now >= next_status) {
+		if (!tui && status_ns > 0 && now >= next_status) {
 			summary_status(cams, list->cams, list->n, co);
-			next_status += STATUS_PERIOD_NS;
+			next_status += status_ns;
 		}
 	}
+}
+
+/* --json=FILE: the JSON summary replaces FILE whole (a reader never sees
+ * half of it). Returns 0 or -errno, logged. */
+static int write_summary_file(const char *path, struct camera **cams,
+			      const struct camera_list *list, struct coord *co)
+{
+	char tmp[PATH_MAX];
+	int rc = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		log_error("cannot write the summary '%s': %s", path, strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		rc = -errno;
+		goto fail;
+	}
+	summary_print(f, cams, list->cams, list->n, co, true);
+	if (ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0)
+		rc = -(errno ? errno : EIO);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc == 0)
+		return 0;
+	unlink(tmp);
+fail:
+	log_error("cannot write the summary '%s': %s", path, strerror(-rc));
+	return rc;
 }
 
 static void exit_now(int sig)
@@ -188,11 +221,16 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	char err[512];
 
+	o.status_interval = -1;
 	int rc = cli_parse(argc, argv, &o, &list);
 	if (rc) {
 		config_free(&list);
 		return rc;
 	}
+	/* Not a terminal (journald, a pipe, a file): each line says its
+	 * priority the way journald reads it. */
+	const bool stderr_tty = isatty(STDERR_FILENO);
+	log_configure(!stderr_tty, o.quiet);
 
 	/* Workers inherit this mask, so only main's sigtimedwait sees the signals. */
 	sigemptyset(&sigs);
@@ -211,7 +249,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (o.events) {
-		events = strcmp(o.events, "-") == 0 ? stdout : fopen(o.events, "a");
+		events = strcmp(o.events, "-") == 0 ? stdout : fopen(o.events, "a+");
 		if (!events) {
 			log_error("cannot open events file '%s': %s", o.events, strerror(errno));
 			goto out;
@@ -257,7 +295,9 @@ int main(int argc, char **argv)
 		.sinks = sinks,
 		.nsinks = nsinks,
 		.resume = journal ? &resumed : NULL,
-		.next_seq = journal ? journal_next_seq(journal) : 0,
+		/* The journal numbers events; without it an appended log
+		 * carries on its own numbering. */
+		.next_seq = journal ? journal_next_seq(journal) : events ? eventlog_next_seq(events) : 0,
 	};
 	rc = coord_create(&cc, &co);
 	tally_free(&resumed); /* the coordinator took a copy */
@@ -277,22 +317,15 @@ int main(int argc, char **argv)
 			.state_dir = list.global.state[0] ? list.global.state : NULL,
 			.ring_slots = DEFAULT_RING_SLOTS,
 		};
-		if (camera_open(&co_opts, &cams[i], err, sizeof(err)) == 0) {
-			nopen++;
-			continue;
-		}
-		/* One bad source (missing, unreadable, absurd header) is its
-		 * camera's error, not the site's: the others count, the run
-		 * exits 1 at the end, and the camera shows in the error state. */
-		log_error("%s", err);
-		cams[i] = camera_failed(&co_opts);
-		if (!cams[i]) {
-			log_error("out of memory");
+		if (camera_open(&co_opts, &cams[i], err, sizeof(err))) {
+			log_error("%s", err);
 			goto out;
 		}
 	}
-	if (nopen == 0)
-		goto out;       /* nothing to count: each reason is logged */
+	/* Each camera opens its source on its own capture thread: one bad
+	 * source (missing, unreadable, absurd header) is its camera's error,
+	 * not the site's, and one that waits (a FIFO with no writer yet, a
+	 * camera not plugged in) holds up nothing. */
 	for (int i = 0; i < list.n; i++) {
 		rc = camera_start(cams[i]);
 		if (rc) {
@@ -302,7 +335,11 @@ int main(int argc, char **argv)
 		}
 	}
 
-	bool quiet = o.json || (o.events && strcmp(o.events, "-") == 0);
+	/* Each camera is counting, or opening or retrying its source on its
+	 * own thread: nothing left to wait for. */
+	notify_ready(list.n);
+	const bool events_stdout = events == stdout;
+	bool quiet = o.json || events_stdout;
 	if (!quiet && !o.no_tui && isatty(STDOUT_FILENO)) {
 		bool stdin_camera = false;
 		for (int i = 0; i < list.n; i++)
@@ -319,18 +356,32 @@ int main(int argc, char **argv)
 		/* No terminal to read keys from: the status lines instead. */
 		tui_open(&tc, &tui);
 	}
-	int sig = supervise(cams, &list, co, &sigs, &o, !quiet, tui, events_fd);
+	/* Status lines by default only to a person at a terminal: a service's
+	 * totals are read from the summary, the state directory or the API. */
+	double every = o.status_interval >= 0 ? o.status_interval : stderr_tty ? 1.0 : 0.0;
+	int64_t status_ns = quiet || o.quiet ? 0 : (int64_t)(every * 1e9);
+	int sig = supervise(cams, &list, co, &sigs, &o, status_ns, tui, events_fd);
 	tui_close(tui);
 	tui = NULL;
 	arm_exit_now();
+	notify_stopping();
 	if (sig)
-		fprintf(stderr, "turnstile: %s, finishing\n", strsignal(sig));
+		log_info("%s, finishing", strsignal(sig));
 	for (int i = 0; i < list.n; i++)
 		camera_stop(cams[i]);
 	nstuck = drain_cameras(cams, &list, stuck);
 	/* Journals, counts and snapshots what the cameras posted. */
 	coord_stop(co);
 
+	/* Every source refused (not merely waiting): no summary, exit 1;
+	 * each reason is logged. */
+	for (int i = 0; i < list.n; i++) {
+		struct camera_stats s;
+		camera_get_stats(cams[i], &s);
+		nopen += camera_opened(cams[i]) || s.state != CAMERA_ERROR;
+	}
+	if (nopen == 0)
+		goto out;
 	status = EXIT_SUCCESS;
 	for (int i = 0; i < list.n; i++) {
 		struct camera_stats s;
@@ -338,7 +389,13 @@ int main(int argc, char **argv)
 		if (s.state == CAMERA_ERROR)
 			status = EXIT_FAILURE;
 	}
-	summary_print(cams, list.cams, list.n, co, o.json);
+	/* stdout carries events alone when they go there. */
+	if (o.json_file) {
+		if (write_summary_file(o.json_file, cams, &list, co))
+			status = EXIT_FAILURE;
+	} else {
+		summary_print(events_stdout ? stderr : stdout, cams, list.cams, list.n, co, o.json);
+	}
 out:
 	tui_close(tui);
 	if (nstuck) {

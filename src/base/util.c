@@ -1,6 +1,6 @@
 #include "util.h"
 
-#include <stdarg.h>
+#include <stdio.h>
 
 int cond_init_monotonic(pthread_cond_t *c)
 {
@@ -20,16 +20,6 @@ void cond_timedwait_ns(pthread_cond_t *c, pthread_mutex_t *m, int64_t timeout_ns
 	int64_t deadline = now_ns(CLOCK_MONOTONIC) + timeout_ns;
 	struct timespec ts = {.tv_sec = deadline / 1000000000, .tv_nsec = deadline % 1000000000};
 	pthread_cond_timedwait(c, m, &ts);
-}
-
-void log_error(const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "turnstile: %s\n", buf);
 }
 
 void format_time_utc(int64_t wall_ns, char *buf, size_t size)

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "log.h" /* log_error and the other log lines */
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static inline int64_t now_ns(clockid_t clock)
@@ -35,8 +37,6 @@ int cond_init_monotonic(pthread_cond_t *c);
 /* Waits at most timeout_ns; returns 0 when signalled or timed out. */
 void cond_timedwait_ns(pthread_cond_t *c, pthread_mutex_t *m, int64_t timeout_ns);
 
-/* One line on stderr, prefixed "turnstile: ". Thread-safe (stdio locks). */
-void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* "2026-11-23T09:41:00.123Z" from CLOCK_REALTIME nanoseconds (floored, so
  * times before 1970 still read forwards); "invalid" when out of range. */

@@ -91,6 +91,8 @@ int source_open_opts(const char *path, const struct source_opts *opts, struct so
 		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(-rc));
 		goto fail;
 	}
+	if (opts && opts->cancel)
+		stream_set_cancel(src->in, opts->cancel);
 	n = stream_peek(src->in, SNIFF_BYTES, &head);
 	if (n < 0) {
 		rc = (int)n;

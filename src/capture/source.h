@@ -5,6 +5,7 @@
 #ifndef TURNSTILE_SOURCE_H
 #define TURNSTILE_SOURCE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -44,7 +45,16 @@ struct source_opts {
 	int watchdog_ms;    /* no frame for this long means the device is lost (5000) */
 	int backoff_min_ms; /* first wait before reopening a lost device, doubling (1000) */
 	int backoff_max_ms; /* longest wait between reopen attempts (30000) */
+	/* The capture thread's stop flag: waits on a pipe, FIFO or terminal
+	 * (opening, sniffing, reading) end with -ECANCELED once it is true.
+	 * NULL: they wait for data without end. Must outlive the source. */
+	const atomic_bool *cancel;
 };
+
+/* Reopening a live source that is missing or lost: the first wait, doubling
+ * up to the longest (source_opts' backoff defaults). */
+#define SOURCE_BACKOFF_MIN_MS 1000
+#define SOURCE_BACKOFF_MAX_MS 30000
 
 /* Counters of live sources (all 0 for files). */
 struct source_stats {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@ struct stream {
 	bool owns_fd;   /* false for standard input, which main may still use */
 	bool seekable;  /* regular file: skips can lseek instead of reading */
 	bool eof;       /* read() returned 0; do not ask again */
+	const atomic_bool *cancel; /* pipes and terminals: give up waiting once true */
 	uint8_t *buf;
 	size_t head;    /* unread bytes are buf[head, tail) */
 	size_t tail;
@@ -37,12 +39,19 @@ int stream_open(const char *path, struct stream **out)
 	if (strcmp(path, "-") == 0) {
 		s->fd = STDIN_FILENO;
 	} else {
-		s->fd = open(path, O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK: opening a FIFO must not wait for its writer (a
+		 * blocked open sees no stop flag); reads wait in poll instead. */
+		s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (s->fd < 0) {
 			rc = -errno;
 			goto fail;
 		}
 		s->owns_fd = true;
+		int fl = fcntl(s->fd, F_GETFL);
+		if (fl < 0 || fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+			rc = -errno;
+			goto fail;
+		}
 	}
 	if (fstat(s->fd, &st) < 0) {
 		rc = -errno;
@@ -68,11 +77,43 @@ fail:
 	return rc;
 }
 
+void stream_set_cancel(struct stream *s, const atomic_bool *cancel)
+{
+	s->cancel = cancel;
+}
+
+/* With a cancel flag, a pipe, FIFO or terminal is waited on in slices of
+ * CANCEL_SLICE_MS, so a stop is seen even when no byte ever comes (a FIFO
+ * with no writer yet: poll reports neither data nor hangup until one has
+ * opened it). Returns 0 when fd is readable, -ECANCELED when told to stop. */
+#define CANCEL_SLICE_MS 100
+static int wait_readable(const struct stream *s)
+{
+	struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
+
+	if (!s->cancel || s->seekable)
+		return 0;
+	for (;;) {
+		if (atomic_load(s->cancel))
+			return -ECANCELED;
+		int r = poll(&pfd, 1, CANCEL_SLICE_MS);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
 /* read() that retries EINTR and waits out EAGAIN. Returns bytes read, 0 at
  * EOF, or -errno. */
-static ssize_t read_retry(int fd, void *dst, size_t n)
+static ssize_t read_retry(const struct stream *s, void *dst, size_t n)
 {
+	const int fd = s->fd;
+
 	for (;;) {
+		int rc = wait_readable(s);
+		if (rc < 0)
+			return rc;
 		ssize_t r = read(fd, dst, n);
 
 		if (r >= 0)
@@ -105,7 +146,7 @@ static int fill(struct stream *s, size_t n)
 			s->head = 0;
 		}
 		/* Ask for all the room there is: fewer syscalls on files. */
-		r = read_retry(s->fd, s->buf + s->tail, STREAM_BUF_SIZE - s->tail);
+		r = read_retry(s, s->buf + s->tail, STREAM_BUF_SIZE - s->tail);
 		if (r < 0)
 			return (int)r;
 		if (r == 0)
@@ -166,7 +207,7 @@ ssize_t stream_read(struct stream *s, void *dst, size_t n)
 			break;
 		/* Large frames go straight to the caller, not through buf. */
 		if (want >= STREAM_BUF_SIZE) {
-			ssize_t r = read_retry(s->fd, out + done, want);
+			ssize_t r = read_retry(s, out + done, want);
 
 			if (r < 0)
 				return r;

@@ -7,6 +7,7 @@
 #ifndef TURNSTILE_STREAM_H
 #define TURNSTILE_STREAM_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -22,6 +23,11 @@ struct stream;
 /* Opens path for reading; "-" is standard input (fd 0, left open at close).
  * Returns 0 or -errno; *out is NULL on failure. */
 int stream_open(const char *path, struct stream **out);
+
+/* From now on, reads from anything but a regular file wait for data in
+ * slices and return -ECANCELED once *cancel is true (the camera's stop
+ * flag, which must outlive the stream). NULL: wait without end. */
+void stream_set_cancel(struct stream *s, const atomic_bool *cancel);
 
 /* Makes up to n bytes (n <= STREAM_BUF_SIZE) visible at *p without consuming
  * them. Returns the number available: n, or fewer only at end of file; or

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "util.h"
@@ -42,9 +44,40 @@ static int eventlog_append(void *ctx, const struct event *ev, uint64_t seq)
 		if (!ok)
 			log_error("coord: cannot write the event log: %s", strerror(errno));
 		else
-			log_error("coord: event log writable again");
+			log_notice("coord: event log writable again");
 	}
 	return ok ? 0 : -EIO;
+}
+
+uint64_t eventlog_next_seq(FILE *f)
+{
+	char buf[EVENT_LINE_MAX * 2 + 1];
+	struct stat st;
+	int fd = fileno(f);
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+		return 0;
+	off_t from = st.st_size > (off_t)(sizeof(buf) - 1) ? st.st_size - (off_t)(sizeof(buf) - 1) : 0;
+	ssize_t n = pread(fd, buf, (size_t)(st.st_size - from), from);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* A torn last line (a crash mid-write) has no '\n': the one before. */
+	char *end = strrchr(buf, '\n');
+	if (!end)
+		return 0;
+	*end = '\0';
+	char *line = strrchr(buf, '\n');
+	line = line ? line + 1 : buf;
+	const char *p = strstr(line, "\"seq\":");
+	if (!p)
+		return 0;
+	char *e;
+	errno = 0;
+	unsigned long long seq = strtoull(p + 6, &e, 10);
+	if (errno || e == p + 6 || (*e != ',' && *e != '}'))
+		return 0;
+	return (uint64_t)seq + 1;
 }
 
 static const struct event_sink_ops eventlog_ops = {

@@ -7,6 +7,7 @@
 #ifndef TURNSTILE_EVENTLOG_H
 #define TURNSTILE_EVENTLOG_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "coord.h"
@@ -21,6 +22,13 @@ int eventlog_create(FILE *f, int ncameras, const struct coord_camera *cams,
 
 /* The sink to give the coordinator (not durable: written after counting). */
 struct event_sink eventlog_sink(struct eventlog *l);
+
+/* Without a state directory, a run appending to an existing log carries on
+ * its numbering: the seq after the last whole line of f (an event line, or
+ * any line with "seq":N). 0 for an empty file, a pipe or a terminal, or a
+ * log whose last whole line has no seq. Reads from f's descriptor with
+ * pread; the stream's position is left alone. */
+uint64_t eventlog_next_seq(FILE *f);
 
 /* NULL is fine. */
 void eventlog_destroy(struct eventlog *l);

@@ -40,11 +40,26 @@
 #define SNAPSHOT_PERIOD_DEFAULT_NS (10 * 1000000000LL)
 #define SNAPSHOT_BYTES_MAX (4u << 20)
 #define SNAPSHOT_TMP "snapshot.tmp"
+#define JOURNAL_TMP "journal.tmp"
+/* The unsynced tail kept in memory (one batch, normally a few lines); past
+ * this, a disk that keeps failing its syncs gets no more memory. */
+#define PENDING_MAX (8u << 20)
 
 struct journal {
 	char *dir;
 	int dirfd, lockfd, fd;  /* fd: the current period's journal, -1 when closed */
 	off_t size;             /* bytes of whole lines in fd's file */
+	/* fdatasync can fail and drop the dirty pages (Linux marks them clean:
+	 * the next sync succeeds with them gone). So the bytes past
+	 * synced_size are kept here until a sync covers them, and after a
+	 * failed one they are rewritten, with the synced part, to a fresh
+	 * file before the next sync may report success. */
+	off_t synced_size;
+	char *pending;
+	size_t pending_len, pending_cap;
+	bool lost;              /* a sync failed: the file's tail is not to be trusted */
+	bool pending_full;      /* over PENDING_MAX: said once, not durable until synced */
+	int (*sync)(int fd);
 	bool daily_reset;
 	int reset_minute;
 	int ncameras;
@@ -92,14 +107,15 @@ static void status_update(struct journal *j)
 /* Logs one line when the journal goes from working to failing or back. */
 static void note_result(struct journal *j, int rc, const char *what)
 {
-	if ((rc < 0) == j->failing)
+	/* After a failed sync nothing but a good rewrite and sync is "working". */
+	if ((rc < 0) == j->failing || (rc == 0 && j->lost))
 		return;
 	j->failing = rc < 0;
 	if (rc < 0)
 		log_error("state '%s': cannot %s: %s; counting goes on, not durably", j->dir, what,
 			  strerror(-rc));
 	else
-		log_error("state '%s': writing again", j->dir);
+		log_notice("state '%s': writing again", j->dir);
 	status_update(j);
 }
 
@@ -199,7 +215,7 @@ static void cut_torn_tail(struct journal *j, const char *name, off_t at, off_t b
 
 	if (fd >= 0)
 		close(fd);
-	log_error("state '%s': %s ends in a damaged line (%lld bytes at offset %lld, cut short "
+	log_warn("state '%s': %s ends in a damaged line (%lld bytes at offset %lld, cut short "
 		  "by a crash or power cut): %s; everything before it is kept",
 		  j->dir, name, (long long)bytes, (long long)at,
 		  rc ? strerror(-rc) : "ignored and cut off");
@@ -229,7 +245,7 @@ static int load_period(struct journal *j, const char *period, struct tally *t, b
 		if (!from_snapshot) {
 			tally_zero(t);
 			seq = 0;
-			log_error("state '%s': %s is damaged; recounting the period from its journal",
+			log_warn("state '%s': %s is damaged; recounting the period from its journal",
 				  j->dir, name);
 		}
 	} else if (len != -ENOENT) {
@@ -253,7 +269,7 @@ static int load_period(struct journal *j, const char *period, struct tally *t, b
 		if (bad_off >= 0) {
 			/* A damaged line with more after it: not a torn tail. */
 			damaged++;
-			log_error("state '%s': %s: damaged line at offset %lld skipped", j->dir, name,
+			log_warn("state '%s': %s: damaged line at offset %lld skipped", j->dir, name,
 				  (long long)bad_off);
 			bad_off = -1;
 		}
@@ -298,8 +314,16 @@ static int open_current(struct journal *j)
 	j->fd = openat(j->dirfd, name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (j->fd < 0 || fstat(j->fd, &st) < 0 || fsync(j->dirfd) < 0)
 		return -errno;
-	j->size = st.st_size;
+	j->size = j->synced_size = st.st_size;
+	j->pending_len = 0;
+	j->pending_full = false;
+	j->lost = false;
 	return 0;
+}
+
+static int system_fdatasync(int fd)
+{
+	return fdatasync(fd);
 }
 
 int journal_open(const struct journal_config *cfg, struct tally *totals, struct journal **out,
@@ -362,6 +386,7 @@ int journal_open(const struct journal_config *cfg, struct tally *totals, struct 
 	j->daily_reset = cfg->daily_reset;
 	j->reset_minute = cfg->reset_minute;
 	j->clock = cfg->clock ? cfg->clock : system_clock;
+	j->sync = cfg->fdatasync ? cfg->fdatasync : system_fdatasync;
 	j->clock_ctx = cfg->clock_ctx;
 	j->snapshot_period_ns = cfg->snapshot_period_ns > 0 ? cfg->snapshot_period_ns
 							     : SNAPSHOT_PERIOD_DEFAULT_NS;
@@ -412,7 +437,7 @@ int journal_open(const struct journal_config *cfg, struct tally *totals, struct 
 		goto fail;
 	}
 	if (j->status.snapshot_used || j->status.replayed)
-		log_error("state '%s': resuming %s%s: in %" PRIu64 " out %" PRIu64 " occupancy %" PRId64
+		log_info("state '%s': resuming %s%s: in %" PRIu64 " out %" PRIu64 " occupancy %" PRId64
 			  " (%s + %" PRIu64 " journal events)", j->dir, j->period[0] ? "day " : "totals",
 			  j->period, totals->site.in, totals->site.out, totals->site.occupancy,
 			  j->status.snapshot_used ? "snapshot" : "no snapshot", j->status.replayed);
@@ -432,6 +457,88 @@ fail:
 uint64_t journal_next_seq(const struct journal *j)
 {
 	return j->next_seq;
+}
+
+/* Keeps a written, unsynced line until a sync covers it. */
+static void keep_pending(struct journal *j, const char *buf, size_t len)
+{
+	if (j->pending_len + len > j->pending_cap && !j->pending_full) {
+		size_t cap = j->pending_cap ? j->pending_cap * 2 : 4096;
+		while (cap < j->pending_len + len)
+			cap *= 2;
+		char *p = cap <= PENDING_MAX ? realloc(j->pending, cap) : NULL;
+		if (p) {
+			j->pending = p;
+			j->pending_cap = cap;
+		} else {
+			j->pending_full = true;
+			log_error("state '%s': %zu bytes of journal wait for a sync that keeps "
+				  "failing; events from seq %" PRIu64 " on are NOT durable until one "
+				  "succeeds", j->dir, j->pending_len, j->next_seq);
+		}
+	}
+	if (j->pending_full)
+		return;
+	memcpy(j->pending + j->pending_len, buf, len);
+	j->pending_len += len;
+}
+
+/* After a failed sync: the journal's synced part and the kept tail go to a
+ * fresh file, synced, renamed over the journal, the directory synced; from
+ * then on appends go there. The old file's tail past synced_size is never
+ * read: its pages may be gone. Returns 0 or -errno (the old file stays). */
+static int rewrite_tail(struct journal *j)
+{
+	/* Past PENDING_MAX the tail was not kept (said so, loudly): copy what
+	 * the file holds, the best there is. */
+	const off_t copy = j->pending_full ? j->size : j->synced_size;
+	const size_t kept = j->pending_full ? 0 : j->pending_len;
+	char name[64], buf[65536];
+	int in, out;
+	off_t done = 0;
+	int rc = 0;
+
+	file_name(name, sizeof(name), "journal", j->period, ".jsonl");
+	in = openat(j->dirfd, name, O_RDONLY | O_CLOEXEC);
+	out = openat(j->dirfd, JOURNAL_TMP, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC,
+		     0644);
+	if (in < 0 || out < 0)
+		rc = -errno;
+	while (rc == 0 && done < copy) {
+		size_t want = (size_t)(copy - done) < sizeof(buf) ? (size_t)(copy - done) : sizeof(buf);
+		ssize_t r = pread(in, buf, want, done);
+		if (r <= 0)
+			rc = r < 0 ? -errno : -EIO;
+		else if (write(out, buf, (size_t)r) != r)
+			rc = -(errno ? errno : EIO);
+		else
+			done += r;
+	}
+	if (rc == 0 && kept && write(out, j->pending, kept) != (ssize_t)kept)
+		rc = -(errno ? errno : EIO);
+	if (rc == 0 && j->sync(out) < 0)
+		rc = -errno;
+	if (rc == 0 && renameat(j->dirfd, JOURNAL_TMP, j->dirfd, name) < 0)
+		rc = -errno;
+	if (rc == 0 && fsync(j->dirfd) < 0)
+		rc = -errno;
+	if (in >= 0)
+		close(in);
+	if (rc) {
+		if (out >= 0)
+			close(out);
+		unlinkat(j->dirfd, JOURNAL_TMP, 0);
+		return rc;
+	}
+	close(j->fd);
+	j->fd = out;
+	j->size = j->synced_size = copy + (off_t)kept;
+	j->pending_len = 0;
+	j->pending_full = false;
+	j->lost = false;
+	log_notice("state '%s': journal rewritten to a fresh file after the failed sync; "
+		  "nothing lost", j->dir);
+	return 0;
 }
 
 /* Writes all of buf at the end of the journal. A short write (disk full)
@@ -459,6 +566,7 @@ static int write_line(struct journal *j, const char *buf, size_t len)
 		done += (size_t)r;
 	}
 	j->size += (off_t)len;
+	keep_pending(j, buf, len);
 	return 0;
 }
 
@@ -486,12 +594,27 @@ int journal_sync(struct journal *j)
 {
 	int rc = 0;
 
-	if (!j->unsynced)
+	if (!j->unsynced && !j->lost)
 		return 0;
-	if (fdatasync(j->fd) < 0)
+	/* A sync that failed once is never followed by one that "works" on
+	 * the same pages: rewrite first. */
+	if (j->lost && (rc = rewrite_tail(j)) < 0) {
+		note_result(j, rc, "rewrite the journal after a failed sync");
+		return rc;
+	}
+	if (j->unsynced && j->fd >= 0 && j->sync(j->fd) < 0) {
 		rc = -errno;
-	else
+		j->lost = true;
+		log_error("state '%s': journal sync failed (%s): its last %zu bytes may be gone "
+			  "from the disk; kept in memory, to be rewritten to a fresh file", j->dir,
+			  strerror(-rc), j->pending_len);
+	}
+	if (rc == 0) {
 		j->unsynced = false;
+		j->synced_size = j->size;
+		j->pending_len = 0;
+		j->pending_full = false;
+	}
 	note_result(j, rc, "sync the journal");
 	return rc;
 }
@@ -562,6 +685,10 @@ int journal_tick(struct journal *j, const struct tally *t)
 
 		/* The old day's files stay as they are, complete. */
 		journal_snapshot(j, t);
+		if (j->lost)
+			log_error("state '%s': the last %zu bytes of %s's journal could not be made "
+				  "durable (its syncs kept failing); they may be lost", j->dir,
+				  j->pending_len, j->period);
 		memcpy(old, j->period, sizeof(old));
 		period_at(j->daily_reset, j->reset_minute, now, j->period, &j->period_end_ns);
 		if (j->fd >= 0)
@@ -571,7 +698,7 @@ int journal_tick(struct journal *j, const struct tally *t)
 		note_result(j, open_current(j), "start the new day's journal");
 		/* Written at once, so the numbering survives a restart today. */
 		journal_snapshot(j, &j->zero);
-		log_error("state '%s': daily reset: totals of %s kept, %s starts from zero", j->dir,
+		log_info("state '%s': daily reset: totals of %s kept, %s starts from zero", j->dir,
 			  old, j->period);
 		mutex_lock(&j->status_lock);
 		j->status.rolls++;
@@ -581,6 +708,8 @@ int journal_tick(struct journal *j, const struct tally *t)
 	}
 	if (j->dirty && now - j->last_snapshot_ns >= j->snapshot_period_ns)
 		journal_snapshot(j, t);
+	else if (j->lost)
+		journal_sync(j); /* within a tick, not at the next event */
 	return rolled;
 }
 
@@ -602,6 +731,7 @@ void journal_close(struct journal *j)
 	if (j->dirfd >= 0)
 		close(j->dirfd);
 	tally_free(&j->zero);
+	free(j->pending);
 	free(j->line_names);
 	free(j->names);
 	free(j->nlines);

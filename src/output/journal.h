@@ -47,6 +47,9 @@ struct journal_config {
 	int64_t (*clock)(void *ctx);     /* CLOCK_REALTIME in ns; NULL = the system clock */
 	void *clock_ctx;
 	int64_t snapshot_period_ns;      /* snapshot at most this often while counting (0: 10 s) */
+	/* The seam for fdatasync(2) on journal files, for tests that make it
+	 * fail; NULL = the system's. Returns 0, or -1 with errno. */
+	int (*fdatasync)(int fd);
 };
 
 struct journal_status {
@@ -87,7 +90,11 @@ int journal_tick(struct journal *j, const struct tally *t);
  * working and failing). */
 int journal_append(struct journal *j, const struct event *ev, uint64_t seq);
 
-/* fdatasync after appends: once it returns 0 the events survive a power cut. */
+/* fdatasync after appends: once it returns 0 the events survive a power cut.
+ * The unsynced lines are kept in memory until then. A failed sync returns
+ * -errno (logged): the kernel may have dropped those pages, so the next call
+ * first rewrites the synced part and the kept lines to a fresh file (synced,
+ * renamed over the journal) and reports success only after that. */
 int journal_sync(struct journal *j);
 
 /* Syncs the journal, then writes t (the totals of every event appended in

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "json.h"
+#include "util.h"
 
 void summary_status(struct camera **cams, const struct camera_config *cfgs, int n, struct coord *co)
 {
@@ -30,39 +31,39 @@ void summary_status(struct camera **cams, const struct camera_config *cfgs, int 
 	if (len < sizeof(buf))
 		snprintf(buf + len, sizeof(buf) - len, "site in %llu out %llu occupancy %lld",
 			 (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy);
-	fprintf(stderr, "%s\n", buf);
+	log_info("%s", buf);
 }
 
 /* ,"stages":{"read":{"mean_us":M,"p99_us":P},...}: the camera's per-frame
  * time in each stage and from capture to counted ("latency"). */
-static void print_stages(const struct camera_stats *s)
+static void print_stages(FILE *out, const struct camera_stats *s)
 {
-	fputs(",\"stages\":{", stdout);
+	fputs(",\"stages\":{", out);
 	for (int i = 0; i < CAMERA_STAGES; i++)
-		printf("%s\"%s\":{\"mean_us\":%.1f,\"p99_us\":%.1f}", i ? "," : "",
+		fprintf(out, "%s\"%s\":{\"mean_us\":%.1f,\"p99_us\":%.1f}", i ? "," : "",
 		       camera_stage_name((enum camera_stage)i), s->stages[i].mean_us,
 		       s->stages[i].p99_us);
-	fputs("}", stdout);
+	fputs("}", out);
 }
 
-void summary_print(struct camera **cams, const struct camera_config *cfgs, int n, struct coord *co,
-		   bool json)
+void summary_print(FILE *out, struct camera **cams, const struct camera_config *cfgs, int n,
+		   struct coord *co, bool json)
 {
 	struct totals t;
 
 	if (json)
-		fputs("{\"cameras\":[", stdout);
+		fputs("{\"cameras\":[", out);
 	for (int i = 0; i < n; i++) {
 		struct camera_stats s;
 		camera_get_stats(cams[i], &s);
 		coord_get_totals(co, i, &t);
 		if (json) {
-			printf("%s{\"name\":", i ? "," : "");
-			json_write_string(stdout, cfgs[i].name);
-			fputs(",\"source\":", stdout);
-			json_write_string(stdout, cfgs[i].source);
-			printf(",\"state\":\"%s\"", camera_state_name(s.state));
-			printf(",\"fps\":%g,\"frames\":%llu,\"dropped\":%llu,\"corrupt\":%llu,"
+			fprintf(out, "%s{\"name\":", i ? "," : "");
+			json_write_string(out, cfgs[i].name);
+			fputs(",\"source\":", out);
+			json_write_string(out, cfgs[i].source);
+			fprintf(out, ",\"state\":\"%s\"", camera_state_name(s.state));
+			fprintf(out, ",\"fps\":%g,\"frames\":%llu,\"dropped\":%llu,\"corrupt\":%llu,"
 			       "\"driver_drops\":%llu,\"reconnects\":%llu,"
 			       "\"in\":%llu,\"out\":%llu,\"lines\":[",
 			       s.fps, (unsigned long long)s.processed, (unsigned long long)s.dropped,
@@ -72,16 +73,16 @@ void summary_print(struct camera **cams, const struct camera_config *cfgs, int n
 			for (int l = 0; l < cfgs[i].nlines; l++) {
 				struct totals lt;
 				coord_get_line_totals(co, i, l, &lt);
-				printf("%s{\"name\":", l ? "," : "");
-				json_write_string(stdout, cfgs[i].lines[l].name);
-				printf(",\"in\":%llu,\"out\":%llu}", (unsigned long long)lt.in,
+				fprintf(out, "%s{\"name\":", l ? "," : "");
+				json_write_string(out, cfgs[i].lines[l].name);
+				fprintf(out, ",\"in\":%llu,\"out\":%llu}", (unsigned long long)lt.in,
 				       (unsigned long long)lt.out);
 			}
-			fputs("]", stdout);
-			print_stages(&s);
-			fputs("}", stdout);
+			fputs("]", out);
+			print_stages(out, &s);
+			fputs("}", out);
 		} else {
-			printf("%-16s in %6llu  out %6llu   (%llu frames, %llu corrupt, %llu dropped)\n",
+			fprintf(out, "%-16s in %6llu  out %6llu   (%llu frames, %llu corrupt, %llu dropped)\n",
 			       cfgs[i].name, (unsigned long long)t.in,
 			       (unsigned long long)t.out, (unsigned long long)s.processed,
 			       (unsigned long long)s.corrupt, (unsigned long long)s.dropped);
@@ -89,12 +90,12 @@ void summary_print(struct camera **cams, const struct camera_config *cfgs, int n
 	}
 	coord_get_totals(co, -1, &t);
 	if (json)
-		printf("],\"in\":%llu,\"out\":%llu,\"occupancy\":%lld,\"occupancy_corrections\":%llu}\n",
+		fprintf(out, "],\"in\":%llu,\"out\":%llu,\"occupancy\":%lld,\"occupancy_corrections\":%llu}\n",
 		       (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy,
 		       (unsigned long long)t.corrections);
 	else
-		printf("%-16s in %6llu  out %6llu   occupancy %lld (%llu corrections)\n", "site",
+		fprintf(out, "%-16s in %6llu  out %6llu   occupancy %lld (%llu corrections)\n", "site",
 		       (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy,
 		       (unsigned long long)t.corrections);
-	fflush(stdout);
+	fflush(out);
 }

@@ -4,6 +4,7 @@
 #define TURNSTILE_SUMMARY_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "camera.h"
 #include "coord.h"
@@ -12,8 +13,8 @@
 void summary_status(struct camera **cams, const struct camera_config *cfgs, int n,
 		    struct coord *co);
 
-/* The summary on stdout at exit: a table, or one JSON object (json). */
-void summary_print(struct camera **cams, const struct camera_config *cfgs, int n, struct coord *co,
-		   bool json);
+/* The summary at exit on out: a table, or one JSON object on one line (json). */
+void summary_print(FILE *out, struct camera **cams, const struct camera_config *cfgs, int n,
+		   struct coord *co, bool json);
 
 #endif

@@ -2,7 +2,8 @@
  *
  * Owns: the ncurses SCREEN (on standard output, keys from standard input or
  * /dev/tty), the per-camera rates and crossing history it derives from the
- * counters, and, while it is up, standard error (a pipe it drains).
+ * counters, and, while it is up, the log (log.h's ring, which it drains)
+ * and standard error (a pipe, for what libraries write there).
  * Threads: main only; nothing here locks anything but through the getters.
  *
  * Layout, top to bottom: title bar; site totals; the camera table (a row per
@@ -73,6 +74,7 @@ struct tui {
 	char *captured;
 	size_t captured_len;
 	uint64_t captured_lost;
+	uint64_t log_dropped0, log_dropped; /* log_dropped() at open, and last seen */
 };
 
 /* ---- standard error ---------------------------------------------------- */
@@ -93,6 +95,22 @@ static void keep_message(struct tui *t, const char *line, size_t len, int64_t no
 	memcpy(t->captured + t->captured_len, line, len);
 	t->captured_len += len;
 	t->captured[t->captured_len++] = '\n';
+}
+
+static void drain_log(struct tui *t, int64_t now)
+{
+	char line[LOG_LINE_MAX];
+	uint64_t dropped = log_dropped();
+
+	while (log_pop(line, sizeof(line), NULL))
+		keep_message(t, line, strlen(line), now);
+	if (dropped != t->log_dropped) {
+		char msg[128];
+		int n = snprintf(msg, sizeof(msg), "turnstile: %" PRIu64 " log lines dropped (too many "
+				 "at once)", dropped - t->log_dropped0);
+		keep_message(t, msg, (size_t)n, now);
+		t->log_dropped = dropped;
+	}
 }
 
 static void drain_stderr(struct tui *t, int64_t now)
@@ -129,9 +147,10 @@ static int capture_stderr(struct tui *t)
 		return -ENOMEM;
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
-	/* Writers block when the pipe is full, as on a terminal; only the
-	 * reading end is non-blocking. */
-	fcntl(fds[1], F_SETFL, 0);
+	/* Both ends non-blocking: a library's line to a full pipe is lost
+	 * rather than stopping its thread. Our own lines go to the log ring. */
+	t->log_dropped0 = t->log_dropped = log_dropped();
+	log_capture_begin();
 	t->saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	if (t->saved_stderr < 0 || dup2(fds[1], STDERR_FILENO) < 0) {
 		int rc = -errno;
@@ -140,6 +159,7 @@ static int capture_stderr(struct tui *t)
 		if (t->saved_stderr >= 0)
 			close(t->saved_stderr);
 		t->saved_stderr = -1;
+		log_capture_end();
 		return rc;
 	}
 	close(fds[1]);
@@ -155,6 +175,8 @@ static void release_stderr(struct tui *t)
 	dup2(t->saved_stderr, STDERR_FILENO);
 	close(t->saved_stderr);
 	t->saved_stderr = -1;
+	log_capture_end();
+	drain_log(t, 0);
 	drain_stderr(t, 0);
 	close(t->err_rd);
 	if (t->partial_len)
@@ -734,7 +756,9 @@ int tui_open(const struct tui_config *cfg, struct tui **out)
 	int rc = -ENOTTY;
 
 	*out = NULL;
-	if (!isatty(STDOUT_FILENO))
+	/* TERM=dumb (Emacs' shell, some CI logs) cannot draw a view. */
+	const char *term = getenv("TERM");
+	if (!isatty(STDOUT_FILENO) || !term || !term[0] || strcmp(term, "dumb") == 0)
 		return -ENOTTY;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -763,6 +787,14 @@ int tui_open(const struct tui_config *cfg, struct tui **out)
 	t->scr = newterm(NULL, stdout, t->in);
 	if (!t->scr)
 		goto fail;
+	/* Nor can a terminal without cursor addressing: status lines instead. */
+	const char *cup = tigetstr("cup");
+	if (!cup || cup == (const char *)-1) {
+		endwin();
+		delscreen(t->scr);
+		t->scr = NULL;
+		goto fail;
+	}
 	rc = capture_stderr(t);
 	if (rc < 0) {
 		endwin();
@@ -805,6 +837,7 @@ int tui_poll(struct tui *t, int64_t now, bool all_done)
 	 * watching, so finish as if asked to. */
 	if (poll(&hup, 1, 0) == 1 && (hup.revents & POLLHUP))
 		return TUI_QUIT;
+	drain_log(t, now);
 	drain_stderr(t, now);
 	while (rc == 0 && (ch = getch()) != ERR) {
 		if (ch == KEY_RESIZE)

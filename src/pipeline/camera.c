@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/stat.h>
+
 #include "counter.h"
 #include "decode.h"
 #include "detect.h"
@@ -35,9 +37,18 @@ struct camera {
 	double fps;
 
 	pthread_t cap_thread, inf_thread;
-	bool cap_started, inf_started;
+	bool cap_started;
+	/* The capture thread starts inference once its source is open; lock
+	 * orders that against camera_stop and camera_join_inference. */
+	pthread_mutex_t lock;
+	bool lock_init;
+	bool inf_started;       /* under lock */
 
 	atomic_bool stop;
+	/* Set by the capture thread once src, ring, decoder... exist; only then
+	 * may another thread look at them (camera_get_stats). */
+	atomic_bool ready;
+	atomic_bool retrying;   /* a live source not there yet: being retried */
 	atomic_bool cap_done, inf_done;
 	atomic_bool failed;
 	atomic_uint_fast64_t captured, processed, corrupt;
@@ -46,6 +57,7 @@ struct camera {
 	/* The inference thread's clock for a live source (frame_seconds). */
 	bool live_clock_started;
 	double last_pts, live_t;
+	double first_t;         /* live: the first frame's time, the events' pts 0 */
 	/* Per-stage timings: read is the capture thread's, the rest inference's. */
 	struct stagetime stage[CAMERA_STAGES];
 };
@@ -108,9 +120,8 @@ static void pace(int64_t start_ns, int64_t offset_ns)
 		;
 }
 
-static void *capture_main(void *arg)
+static void capture_loop(struct camera *cam)
 {
-	struct camera *cam = arg;
 	char err[256];
 	uint64_t n = 0;
 
@@ -134,7 +145,8 @@ static void *capture_main(void *arg)
 		}
 		if (rc != 0) {
 			ring_cancel_write(cam->ring, slot);
-			if (rc < 0) {
+			/* -ECANCELED: told to stop while waiting on a pipe. */
+			if (rc < 0 && !atomic_load(&cam->stop)) {
 				log_error("camera '%s': %s", cam->o.cfg->name, err);
 				atomic_store(&cam->failed, true);
 			}
@@ -148,10 +160,6 @@ static void *capture_main(void *arg)
 		if (cam->o.max_frames && ++n >= cam->o.max_frames)
 			break;
 	}
-	/* End of stream: the inference thread drains the ring and ends. */
-	ring_close(cam->ring);
-	atomic_store(&cam->cap_done, true);
-	return NULL;
 }
 
 /* The source came back after losing its device: objects seen before may be
@@ -183,6 +191,9 @@ static double frame_seconds(struct camera *cam, const struct frame *f)
 		return info->fps > 0 ? (double)f->pts_ns / 1e9 : (double)f->index / cam->fps;
 	double period = 1.0 / cam->fps, pts = (double)f->pts_ns / 1e9;
 	if (!cam->live_clock_started || pts < cam->last_pts) {
+		/* The events' pts go on one period later when the clock jumps back. */
+		cam->first_t = cam->live_clock_started ? pts - (cam->live_t + period - cam->first_t)
+						       : pts;
 		cam->live_clock_started = true;
 		cam->live_t = pts;
 	} else {
@@ -271,6 +282,7 @@ static void *inference_main(void *arg)
 					.frame = index,
 					.track = crossings[i].track,
 					.wall_ns = now_ns(CLOCK_REALTIME),
+					.pts = t_sec - cam->first_t,
 				};
 				cam->o.post(cam->o.post_ctx, &ev);
 			}
@@ -306,28 +318,87 @@ static int load_sizes(struct camera *cam)
 	return 0;
 }
 
-int camera_open(const struct camera_opts *opts, struct camera **out, char *err, size_t errlen)
+/* A live source: a V4L2 device (or a /dev path that is not there yet, a
+ * USB camera not plugged in) or a FIFO. One that cannot be opened at start
+ * is retried like a device lost mid-run; a missing or bad file is not. */
+static bool retry_open(const char *path, int rc)
 {
-	struct camera *cam = calloc(1, sizeof(*cam));
-	int rc;
+	struct stat st;
 
-	if (!cam) {
-		snprintf(err, errlen, "camera '%s': out of memory", opts->cfg->name);
-		return -ENOMEM;
+	if (strncmp(path, "/dev/", 5) == 0)
+		return rc == -ENOENT || rc == -ENODEV || rc == -ENXIO || rc == -EACCES ||
+		       rc == -EPERM || rc == -EBUSY || rc == -EIO;
+	/* A FIFO whose first writer left without a byte: wait for the next. */
+	return rc == -ENODATA && stat(path, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+/* Sleeps ns, waking every POLL slice to see the stop flag. */
+static void nap_unless_stopped(struct camera *cam, int64_t ns)
+{
+	const int64_t slice = 100000000;
+	int64_t end = now_ns(CLOCK_MONOTONIC) + ns;
+
+	for (int64_t left = ns; left > 0 && !atomic_load(&cam->stop);
+	     left = end - now_ns(CLOCK_MONOTONIC)) {
+		int64_t d = left < slice ? left : slice;
+		struct timespec ts = {.tv_sec = d / 1000000000, .tv_nsec = d % 1000000000};
+		nanosleep(&ts, NULL);
 	}
-	cam->o = *opts;
-	const struct camera_config *cfg = opts->cfg;
+}
+
+/* Opens the source on the capture thread, which blocks every signal, so a
+ * source that waits (a FIFO with no writer, a terminal) holds neither a
+ * signal nor another camera; every wait ends at the stop flag. Returns 0,
+ * -ECANCELED when stopped, or -errno once logged (the camera is failed). */
+static int open_source(struct camera *cam)
+{
+	const struct camera_config *cfg = cam->o.cfg;
 	struct source_opts so = {
 		.name = cfg->name,
 		.width = cfg->width,
 		.height = cfg->height,
 		.fps = cfg->fps,
 		.watchdog_ms = (int)(cfg->watchdog * 1000),
+		.cancel = &cam->stop,
 	};
-	rc = source_open_opts(cfg->source, &so, &cam->src, err, errlen);
-	if (rc)
-		goto fail;
+	int64_t backoff = SOURCE_BACKOFF_MIN_MS * 1000000LL, since = now_ns(CLOCK_MONOTONIC);
+	char err[512];
 
+	for (;;) {
+		int rc = source_open_opts(cfg->source, &so, &cam->src, err, sizeof(err));
+		if (rc == 0)
+			break;
+		if (atomic_load(&cam->stop))
+			return -ECANCELED;
+		if (!retry_open(cfg->source, rc)) {
+			log_error("camera '%s': %s", cfg->name, err);
+			atomic_store(&cam->failed, true);
+			return rc;
+		}
+		/* Once: a camera that stays unplugged does not flood the log. */
+		if (!atomic_exchange(&cam->retrying, true))
+			log_warn("camera '%s': %s; retrying, waits doubling from %d to %d s", cfg->name,
+				  err, SOURCE_BACKOFF_MIN_MS / 1000, SOURCE_BACKOFF_MAX_MS / 1000);
+		nap_unless_stopped(cam, backoff);
+		backoff = backoff * 2 > SOURCE_BACKOFF_MAX_MS * 1000000LL
+				  ? SOURCE_BACKOFF_MAX_MS * 1000000LL
+				  : backoff * 2;
+	}
+	if (atomic_exchange(&cam->retrying, false))
+		log_notice("camera '%s': '%s' opened after %.1f s", cfg->name, cfg->source,
+			  (double)(now_ns(CLOCK_MONOTONIC) - since) / 1e9);
+	return 0;
+}
+
+/* Sizes everything after the source: ring, decoder, detector, tracker,
+ * counters. Capture thread, before inference starts. */
+static int setup(struct camera *cam)
+{
+	const struct camera_opts *opts = &cam->o;
+	int rc = open_source(cam);
+
+	if (rc)
+		return rc;
 	const struct source_info *info = source_get_info(cam->src);
 	cam->fps = info->fps > 0 ? info->fps : DEFAULT_FPS;
 	rc = ring_create(opts->ring_slots, info->max_frame_bytes,
@@ -335,7 +406,7 @@ int camera_open(const struct camera_opts *opts, struct camera **out, char *err, 
 	if (rc == 0)
 		rc = decoder_create(info, opts->detect_width, &cam->dec);
 	if (rc)
-		goto fail_msg;
+		goto fail;
 
 	int dw, dh;
 	decoder_get_size(cam->dec, &dw, &dh);
@@ -361,51 +432,81 @@ int camera_open(const struct camera_opts *opts, struct camera **out, char *err, 
 	for (int l = 0; rc == 0 && l < opts->cfg->nlines; l++)
 		rc = counter_create(&opts->cfg->lines[l].line, &cp, &cam->cnt[l]);
 	if (rc)
-		goto fail_msg;
+		goto fail;
 	if (opts->state_dir && tu->object_area <= 0.0f) {
 		rc = load_sizes(cam);
 		if (rc)
-			goto fail_msg;
+			goto fail;
 	}
-	*out = cam;
 	return 0;
 
-fail_msg:
-	snprintf(err, errlen, "camera '%s': cannot set up '%s': %s", opts->cfg->name,
-		 opts->cfg->source, strerror(-rc));
 fail:
-	camera_close(cam);
+	log_error("camera '%s': cannot set up '%s': %s", opts->cfg->name, opts->cfg->source,
+		  strerror(-rc));
+	atomic_store(&cam->failed, true);
 	return rc;
 }
 
-struct camera *camera_failed(const struct camera_opts *opts)
+/* Starts inference unless a stop came first. Returns true when it runs. */
+static bool start_inference(struct camera *cam)
+{
+	bool started = false;
+
+	mutex_lock(&cam->lock);
+	if (!atomic_load(&cam->stop)) {
+		int rc = pthread_create(&cam->inf_thread, NULL, inference_main, cam);
+		if (rc == 0) {
+			cam->inf_started = started = true;
+			set_thread_name(cam->inf_thread, "inf", cam->o.cfg->name);
+			atomic_store(&cam->ready, true);
+		} else {
+			log_error("camera '%s': cannot start its inference thread: %s",
+				  cam->o.cfg->name, strerror(rc));
+			atomic_store(&cam->failed, true);
+		}
+	}
+	mutex_unlock(&cam->lock);
+	return started;
+}
+
+static void *capture_main(void *arg)
+{
+	struct camera *cam = arg;
+
+	/* Paced replay counts from the open, not from the start of the run;
+	 * before inference starts, which reads it. */
+	if (setup(cam) == 0 && (cam->start_ns = now_ns(CLOCK_MONOTONIC), start_inference(cam)))
+		capture_loop(cam);
+	/* End of stream: the inference thread drains the ring and ends. */
+	mutex_lock(&cam->lock);
+	if (cam->ring)
+		ring_close(cam->ring);
+	mutex_unlock(&cam->lock);
+	atomic_store(&cam->cap_done, true);
+	return NULL;
+}
+
+int camera_open(const struct camera_opts *opts, struct camera **out, char *err, size_t errlen)
 {
 	struct camera *cam = calloc(1, sizeof(*cam));
 
-	if (!cam)
-		return NULL;
+	if (!cam || pthread_mutex_init(&cam->lock, NULL) != 0) {
+		snprintf(err, errlen, "camera '%s': out of memory", opts->cfg->name);
+		free(cam);
+		return -ENOMEM;
+	}
+	cam->lock_init = true;
 	cam->o = *opts;
-	atomic_store(&cam->failed, true);
-	return cam;
+	cam->fps = DEFAULT_FPS;
+	*out = cam;
+	return 0;
 }
 
 int camera_start(struct camera *cam)
 {
-	if (!cam->ring)
-		return 0;       /* camera_failed: nothing to run */
-	/* Before the threads: both read it (pthread_create orders the write). */
-	cam->start_ns = now_ns(CLOCK_MONOTONIC);
-	int rc = pthread_create(&cam->inf_thread, NULL, inference_main, cam);
+	int rc = pthread_create(&cam->cap_thread, NULL, capture_main, cam);
 	if (rc)
 		return -rc;
-	cam->inf_started = true;
-	set_thread_name(cam->inf_thread, "inf", cam->o.cfg->name);
-	rc = pthread_create(&cam->cap_thread, NULL, capture_main, cam);
-	if (rc) {
-		/* Nothing will ever fill the ring: close it so inference ends. */
-		ring_close(cam->ring);
-		return -rc;
-	}
 	cam->cap_started = true;
 	set_thread_name(cam->cap_thread, "cap", cam->o.cfg->name);
 	return 0;
@@ -415,14 +516,25 @@ void camera_stop(struct camera *cam)
 {
 	atomic_store(&cam->stop, true);
 	/* A capture thread waiting for a free slot must not wait for ever. */
+	mutex_lock(&cam->lock);
 	if (cam->ring)
 		ring_close(cam->ring);
+	mutex_unlock(&cam->lock);
 }
 
 bool camera_done(struct camera *cam)
 {
-	return (!cam->cap_started || atomic_load(&cam->cap_done)) &&
-	       (!cam->inf_started || atomic_load(&cam->inf_done));
+	/* Inference is started before cap_done, never after. */
+	bool cap_done = !cam->cap_started || atomic_load(&cam->cap_done);
+	mutex_lock(&cam->lock);
+	bool inf = cam->inf_started;
+	mutex_unlock(&cam->lock);
+	return cap_done && (!inf || atomic_load(&cam->inf_done));
+}
+
+bool camera_opened(struct camera *cam)
+{
+	return atomic_load(&cam->ready);
 }
 
 void camera_join(struct camera *cam)
@@ -431,18 +543,17 @@ void camera_join(struct camera *cam)
 		pthread_join(cam->cap_thread, NULL);
 		cam->cap_started = false;
 	}
-	if (cam->inf_started) {
-		pthread_join(cam->inf_thread, NULL);
-		cam->inf_started = false;
-	}
+	camera_join_inference(cam);
 }
 
 void camera_join_inference(struct camera *cam)
 {
-	if (cam->inf_started) {
+	mutex_lock(&cam->lock);
+	bool started = cam->inf_started;
+	cam->inf_started = false;
+	mutex_unlock(&cam->lock);
+	if (started)
 		pthread_join(cam->inf_thread, NULL);
-		cam->inf_started = false;
-	}
 }
 
 void camera_get_stats(struct camera *cam, struct camera_stats *out)
@@ -450,8 +561,15 @@ void camera_get_stats(struct camera *cam, struct camera_stats *out)
 	struct ring_stats rs;
 	struct source_stats ss;
 
-	if (!cam->ring) {       /* camera_failed */
-		*out = (struct camera_stats){.state = CAMERA_ERROR, .fps = cam->fps};
+	if (!atomic_load(&cam->ready)) {
+		/* Not open yet (waiting, retrying) or never (failed). */
+		*out = (struct camera_stats){
+			.state = atomic_load(&cam->failed)     ? CAMERA_ERROR
+				 : atomic_load(&cam->retrying) ? CAMERA_RECONNECTING
+				 : atomic_load(&cam->cap_done) ? CAMERA_FINISHED
+							       : CAMERA_RECONNECTING,
+			.fps = cam->o.cfg->fps > 0 ? cam->o.cfg->fps : DEFAULT_FPS,
+		};
 		return;
 	}
 	ring_get_stats(cam->ring, &rs);
@@ -483,7 +601,7 @@ void camera_close(struct camera *cam)
 {
 	if (!cam)
 		return;
-	if (cam->ring && (cam->cap_started || cam->inf_started)) {
+	if (cam->cap_started) {
 		camera_stop(cam);
 		camera_join(cam);
 	}
@@ -495,5 +613,7 @@ void camera_close(struct camera *cam)
 	ring_destroy(cam->ring);
 	source_close(cam->src);
 	free(cam->sizes_buf);
+	if (cam->lock_init)
+		pthread_mutex_destroy(&cam->lock);
 	free(cam);
 }

@@ -2,7 +2,8 @@
  * ring and an inference thread ("inf:NAME") that decodes, detects, tracks,
  * counts and posts crossings (to the coordinator, through opts->post).
  *
- * Threads: camera_open/start/stop/join/close from the main thread only;
+ * Threads: camera_open/start/stop/join/close from the main thread only
+ * (the source is opened on the capture thread);
  * camera_get_stats from any thread (atomic counters). The source belongs to
  * the capture thread, decoder/detector/tracker/counter to the inference
  * thread; the ring is their only meeting point. */
@@ -67,14 +68,18 @@ struct camera_stats {
 
 struct camera;
 
-/* Opens the source and allocates every buffer the camera will use. Returns
- * 0, or -errno with one line in err naming the source. */
+/* Makes the camera; nothing is opened yet. Returns 0, or -ENOMEM with a
+ * line in err. opts->cfg must outlive the camera. */
 int camera_open(const struct camera_opts *opts, struct camera **out, char *err, size_t errlen);
-/* A camera whose camera_open failed: it runs no threads, counts nothing and
- * reports the error state, so the summary and the live view still show it
- * while the other cameras count. NULL when out of memory. */
-struct camera *camera_failed(const struct camera_opts *opts);
+/* Starts the capture thread, which opens the source (so a FIFO waiting for
+ * its writer or a terminal holds no other camera and no signal), sizes the
+ * ring and the vision stages for it, then starts inference. A source that
+ * cannot be opened is logged once and the camera goes to the error state,
+ * while the others count; a live one (a /dev path, a FIFO) is retried with
+ * the reconnect backoff, "reconnecting" meanwhile. Returns 0 or -errno. */
 int camera_start(struct camera *cam);
+/* True once the source opened and the camera runs. */
+bool camera_opened(struct camera *cam);
 /* Asks the capture thread to stop reading; the inference thread still
  * finishes what is already in the ring. Safe from the main thread at any time. */
 void camera_stop(struct camera *cam);

@@ -51,7 +51,7 @@ echo "@@list-end $?"
 t listed
 
 # Run A: status lines on stderr, the table on stdout.
-turnstile -c /tmp/cams.ini -d "$RUN_A" >/tmp/a.out 2>/tmp/a.err &
+turnstile -c /tmp/cams.ini --status-interval 1 -d "$RUN_A" >/tmp/a.out 2>/tmp/a.err &
 pid=$!
 sleep "$DISCONNECT_A"
 t disconnect-a

@@ -236,7 +236,9 @@ def evaluate(console, failures):
     err = err or []
     print("--- run A: stderr\n" + "\n".join(err) + "\n--- run A: stdout\n" + "\n".join(out or []))
     check(rc == "0", "run A exits 0", failures)
-    log = [x for x in err if x.startswith("turnstile: camera")]
+    # Lines carry a syslog priority ("<4>") when stderr is not a terminal.
+    log = [re.sub(r"^<\d>", "", x) for x in err]
+    log = [x for x in log if x.startswith("turnstile: camera")]
     check(sum("camera 'right': '/dev/video1' lost (" in x for x in log) == 1,
           "right camera reported lost once", failures)
     check(sum("camera 'right': '/dev/video1' streaming again" in x for x in log) == 1,

@@ -5,7 +5,7 @@
  * device call goes through the seam in v4l2_device.h (libv4l2 in
  * production, a fake in tests).
  *
- * Threads: opened (negotiation only) by the main thread in camera_open;
+ * Threads: opened (negotiation only) by the camera's capture thread;
  * from then on only the camera's capture thread calls read_frame and close.
  * The counters in struct source are atomics any thread may read.
  *
@@ -46,8 +46,6 @@
 #define DEFAULT_HEIGHT 480
 #define DEFAULT_FPS 30.0
 #define DEFAULT_WATCHDOG_MS 5000
-#define DEFAULT_BACKOFF_MIN_MS 1000
-#define DEFAULT_BACKOFF_MAX_MS 30000
 #define POLL_SLICE_NS 200000000LL /* longest wait inside one read_frame */
 /* Smaller than any real frame (ustreamer's threshold): a UVC camera sends
  * such stubs when a transfer breaks up. */
@@ -491,7 +489,7 @@ static void schedule_retry(struct v4l2_src *v)
 /* Streaming failed or the watchdog fired: one line, close, retry later. */
 static void lose(struct source *src, struct v4l2_src *v, const char *why)
 {
-	log_error("camera '%s': '%s' lost (%s); reconnecting", src->name, src->path, why);
+	log_warn("camera '%s': '%s' lost (%s); reconnecting", src->name, src->path, why);
 	device_close(v);
 	v->down = true;
 	v->down_ns = mono_ns();
@@ -505,7 +503,7 @@ static void lose(struct source *src, struct v4l2_src *v, const char *why)
 static void fail_attempt(struct source *src, struct v4l2_src *v, int rc, const char *why)
 {
 	if (rc != v->last_err) {
-		log_error("camera '%s': '%s' %s; retrying, waits doubling from %g to %g s",
+		log_warn("camera '%s': '%s' %s; retrying, waits doubling from %g to %g s",
 			  src->name, src->path, why, v->backoff_min_ns / 1e9,
 			  v->backoff_max_ns / 1e9);
 		v->last_err = rc;
@@ -571,7 +569,7 @@ static int restart(struct source *src, struct v4l2_src *v)
 
 	describe(&v->mode, desc, sizeof(desc));
 	if (v->down) {
-		log_error("camera '%s': '%s' streaming %s after %.1f s (%s)", src->name, src->path,
+		log_notice("camera '%s': '%s' streaming %s after %.1f s (%s)", src->name, src->path,
 			  v->ever_streamed ? "again" : "now", (mono_ns() - v->down_ns) / 1e9, desc);
 		if (v->ever_streamed) {
 			atomic_fetch_add(&src->reconnects, 1);
@@ -840,8 +838,8 @@ static int v4l2_open_source(struct source *src, char *err, size_t errlen)
 	v->want_h = o->width > 0 && o->height > 0 ? o->height : DEFAULT_HEIGHT;
 	v->want_fps = o->fps > 0 ? o->fps : DEFAULT_FPS;
 	v->watchdog_ns = ms_or(o->watchdog_ms, DEFAULT_WATCHDOG_MS);
-	v->backoff_min_ns = ms_or(o->backoff_min_ms, DEFAULT_BACKOFF_MIN_MS);
-	v->backoff_max_ns = ms_or(o->backoff_max_ms, DEFAULT_BACKOFF_MAX_MS);
+	v->backoff_min_ns = ms_or(o->backoff_min_ms, SOURCE_BACKOFF_MIN_MS);
+	v->backoff_max_ns = ms_or(o->backoff_max_ms, SOURCE_BACKOFF_MAX_MS);
 	if (v->backoff_max_ns < v->backoff_min_ns)
 		v->backoff_max_ns = v->backoff_min_ns;
 	v->backoff_ns = v->backoff_min_ns;
@@ -871,7 +869,7 @@ static int v4l2_open_source(struct source *src, char *err, size_t errlen)
 	/* Streaming starts on the capture thread's first read, so an ENOSPC
 	 * there is retried like any other failure while the others count. */
 	describe(m, desc, sizeof(desc));
-	log_error("camera '%s': '%s' (%s, %s): %s, asked %dx%d at %.4g fps", src->name, src->path,
+	log_info("camera '%s': '%s' (%s, %s): %s, asked %dx%d at %.4g fps", src->name, src->path,
 		  m->card, m->bus, desc, v->want_w, v->want_h, v->want_fps);
 	return 0;
 }
