@@ -844,6 +844,40 @@ static void platoon_split_after_its_centre_crossed_counts_each_car_once(void **s
 	e2e_teardown(&e);
 }
 
+/* A motorbike far up the road shows as a blob under the smallest object
+ * size (marked small) until it is nearly at the line; it still counts,
+ * from the side its small blobs were on. A scrap that jumps across the
+ * line while small, and is only then whole, does not. */
+static void far_object_seen_small_first_counts_from_where_it_came(void **state)
+{
+	(void)state;
+	struct e2e e;
+	e2e_setup(&e);
+	for (float y = 0.1f; y < 0.9f; y += 0.015f) {
+		float s = 0.02f + 0.05f * y;   /* grows as it comes closer */
+		struct blob b = box(0.3f, y, s, s, FILL);
+		b.small = y < 0.49f;           /* whole only from the band on */
+		e2e_frame(&e, &b, 1, 0.04);
+	}
+	for (int f = 0; f < 25; f++)
+		e2e_frame(&e, NULL, 0, 0.04);
+	assert_int_equal(e.in, 1);
+	assert_int_equal(e.out, 0);
+	e2e_teardown(&e);
+
+	e2e_setup(&e);
+	const float ys[] = {0.40f, 0.46f, 0.60f, 0.62f, 0.64f, 0.66f, 0.68f, 0.70f};
+	for (int k = 0; k < 8; k++) {
+		struct blob b = box(0.6f, ys[k], 0.05f, 0.05f, FILL);
+		b.small = k < 3;
+		e2e_frame(&e, &b, 1, 0.04);
+	}
+	for (int f = 0; f < 25; f++)
+		e2e_frame(&e, NULL, 0, 0.04);
+	assert_int_equal(e.in + e.out, 0);
+	e2e_teardown(&e);
+}
+
 /* A pair that walks in as one blob and never separates is one track; once
  * the size of one person is known, it counts two. */
 static void pair_never_seen_apart_counts_two_once_size_is_known(void **state)
@@ -930,6 +964,7 @@ int main(void)
 		cmocka_unit_test(pair_merging_and_splitting_after_the_line_counts_two),
 		cmocka_unit_test(pair_never_seen_apart_counts_two_once_size_is_known),
 		cmocka_unit_test(platoon_split_after_its_centre_crossed_counts_each_car_once),
+		cmocka_unit_test(far_object_seen_small_first_counts_from_where_it_came),
 		cmocka_unit_test(fast_object_seen_once_each_side_counts_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

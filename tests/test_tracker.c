@@ -319,6 +319,44 @@ static void box_size_is_filtered_and_trusts_a_measurement_more_after_a_gap(void 
 	assert_true(after_gap > 0.1f + 0.55f * 0.04f);
 }
 
+/* A blob under the smallest object size (marked small) starts a track of
+ * its own only away from every object: a far car coming closer, not a
+ * hand or a head next to a person. Such a track is never confirmed while
+ * it is small, and no object's track takes a small blob. */
+static void small_blobs_start_tracks_only_away_from_objects(void **state)
+{
+	(void)state;
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	for (int f = 0; f < 10; f++) {
+		struct blob b[3] = {box(0.3f, 0.5f, 0.1f, 0.2f, 0.014f),
+				    box(0.37f, 0.42f, 0.03f, 0.03f, 0.0007f),  /* beside it */
+				    box(0.8f, 0.2f, 0.03f, 0.03f, 0.0007f)};   /* far away */
+		b[1].small = b[2].small = true;
+		tr = tracker_update(t, b, 3, f * 0.04);
+	}
+	assert_int_equal(live_tracks(tr), 2);
+	const struct track *far = find_near(tr, 0.8f, 0.2f);
+	assert_non_null(far);
+	assert_true(far->small);
+	assert_false(far->confirmed);
+	assert_int_equal(far->hits, 10);
+	const struct track *person = find_near(tr, 0.3f, 0.5f);
+	assert_true(person->confirmed && !person->small);
+	/* The far one grows: now an object, confirmed at once (it has its hits). */
+	struct blob b = box(0.8f, 0.21f, 0.05f, 0.05f, 0.002f);
+	tr = tracker_update(t, &b, 1, 10 * 0.04);
+	far = find_near(tr, 0.8f, 0.21f);
+	assert_true(far->confirmed && !far->small);
+	/* And a track that was an object never takes a small blob. */
+	b = box(0.8f, 0.22f, 0.03f, 0.03f, 0.0007f);
+	b.small = true;
+	tr = tracker_update(t, &b, 1, 11 * 0.04);
+	far = find_near(tr, 0.8f, 0.22f);
+	assert_false(far->updated);
+	tracker_destroy(t);
+}
+
 static void tentative_track_ends_at_its_first_miss(void **state)
 {
 	(void)state;
@@ -655,6 +693,7 @@ int main(void)
 		cmocka_unit_test(confirmed_track_coasts_max_coast_seconds_then_ends),
 		cmocka_unit_test(short_occlusion_keeps_the_id),
 		cmocka_unit_test(box_size_is_filtered_and_trusts_a_measurement_more_after_a_gap),
+		cmocka_unit_test(small_blobs_start_tracks_only_away_from_objects),
 		cmocka_unit_test(tentative_track_ends_at_its_first_miss),
 		cmocka_unit_test(single_frame_noise_never_confirms),
 		cmocka_unit_test(slots_hold_their_track_for_its_life),

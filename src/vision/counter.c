@@ -248,8 +248,18 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 			st->ay = y;
 			continue;
 		}
-		/* Clearly changed sides. An unconfirmed track keeps its old side,
-		 * so the crossing is counted once it is confirmed. */
+		/* Clearly changed sides. A track seen only as a speck so far (far
+		 * away, or a scrap that jumped between blobs) may tell where an
+		 * object came from, not that it crossed: it starts over on
+		 * this side. */
+		if (tr->small) {
+			st->side = st->start_side = side;
+			st->sx = st->ax = x;
+			st->sy = st->ay = y;
+			continue;
+		}
+		/* An unconfirmed track keeps its old side, so the crossing is
+		 * counted once it is confirmed. */
 		if (!tr->confirmed)
 			continue;
 		/* A jump back, against its motion, to what was left of its blob

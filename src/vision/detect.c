@@ -49,6 +49,7 @@
 #define GHOST_RATIO 0.5f       /* a ghost's outline: frame edges under half the model's */
 #define GHOST_MODEL_EDGES 0.5f /* and the model has clear edges along it */
 #define GAIN_MIN_BG 0.25f      /* fewer background samples than this: hold the gain */
+#define SMALL_SHARE 0.5f       /* blobs from this share of min_area up come out, marked small */
 
 /* fminf and fmaxf keep NaN semantics, so GCC calls libm for them and
  * will not vectorise a loop that uses them; no NaN is ever compared here. */
@@ -495,7 +496,7 @@ static int collect_blobs(struct detector *d, int nlabels, struct blob *blobs)
 
 	for (int l = 1; l < nlabels; l++) {
 		const struct component *c = &d->comp[l];
-		if (c->parent != l || c->ghost || c->area < d->p.min_area * npx ||
+		if (c->parent != l || c->ghost || c->area < SMALL_SHARE * d->p.min_area * npx ||
 		    c->area > d->p.max_area * npx)
 			continue;
 		struct blob b = {
@@ -504,6 +505,7 @@ static int collect_blobs(struct detector *d, int nlabels, struct blob *blobs)
 			.x0 = c->x0 / fw, .y0 = c->y0 / fh,
 			.x1 = (c->x1 + 1) / fw, .y1 = (c->y1 + 1) / fh,
 			.area = c->area / npx,
+			.small = c->area < d->p.min_area * npx,
 		};
 		/* Keep the largest DETECT_MAX_BLOBS, sorted by area (insertion). */
 		int pos = count < DETECT_MAX_BLOBS ? count : DETECT_MAX_BLOBS - 1;

@@ -7,6 +7,8 @@
 #ifndef TURNSTILE_DETECT_H
 #define TURNSTILE_DETECT_H
 
+#include <stdbool.h>
+
 #include "region.h"
 #include "turnstile/gray.h"
 
@@ -16,10 +18,14 @@ struct blob {
 	float cx, cy;           /* centroid, normalised 0..1 */
 	float x0, y0, x1, y1;   /* bounding box, normalised */
 	float area;             /* fraction of the frame */
+	bool small;             /* under min_area (but over half of it): only a track that
+				 * has never been bigger may take it (a far object coming
+				 * closer), and it cannot make one count */
 };
 
 struct detect_params {
-	float min_area;      /* smallest blob kept, fraction of the frame (0.002) */
+	float min_area;      /* smallest blob that is an object, fraction of the frame (0.002);
+			      * from half of it blobs come out marked small */
 	float max_area;      /* largest blob that can be an object (0.81) */
 	float learn_seconds; /* background time constant for background pixels (2 s) */
 	float absorb_seconds;/* foreground still this long becomes background (90 s) */

@@ -52,6 +52,7 @@ struct track_state {
 struct obs {
 	float x0, y0, x1, y1;
 	float sx, sy, area; /* area-weighted centroid sums */
+	bool small;         /* made of small blobs only */
 };
 
 struct tracker {
@@ -153,6 +154,8 @@ static float pair_cost(const struct tracker *t, int i, const struct blob *b)
 	/* A track only takes a blob of about its own size: no object grows
 	 * fourfold in one frame (a blob that holds it and another is a group,
 	 * below), and a tentative track, likely noise, even less. */
+	if (b->small && !tr->small)
+		return INFEASIBLE; /* a track that was an object does not shrink into a speck */
 	float growth = tr->confirmed ? MAX_GROWTH : TENTATIVE_MAX_GROWTH;
 	if (b->area > growth * tr->area || tr->area > growth * b->area)
 		return INFEASIBLE;
@@ -198,8 +201,9 @@ static bool is_stacked_part(const struct track *tr, const struct obs *o, const s
 static void obs_add(struct obs *o, const struct blob *b)
 {
 	if (o->area == 0.0f) {
-		*o = (struct obs){.x0 = b->x0, .y0 = b->y0, .x1 = b->x1, .y1 = b->y1};
+		*o = (struct obs){.x0 = b->x0, .y0 = b->y0, .x1 = b->x1, .y1 = b->y1, .small = b->small};
 	} else {
+		o->small = o->small && b->small;
 		o->x0 = fminf(o->x0, b->x0);
 		o->y0 = fminf(o->y0, b->y0);
 		o->x1 = fmaxf(o->x1, b->x1);
@@ -237,7 +241,8 @@ static void observe(struct tracker *t, int i, const struct obs *o, double now)
 	tr->hits++;
 	tr->missed = 0;
 	tr->updated = true;
-	if (tr->hits >= t->p.confirm_hits)
+	tr->small = tr->small && o->small;
+	if (tr->hits >= t->p.confirm_hits && !tr->small)
 		tr->confirmed = true;
 	s->last_seen = now;
 	sync_track(tr, s);
@@ -324,11 +329,11 @@ static void merge_stacked_tracks(struct tracker *t)
 {
 	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 		struct track *a = &t->tracks[i];
-		if (!a->id || !a->updated || a->grouped || !moves_sideways(a))
+		if (!a->id || !a->updated || a->grouped || a->small || !moves_sideways(a))
 			continue;
 		for (int j = 0; j < TRACKER_MAX_TRACKS; j++) {
 			struct track *b = &t->tracks[j];
-			if (j == i || !b->id || !b->updated || b->grouped || b->id < a->id ||
+			if (j == i || !b->id || !b->updated || b->grouped || b->id < a->id || b->small ||
 			    !moves_sideways(b) ||
 			    fabsf(a->vx - b->vx) > SPEED_AGREEMENT * fmaxf(fabsf(a->vx), fabsf(b->vx)))
 				continue;
@@ -372,6 +377,20 @@ static uint32_t split_parent(const struct tracker *t, const struct obs *before,
 			return tr->id;
 	}
 	return 0;
+}
+
+/* Whether a blob's centre lies near the box of a live track that has been
+ * seen as an object: within half its size around it, where its loose
+ * parts (a hand, a head, a bag) are. */
+static bool near_a_track(const struct tracker *t, const struct blob *b)
+{
+	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
+		const struct track *tr = &t->tracks[i];
+		if (tr->id && !tr->small && fabsf(b->cx - tr->x) <= tr->w &&
+		    fabsf(b->cy - tr->y) <= tr->h)
+			return true;
+	}
+	return false;
 }
 
 /* The track a blob split off from keeps what is left of its blob: a
@@ -455,7 +474,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 
 	/* Fragments join the confirmed track whose box they lie in. */
 	for (int b = 0; b < n; b++) {
-		if (blob_used[b])
+		if (blob_used[b] || blobs[b].small)
 			continue;
 		for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 			const struct track *tr = &t->tracks[i];
@@ -521,7 +540,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 		const struct track *tr = &t->tracks[i];
 		before[i] = (struct obs){tr->x - tr->w / 2, tr->y - tr->h / 2, tr->x + tr->w / 2,
-					 tr->y + tr->h / 2, 0, 0, tr->area};
+					 tr->y + tr->h / 2, 0, 0, tr->area, false};
 	}
 
 	/* Updates: own observations, groups, and coasting or ending. */
@@ -566,7 +585,9 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 		if (slot < 0)
 			break;
 		const struct blob *bl = &blobs[b];
-		uint32_t parent = split_parent(t, before, bl);
+		if (bl->small && near_a_track(t, bl))
+			continue; /* a loose part of something tracked, not a far object */
+		uint32_t parent = bl->small ? 0 : split_parent(t, before, bl);
 		struct track *tr = &t->tracks[slot];
 		*tr = (struct track){
 			.parent = parent,
@@ -576,7 +597,8 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 			.area = bl->area,
 			.hits = 1,
 			.updated = true,
-			.confirmed = t->p.confirm_hits <= 1,
+			.small = bl->small,
+			.confirmed = t->p.confirm_hits <= 1 && !bl->small,
 		};
 		struct track_state *s = &t->st[slot];
 		float r = meas_var(tr);

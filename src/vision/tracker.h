@@ -36,6 +36,8 @@ struct track {
 	bool updated;        /* observed this frame, alone or within a group */
 	bool grouped;        /* this frame it shares its blob with other tracks */
 	bool ever_grouped;   /* it has shared a blob with another track */
+	bool small;          /* seen only in blobs under the smallest object size so far
+			      * (far away, coming closer): never confirmed, never counts */
 	bool rebased;        /* this frame part of its blob split off as a new track:
 			      * its position jumped to what is left, it did not move */
 };
