@@ -268,6 +268,9 @@ int camera_open(const struct camera_opts *opts, struct camera **out, char *err, 
 		.height = cfg->height,
 		.fps = cfg->fps,
 		.watchdog_ms = (int)(cfg->watchdog * 1000),
+		.detect_width = opts->detect_width,
+		.credentials = cfg->credentials,
+		.rtsp_udp = cfg->rtsp_udp,
 	};
 	rc = source_open_opts(cfg->source, &so, &cam->src, err, errlen);
 	if (rc)
@@ -352,9 +355,11 @@ int camera_start(struct camera *cam)
 void camera_stop(struct camera *cam)
 {
 	atomic_store(&cam->stop, true);
-	/* A capture thread waiting for a free slot must not wait for ever. */
+	/* A capture thread waiting for a free slot, or in a network read,
+	 * must not wait for ever. */
 	if (cam->ring)
 		ring_close(cam->ring);
+	source_interrupt(cam->src);
 }
 
 bool camera_done(struct camera *cam)
