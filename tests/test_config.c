@@ -145,7 +145,7 @@ static const struct bad_case bad_cases[] = {
 	{"unknown key", "[camera a]\nsource=a.avi\ncolour=red\n",
 	 "3: unknown key 'colour' (expected source=, line=, line.NAME=, object_size=, "
 	 "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=, anchor=, size=, "
-	 "fps=, watchdog=)"},
+	 "fps=, watchdog=, transport=, credentials=)"},
 	{"bad anchor", "[camera a]\nsource=a.avi\nanchor=feet\n",
 	 "3: bad value 'feet' for anchor in camera 'a'"},
 	{"bad line name", "[camera a]\nsource=a.avi\nline.front door=0,0,1,1\n",

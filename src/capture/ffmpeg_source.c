@@ -67,6 +67,8 @@
 #define FF_MAX_PIXELS (7680LL * 4320)
 #define AVIO_BUF_BYTES 65536
 #define URL_MAX (PATH_MAX + 512)
+/* A file FFmpeg cannot make sense of either: the readers' old words first. */
+#define NOT_A_STREAM "not an AVI, MJPEG or Y4M stream, nor one FFmpeg reads: "
 
 struct ff_src {
 	AVFormatContext *fmt;
@@ -252,33 +254,21 @@ static int connect_input(struct source *src, struct ff_src *f, int *w, int *h, d
 	f->deadline_ns = f->is_url ? mono_ns() + f->watchdog_ns : 0;
 	rc = avformat_open_input(&f->fmt, src->in ? "" : f->url, NULL, &opt);
 	av_dict_free(&opt);
-	if (rc < 0 && !f->is_url && rc == AVERROR_INVALIDDATA) {
-		snprintf(msg, msglen, "not a video stream (not AVI, MJPEG or Y4M, and FFmpeg "
-				      "finds no format it knows)");
-		rc = -EPROTO;
-		goto fail;
-	}
+	if (rc >= 0)
+		rc = avformat_find_stream_info(f->fmt, NULL);
 	if (rc < 0) {
-		snprintf(msg, msglen, "cannot open: %s",
+		snprintf(msg, msglen, "%s%s", f->is_url ? "cannot open: " : NOT_A_STREAM,
 			 rc == AVERROR_EXIT ? "no answer within the watchdog time"
 					    : averr(rc, e, sizeof(e)));
-		rc = to_errno(rc);
-		goto fail;
-	}
-	rc = avformat_find_stream_info(f->fmt, NULL);
-	if (rc < 0) {
-		snprintf(msg, msglen, "cannot read the stream's header: %s",
-			 rc == AVERROR_EXIT ? "no answer within the watchdog time"
-					    : averr(rc, e, sizeof(e)));
-		rc = to_errno(rc);
+		rc = f->is_url || rc == AVERROR(ENOMEM) ? to_errno(rc) : -EPROTO;
 		goto fail;
 	}
 	f->deadline_ns = 0;
 	rc = av_find_best_stream(f->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
 	if (rc < 0) {
-		snprintf(msg, msglen, "%s", rc == AVERROR_DECODER_NOT_FOUND
-						    ? "no decoder for its video stream"
-						    : "no video stream");
+		snprintf(msg, msglen, "%s%s", f->is_url ? "" : NOT_A_STREAM,
+			 rc == AVERROR_DECODER_NOT_FOUND ? "no decoder for its video stream"
+							 : "no video stream");
 		rc = -EPROTO;
 		goto fail;
 	}
@@ -288,7 +278,13 @@ static int connect_input(struct source *src, struct ff_src *f, int *w, int *h, d
 			f->fmt->streams[i]->discard = AVDISCARD_ALL;
 	AVStream *st = f->fmt->streams[f->stream];
 	const AVCodecParameters *par = st->codecpar;
-	if (par->width < 1 || par->height < 1 || par->width > SOURCE_MAX_DIM ||
+	if (par->width < 1 || par->height < 1) {
+		snprintf(msg, msglen, "%sno picture size in its video stream",
+			 f->is_url ? "" : NOT_A_STREAM);
+		rc = -EPROTO;
+		goto fail;
+	}
+	if (par->width > SOURCE_MAX_DIM ||
 	    par->height > SOURCE_MAX_DIM || (int64_t)par->width * par->height > FF_MAX_PIXELS) {
 		snprintf(msg, msglen, "bad frame size %dx%d (1 to %d a side, at most 8K UHD)",
 			 par->width, par->height, SOURCE_MAX_DIM);

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""The FFmpeg source end to end: the real turnstile binary on samples that
+Debian's ffmpeg CLI re-encodes at test time, and on a real RTSP server.
+
+Usage: ffmpeg_test.py CASE --turnstile BIN --score PY --samples DIR --workdir DIR
+CASE: formats  every sample as H.264 MP4 and H.265 MKV, the 15 fps ones also as
+               MPEG-2 TS and MPEG-1 PS, counts exactly its truth and the same
+               as the MJPEG AVI; a variable-frame-rate MKV and an MKV on
+               standard input too.
+      rtsp     (see rtsp_test in this file)
+Prints one line per check, exits 1 on any failure, 77 (meson's skip) when
+ffmpeg or the RTSP server cannot run at all.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import replay  # noqa: E402  (check, run, turnstile_json, replay_clip, score...)
+
+check = replay.check
+
+# What the CLI makes of a sample: (name, ffmpeg output options, extension).
+# MPEG-1 and MPEG-2 carry only a few frame rates; at any other the CLI
+# drops or repeats frames to reach one (12.5 -> 12, 8 -> 10), which would be
+# another clip. The 15 fps samples (door, corridor) keep every frame, 15
+# being one MPEG-1 takes with -strict unofficial.
+ENCODINGS = [
+    ("h264", ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "veryfast"], "mp4", None),
+    ("h265", ["-c:v", "libx265", "-pix_fmt", "yuv420p", "-preset", "veryfast",
+              "-x265-params", "log-level=error"], "mkv", None),
+    ("mpeg2", ["-c:v", "mpeg2video", "-q:v", "3", "-f", "mpegts"], "ts", 15),
+    ("mpeg1", ["-c:v", "mpeg1video", "-q:v", "3", "-strict", "unofficial", "-f", "mpeg"],
+     "mpg", 15),
+]
+
+
+def encode(src, dst, opts):
+    """Re-encodes src into dst once per build dir (kept between runs)."""
+    if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
+        return True
+    tmp = os.path.join(os.path.dirname(dst), "part-" + os.path.basename(dst))
+    p = subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", src, *opts,
+                        "-an", tmp], capture_output=True, text=True)
+    if p.returncode != 0:
+        print(f"  ffmpeg failed on {src}: {p.stderr.strip()}")
+        return False
+    os.replace(tmp, dst)
+    return True
+
+
+def counts(cam):
+    return (cam["in"], cam["out"], cam["frames"])
+
+
+def case_formats(args, tmp):
+    truths = sorted(f for f in os.listdir(args.samples) if f.endswith(".truth.json"))
+    if not truths:
+        return 77
+    for t in truths:
+        name = t[: -len(".truth.json")]
+        truth_path = os.path.join(args.samples, t)
+        truth = replay.load_truth(truth_path)
+        avi = os.path.join(args.samples, name + ".avi")
+        ref = replay.turnstile_json(args, [avi], extra=["--line", replay.line_arg(truth)])
+        if not check(ref is not None, f"{name}.avi: turnstile ran"):
+            continue
+        ref = ref["cameras"][0]
+        for kind, opts, ext, rate in ENCODINGS:
+            if rate is not None and truth["fps"] != rate:
+                continue
+            clip = os.path.join(args.workdir, f"{name}.{kind}.{ext}")
+            if not check(encode(avi, clip, opts), f"{name}: ffmpeg made {kind} {ext}"):
+                continue
+            label = f"{name}.{kind}.{ext}"
+            if not replay.replay_clip(args, clip, truth_path, tmp, label):
+                continue
+            res = replay.turnstile_json(args, [clip], extra=["--line", replay.line_arg(truth)])
+            cam = res["cameras"][0] if res else None
+            check(cam is not None and counts(cam) == counts(ref),
+                  f"{label}: the same (in, out, frames) as the MJPEG AVI {counts(ref)}")
+
+    # Variable frame rate: door with every other frame held 1.5 periods and
+    # the next 0.5, kept frame for frame (-fps_mode passthrough). The counts
+    # stay exact; the stream's timestamps are checked in test_ffmpeg_source.
+    truth_path = os.path.join(args.samples, "door.truth.json")
+    if os.path.exists(truth_path):
+        truth = replay.load_truth(truth_path)
+        avi = os.path.join(args.samples, "door.avi")
+        vfr = os.path.join(args.workdir, "door.vfr.mkv")
+        ok = encode(avi, vfr, ["-vf", "setpts='(N+0.5*mod(N,2))/15/TB'", "-fps_mode",
+                               "passthrough", "-c:v", "libx264", "-preset", "veryfast"])
+        if check(ok, "door: ffmpeg made a variable-frame-rate MKV"):
+            replay.replay_clip(args, vfr, truth_path, tmp, "door.vfr.mkv")
+        # Standard input: a Matroska stream needs no seeking.
+        mkv = os.path.join(args.workdir, "door.h264.mkv")
+        if check(encode(avi, mkv, ENCODINGS[0][1]), "door: ffmpeg made H.264 MKV"):
+            with open(mkv, "rb") as f:
+                res = replay.turnstile_json(args, ["-"], stdin=f,
+                                            extra=["--line", replay.line_arg(truth)])
+            cam = res["cameras"][0] if res else None
+            check(cam is not None and counts(cam) == (truth["in"], truth["out"], truth["frames"])
+                  and cam["corrupt"] == 0,
+                  f"door H.264 MKV on standard input: {counts(cam) if cam else None} == truth")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case")
+    ap.add_argument("--turnstile", required=True)
+    ap.add_argument("--score", required=True)
+    ap.add_argument("--samples", required=True)
+    ap.add_argument("--workdir", required=True)
+    args = ap.parse_args()
+    if not shutil.which("ffmpeg"):
+        print("skipped: Debian's ffmpeg CLI is not installed (tools/install-deps.sh)")
+        return 77
+    os.makedirs(args.workdir, exist_ok=True)
+    cases = {"formats": case_formats}
+    if "rtsp" in sys.argv[1:2]:
+        import rtsp_test  # noqa: E402
+        cases["rtsp"] = rtsp_test.case_rtsp
+    with tempfile.TemporaryDirectory(prefix="turnstile-ffmpeg-") as tmp:
+        rc = cases[args.case](args, tmp)
+    if rc == 77:
+        return 77
+    print(f"{replay.RESULTS['passed']} passed, {replay.RESULTS['failed']} failed")
+    return 1 if replay.RESULTS["failed"] or not replay.RESULTS["passed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
