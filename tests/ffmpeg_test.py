@@ -115,6 +115,7 @@ def main():
     ap.add_argument("--score", required=True)
     ap.add_argument("--samples", required=True)
     ap.add_argument("--workdir", required=True)
+    ap.add_argument("--scenegen")
     args = ap.parse_args()
     if not shutil.which("ffmpeg"):
         print("skipped: Debian's ffmpeg CLI is not installed (tools/install-deps.sh)")
