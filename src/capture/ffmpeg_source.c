@@ -201,6 +201,17 @@ static void disconnect(struct ff_src *f)
 	f->flushing = false;
 }
 
+/* A pixel format whose first plane is luma (Y of YUV, or gray), little
+ * endian integers of 8 to 16 bits. */
+static bool has_luma_plane(const AVPixFmtDescriptor *d)
+{
+	return d && !(d->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BE |
+				  AV_PIX_FMT_FLAG_FLOAT | AV_PIX_FMT_FLAG_BITSTREAM |
+				  AV_PIX_FMT_FLAG_HWACCEL)) &&
+	       d->nb_components >= 1 && d->comp[0].plane == 0 && d->comp[0].depth >= 8 &&
+	       d->comp[0].depth <= 16 && d->comp[0].step == (d->comp[0].depth > 8 ? 2 : 1);
+}
+
 /* The reduced-resolution IDCT's factor: the largest the codec has whose
  * output is still at least the detection width (decode.c box-averages the
  * rest, as the JPEG path's scaled IDCT does). */
@@ -288,6 +299,12 @@ static int connect_input(struct source *src, struct ff_src *f, int *w, int *h, d
 	    par->height > SOURCE_MAX_DIM || (int64_t)par->width * par->height > FF_MAX_PIXELS) {
 		snprintf(msg, msglen, "bad frame size %dx%d (1 to %d a side, at most 8K UHD)",
 			 par->width, par->height, SOURCE_MAX_DIM);
+		rc = -EPROTO;
+		goto fail;
+	}
+	if (par->format >= 0 && !has_luma_plane(av_pix_fmt_desc_get(par->format))) {
+		snprintf(msg, msglen, "pixel format %s has no luma plane turnstile can read",
+			 av_get_pix_fmt_name(par->format) ? av_get_pix_fmt_name(par->format) : "?");
 		rc = -EPROTO;
 		goto fail;
 	}
@@ -425,30 +442,23 @@ static int copy_luma(struct source *src, const AVFrame *fr, struct frame *slot, 
 	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(fr->format);
 	const int w = src->info.width, h = src->info.height;
 
-	if (!d || (d->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL)) || d->nb_components < 1 ||
-	    d->comp[0].plane != 0 || d->comp[0].depth > 16 ||
-	    (d->flags & AV_PIX_FMT_FLAG_BE) || (d->flags & AV_PIX_FMT_FLAG_FLOAT)) {
+	if (!has_luma_plane(d)) {
 		source_error(src, err, errlen, "pixel format %s has no luma plane turnstile can read",
 			     d ? d->name : "?");
 		return -EPROTO;
 	}
 	if (fr->width != w || fr->height != h || (size_t)w * h > slot->cap)
 		return SOURCE_CORRUPT;
-	const int step = d->comp[0].step, shift = d->comp[0].depth - 8;
+	const int shift = d->comp[0].depth - 8;
 	for (int y = 0; y < h; y++) {
-		const uint8_t *row = fr->data[0] + (ptrdiff_t)y * fr->linesize[0] + d->comp[0].offset;
+		const uint8_t *row = fr->data[0] + (ptrdiff_t)y * fr->linesize[0];
 		uint8_t *dst = slot->data + (size_t)y * w;
-		if (step == 1 && shift <= 0) {
+		if (shift == 0) {
 			memcpy(dst, row, (size_t)w);
-		} else if (shift > 0) {
-			for (int x = 0; x < w; x++) {
-				unsigned v = row[x * step] | (unsigned)row[x * step + 1] << 8;
-				dst[x] = (uint8_t)(v >> shift);
-			}
-		} else {
-			for (int x = 0; x < w; x++)
-				dst[x] = row[x * step];
+			continue;
 		}
+		for (int x = 0; x < w; x++)
+			dst[x] = (uint8_t)((row[2 * x] | (unsigned)row[2 * x + 1] << 8) >> shift);
 	}
 	slot->len = (size_t)w * h;
 	return 0;
