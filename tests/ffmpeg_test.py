@@ -82,6 +82,11 @@ def case_formats(args, tmp):
     truths = sorted(f for f in os.listdir(args.samples) if f.endswith(".truth.json"))
     if not truths:
         return 77
+    tsan = args.sanitize == "thread"
+    if tsan:
+        # About ten times slower: TSan is here for the threads, which one
+        # sample in two codecs exercises; accuracy is the other builds' job.
+        truths = [t for t in truths if t.startswith("door.")]
     for t in truths:
         name = t[: -len(".truth.json")]
         truth_path = os.path.join(args.samples, t)
@@ -94,6 +99,8 @@ def case_formats(args, tmp):
         for kind, opts, ext, rate in ENCODINGS:
             if rate is not None and truth["fps"] != rate:
                 continue
+            if tsan and kind not in ("h264", "mpeg2"):
+                continue
             clip = os.path.join(args.workdir, f"{name}.{kind}.{ext}")
             if not check(encode(avi, clip, opts), f"{name}: ffmpeg made {kind} {ext}"):
                 continue
@@ -104,7 +111,7 @@ def case_formats(args, tmp):
     # the next 0.5, kept frame for frame (-fps_mode passthrough). The counts
     # stay exact; the stream's timestamps are checked in test_ffmpeg_source.
     truth_path = os.path.join(args.samples, "door.truth.json")
-    if os.path.exists(truth_path):
+    if os.path.exists(truth_path) and not tsan:
         truth = replay.load_truth(truth_path)
         avi = os.path.join(args.samples, "door.avi")
         vfr = os.path.join(args.workdir, "door.vfr.mkv")
@@ -132,6 +139,7 @@ def main():
     ap.add_argument("--samples", required=True)
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--scenegen")
+    ap.add_argument("--sanitize", default="none", help="the build's b_sanitize")
     args = ap.parse_args()
     if not shutil.which("ffmpeg"):
         print("skipped: Debian's ffmpeg CLI is not installed (tools/install-deps.sh)")
