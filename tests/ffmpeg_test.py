@@ -119,9 +119,17 @@ def case_formats(args, tmp):
                                "passthrough", "-c:v", "libx264", "-preset", "veryfast"])
         if check(ok, "door: ffmpeg made a variable-frame-rate MKV"):
             count_clip(args, vfr, truth_path, tmp, "door.vfr.mkv")
-        # Standard input: a Matroska stream needs no seeking.
+        # Chosen by content, never by name: H.264 in Matroska named .avi
+        # goes to FFmpeg (the AVI reader would refuse it), and an MJPEG AVI
+        # named .mp4 still counts.
         mkv = os.path.join(args.workdir, "door.h264.mkv")
         if check(encode(avi, mkv, ENCODINGS[0][1]), "door: ffmpeg made H.264 MKV"):
+            for src, name in ((mkv, "door-h264-in-mkv.avi"), (avi, "door-mjpeg-avi.mp4")):
+                link = os.path.join(tmp, name)
+                os.symlink(os.path.abspath(src), link)
+                count_clip(args, link, truth_path, tmp, name)
+        # Standard input: a Matroska stream needs no seeking.
+        if os.path.exists(mkv):
             with open(mkv, "rb") as f:
                 res = replay.turnstile_json(args, ["-"], stdin=f,
                                             extra=["--line", replay.line_arg(truth)])
