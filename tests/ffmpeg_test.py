@@ -115,8 +115,11 @@ def case_formats(args, tmp):
         truth = replay.load_truth(truth_path)
         avi = os.path.join(args.samples, "door.avi")
         vfr = os.path.join(args.workdir, "door.vfr.mkv")
-        ok = encode(avi, vfr, ["-vf", "setpts='(N+0.5*mod(N,2))/15/TB'", "-fps_mode",
-                               "passthrough", "-c:v", "libx264", "-preset", "veryfast"])
+        # (settb and -enc_time_base: in the default 1/15 s time base the
+        # half periods would round away and the clip be constant-rate.)
+        ok = encode(avi, vfr, ["-vf", "settb=1/1000,setpts='(N+0.5*mod(N,2))/15/TB'",
+                               "-fps_mode", "passthrough", "-enc_time_base", "1/1000",
+                               "-c:v", "libx264", "-preset", "veryfast"])
         if check(ok, "door: ffmpeg made a variable-frame-rate MKV"):
             count_clip(args, vfr, truth_path, tmp, "door.vfr.mkv")
         # Chosen by content, never by name: H.264 in Matroska named .avi
