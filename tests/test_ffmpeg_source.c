@@ -182,6 +182,19 @@ static void test_absurd_size_is_refused(void **state)
 	assert_memory_equal(c.err, want, strlen(want));
 }
 
+static int free_udp_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
 /* A network source that never sends is given up at its watchdog (open is
  * bounded), and the error names the URL without the credentials. */
 static void test_silent_stream_gives_up_at_the_watchdog(void **state)
@@ -213,6 +226,56 @@ static void test_silent_stream_gives_up_at_the_watchdog(void **state)
 	assert_null(strstr(err, "s3cret"));
 }
 
+/* A live stream that stalls (the sender stops, the socket stays open) is
+ * lost at the watchdog: no read blocks for longer than the watchdog, the
+ * source says it is reconnecting, and source_interrupt ends any wait. */
+static void test_stalled_stream_is_lost_at_the_watchdog(void **state)
+{
+	struct source *src = NULL;
+	struct source_stats st;
+	struct frame slot = {0};
+	char url[64], cmd[512], err[256];
+	int port = free_udp_port(), frames = 0, rc;
+
+	(void)state;
+	snprintf(url, sizeof(url), "udp://127.0.0.1:%d", port);
+	/* 3 s of MPEG-2 in MPEG-TS at real-time pace, in the background. */
+	snprintf(cmd, sizeof(cmd),
+		 "ffmpeg -nostdin -loglevel error -re -f lavfi -i testsrc=size=160x120:rate=25 "
+		 "-t 3 -c:v mpeg2video -f mpegts '%s?pkt_size=1316' >/dev/null 2>&1 &", url);
+	assert_int_equal(system(cmd), 0);
+	struct source_opts o = {.watchdog_ms = 1500, .backoff_min_ms = 100, .backoff_max_ms = 200};
+	rc = source_open_opts(url, &o, &src, err, sizeof(err));
+	if (rc != 0)
+		fail_msg("open: %s", err);
+	assert_true(source_get_info(src)->live);
+	slot.cap = source_get_info(src)->max_frame_bytes;
+	slot.data = malloc(slot.cap);
+	assert_non_null(slot.data);
+	/* Frames while the sender runs, then the stall: every call returns
+	 * within the watchdog, and the source goes to reconnecting. */
+	for (int i = 0; i < 2000; i++) {
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		rc = source_read_frame(src, &slot, err, sizeof(err));
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+		assert_true(secs < 2.0);
+		assert_true(rc == 0 || rc == SOURCE_AGAIN || rc == SOURCE_CORRUPT);
+		frames += rc == 0;
+		source_get_stats(src, &st);
+		if (st.reconnecting)
+			break;
+	}
+	assert_true(frames >= 10);
+	assert_true(st.reconnecting);
+	/* Shutdown: an interrupted source returns at once, even mid-reconnect. */
+	source_interrupt(src);
+	assert_int_equal(source_read_frame(src, &slot, err, sizeof(err)), SOURCE_AGAIN);
+	source_close(src);
+	free(slot.data);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -236,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_damaged_packet_is_counted_and_skipped),
 		cmocka_unit_test(test_absurd_size_is_refused),
 		cmocka_unit_test(test_silent_stream_gives_up_at_the_watchdog),
+		cmocka_unit_test(test_stalled_stream_is_lost_at_the_watchdog),
 	};
 
 	if (system("ffmpeg -version >/dev/null 2>&1") != 0) {

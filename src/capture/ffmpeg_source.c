@@ -265,8 +265,18 @@ static int connect_input(struct source *src, struct ff_src *f, int *w, int *h, d
 	f->deadline_ns = f->is_url ? mono_ns() + f->watchdog_ns : 0;
 	rc = avformat_open_input(&f->fmt, src->in ? "" : f->url, NULL, &opt);
 	av_dict_free(&opt);
-	if (rc >= 0)
+	if (rc >= 0) {
+		/* A live stream arrives at its own pace: probing FFmpeg's default
+		 * 5 s of it would take 5 s. One second tells the codec and size. */
+		if (f->live)
+			f->fmt->max_analyze_duration = AV_TIME_BASE;
 		rc = avformat_find_stream_info(f->fmt, NULL);
+		/* Probing that ran into the deadline may still succeed with what
+		 * it had, but the interrupt stays in the I/O context and would
+		 * end the first read: that is a failed attempt. */
+		if (rc >= 0 && interrupt_cb(f))
+			rc = AVERROR_EXIT;
+	}
 	if (rc < 0) {
 		snprintf(msg, msglen, "%s%s", f->is_url ? "cannot open: " : NOT_A_STREAM,
 			 rc == AVERROR_EXIT ? "no answer within the watchdog time"
@@ -548,9 +558,11 @@ static int ff_read_frame(struct source *src, struct frame *slot, char *err, size
 			if (atomic_load(&src->interrupted))
 				return SOURCE_AGAIN;
 			if (f->live) {
+				/* The interrupt fired at the watchdog; a packet
+				 * the demuxer still held may have come out since. */
 				if (rc == AVERROR_EXIT)
-					snprintf(why, sizeof(why), "no frame for %.1f s",
-						 (mono_ns() - f->last_frame_ns) / 1e9);
+					snprintf(why, sizeof(why), "no data for %.1f s",
+						 f->watchdog_ns / 1e9);
 				else
 					snprintf(why, sizeof(why), "%s", averr(rc, e, sizeof(e)));
 				lose(src, f, why);
