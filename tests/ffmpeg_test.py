@@ -12,6 +12,7 @@ Prints one line per check, exits 1 on any failure, 77 (meson's skip) when
 ffmpeg or the RTSP server cannot run at all.
 """
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -40,17 +41,22 @@ ENCODINGS = [
 
 
 def encode(src, dst, opts):
-    """Re-encodes src into dst once per build dir (kept between runs)."""
-    if os.path.exists(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
-        return True
-    tmp = os.path.join(os.path.dirname(dst), "part-" + os.path.basename(dst))
+    """Re-encodes src with opts; returns the path, or None. Kept in the build
+    dir between runs, under a name that carries a hash of the options, so a
+    changed recipe makes a new file."""
+    tag = hashlib.sha1(" ".join(opts).encode()).hexdigest()[:8]
+    root, ext = os.path.splitext(dst)
+    out = f"{root}.{tag}{ext}"
+    if os.path.exists(out) and os.path.getmtime(out) >= os.path.getmtime(src):
+        return out
+    tmp = os.path.join(os.path.dirname(out), "part-" + os.path.basename(out))
     p = subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", src, *opts,
                         "-an", tmp], capture_output=True, text=True)
     if p.returncode != 0:
         print(f"  ffmpeg failed on {src}: {p.stderr.strip()}")
-        return False
-    os.replace(tmp, dst)
-    return True
+        return None
+    os.replace(tmp, out)
+    return out
 
 
 def counts(cam):
@@ -101,8 +107,8 @@ def case_formats(args, tmp):
                 continue
             if tsan and kind not in ("h264", "mpeg2"):
                 continue
-            clip = os.path.join(args.workdir, f"{name}.{kind}.{ext}")
-            if not check(encode(avi, clip, opts), f"{name}: ffmpeg made {kind} {ext}"):
+            clip = encode(avi, os.path.join(args.workdir, f"{name}.{kind}.{ext}"), opts)
+            if not check(clip is not None, f"{name}: ffmpeg made {kind} {ext}"):
                 continue
             label = f"{name}.{kind}.{ext}"
             count_clip(args, clip, truth_path, tmp, label, ref)
@@ -114,25 +120,25 @@ def case_formats(args, tmp):
     if os.path.exists(truth_path) and not tsan:
         truth = replay.load_truth(truth_path)
         avi = os.path.join(args.samples, "door.avi")
-        vfr = os.path.join(args.workdir, "door.vfr.mkv")
         # (settb and -enc_time_base: in the default 1/15 s time base the
         # half periods would round away and the clip be constant-rate.)
-        ok = encode(avi, vfr, ["-vf", "settb=1/1000,setpts='(N+0.5*mod(N,2))/15/TB'",
-                               "-fps_mode", "passthrough", "-enc_time_base", "1/1000",
-                               "-c:v", "libx264", "-preset", "veryfast"])
-        if check(ok, "door: ffmpeg made a variable-frame-rate MKV"):
+        vfr = encode(avi, os.path.join(args.workdir, "door.vfr.mkv"),
+                     ["-vf", "settb=1/1000,setpts='(N+0.5*mod(N,2))/15/TB'",
+                      "-fps_mode", "passthrough", "-enc_time_base", "1/1000",
+                      "-c:v", "libx264", "-preset", "veryfast"])
+        if check(vfr is not None, "door: ffmpeg made a variable-frame-rate MKV"):
             count_clip(args, vfr, truth_path, tmp, "door.vfr.mkv")
         # Chosen by content, never by name: H.264 in Matroska named .avi
         # goes to FFmpeg (the AVI reader would refuse it), and an MJPEG AVI
         # named .mp4 still counts.
-        mkv = os.path.join(args.workdir, "door.h264.mkv")
-        if check(encode(avi, mkv, ENCODINGS[0][1]), "door: ffmpeg made H.264 MKV"):
+        mkv = encode(avi, os.path.join(args.workdir, "door.h264.mkv"), ENCODINGS[0][1])
+        if check(mkv is not None, "door: ffmpeg made H.264 MKV"):
             for src, name in ((mkv, "door-h264-in-mkv.avi"), (avi, "door-mjpeg-avi.mp4")):
                 link = os.path.join(tmp, name)
                 os.symlink(os.path.abspath(src), link)
                 count_clip(args, link, truth_path, tmp, name)
         # Standard input: a Matroska stream needs no seeking.
-        if os.path.exists(mkv):
+        if mkv is not None:
             with open(mkv, "rb") as f:
                 res = replay.turnstile_json(args, ["-"], stdin=f,
                                             extra=["--line", replay.line_arg(truth)])
