@@ -268,7 +268,7 @@ static int connect_input(struct source *src, struct ff_src *f, int *w, int *h, d
 	if (rc >= 0) {
 		/* A live stream arrives at its own pace: probing FFmpeg's default
 		 * 5 s of it would take 5 s. One second tells the codec and size. */
-		if (f->live)
+		if (f->is_url)
 			f->fmt->max_analyze_duration = AV_TIME_BASE;
 		rc = avformat_find_stream_info(f->fmt, NULL);
 		/* Probing that ran into the deadline may still succeed with what
@@ -285,6 +285,10 @@ static int connect_input(struct source *src, struct ff_src *f, int *w, int *h, d
 		goto fail;
 	}
 	f->deadline_ns = 0;
+	/* HTTP with no length: an MJPEG or HLS live stream, not a recording
+	 * (decided before the decoder opens: its threading differs). */
+	if (f->is_url && f->fmt->duration == AV_NOPTS_VALUE)
+		f->live = true;
 	rc = av_find_best_stream(f->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
 	if (rc < 0) {
 		snprintf(msg, msglen, "%s%s", f->is_url ? "" : NOT_A_STREAM,
@@ -644,17 +648,11 @@ static int ff_open(struct source *src, char *err, size_t errlen)
 		return rc;
 	}
 	/* A URL to a stream of known length (a recorded file over HTTP) is a
-	 * file; anything else over the network is live. Decided before the
-	 * decoder opens (threading differs), from the scheme. */
+	 * file; anything else over the network is live: by scheme here, by
+	 * the length once the HTTP stream is open (connect_input). */
 	f->live = f->is_url && !has_scheme(f->url, "file") && !has_scheme(f->url, "http") &&
 		  !has_scheme(f->url, "https");
 	rc = connect_input(src, f, &w, &h, &fps, msg, sizeof(msg));
-	if (rc == 0 && f->is_url && !f->live && f->fmt->duration == AV_NOPTS_VALUE) {
-		/* HTTP with no length: an MJPEG or HLS live stream. */
-		disconnect(f);
-		f->live = true;
-		rc = connect_input(src, f, &w, &h, &fps, msg, sizeof(msg));
-	}
 	if (rc < 0) {
 		source_error(src, err, errlen, "%s", msg);
 		return rc;
