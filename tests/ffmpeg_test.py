@@ -12,6 +12,7 @@ Prints one line per check, exits 1 on any failure, 77 (meson's skip) when
 ffmpeg or the RTSP server cannot run at all.
 """
 import argparse
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -65,13 +66,19 @@ def counts(cam):
     return (cam["in"], cam["out"], cam["frames"])
 
 
-def count_clip(args, clip, truth_path, tmp, label, ref=None):
-    """One run: exact counts, every frame, events in time, and (given the
-    MJPEG AVI's camera) the same counts as the AVI."""
+def run_clip(args, clip, truth_path, tmp, label):
+    """One turnstile run with its events scored: (summary or None, scored ok)."""
     truth = replay.load_truth(truth_path)
     events = os.path.join(tmp, label + ".events.jsonl")
     res = replay.turnstile_json(args, [clip], extra=["--line", replay.line_arg(truth),
                                                      "--events", events])
+    return res, res is not None and replay.score(args, truth_path, events)
+
+
+def check_clip(label, truth, run, ref=None):
+    """Exact counts, every frame, events in time, and (given the MJPEG AVI's
+    camera) the same counts as the AVI."""
+    res, scored = run
     if not check(res is not None, f"{label}: turnstile ran"):
         return
     cam = res["cameras"][0]
@@ -80,10 +87,15 @@ def count_clip(args, clip, truth_path, tmp, label, ref=None):
     check(cam["frames"] == truth["frames"] and cam["corrupt"] == 0 and cam["dropped"] == 0,
           f"{label}: every frame processed ({cam['frames']}/{truth['frames']}, "
           f"corrupt {cam['corrupt']}, dropped {cam['dropped']})")
-    check(replay.score(args, truth_path, events), f"{label}: events match the truth in time")
+    check(scored, f"{label}: events match the truth in time")
     if ref is not None:
         check(counts(cam) == counts(ref),
               f"{label}: the same (in, out, frames) as the MJPEG AVI {counts(ref)}")
+
+
+def count_clip(args, clip, truth_path, tmp, label, ref=None):
+    check_clip(label, replay.load_truth(truth_path), run_clip(args, clip, truth_path, tmp, label),
+               ref)
 
 
 def case_formats(args, tmp):
@@ -95,25 +107,40 @@ def case_formats(args, tmp):
         # About ten times slower: TSan is here for the threads, which one
         # sample in two codecs exercises; accuracy is the other builds' job.
         truths = [t for t in truths if t.startswith("door.")]
+    # Encodes and runs are independent processes: all at once, one per CPU,
+    # then checked in order.
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
+    jobs = []
     for t in truths:
         name = t[: -len(".truth.json")]
         truth_path = os.path.join(args.samples, t)
         truth = replay.load_truth(truth_path)
         avi = os.path.join(args.samples, name + ".avi")
-        ref = replay.turnstile_json(args, [avi], extra=["--line", replay.line_arg(truth)])
-        if not check(ref is not None, f"{name}.avi: turnstile ran"):
-            continue
-        ref = ref["cameras"][0]
+        ref = pool.submit(replay.turnstile_json, args, [avi],
+                          extra=["--line", replay.line_arg(truth)])
+        clips = []
         for kind, opts, ext, rate in ENCODINGS:
             if rate is not None and truth["fps"] != rate:
                 continue
             if tsan and kind not in ("h264", "mpeg2"):
                 continue
-            clip = encode(avi, os.path.join(args.workdir, f"{name}.{kind}.{ext}"), opts)
-            if not check(clip is not None, f"{name}: ffmpeg made {kind} {ext}"):
-                continue
             label = f"{name}.{kind}.{ext}"
-            count_clip(args, clip, truth_path, tmp, label, ref)
+
+            def job(avi=avi, opts=opts, label=label, truth_path=truth_path):
+                clip = encode(avi, os.path.join(args.workdir, label), opts)
+                return clip, clip and run_clip(args, clip, truth_path, tmp, label)
+            clips.append((label, pool.submit(job)))
+        jobs.append((name, truth, ref, clips))
+    for name, truth, ref, clips in jobs:
+        ref = ref.result()
+        if not check(ref is not None, f"{name}.avi: turnstile ran"):
+            continue
+        ref = ref["cameras"][0]
+        for label, fut in clips:
+            clip, run = fut.result()
+            if check(clip is not None, f"{label}: ffmpeg made it"):
+                check_clip(label, truth, run, ref)
+    pool.shutdown()
 
     # Variable frame rate: door with every other frame held 1.5 periods and
     # the next 0.5, kept frame for frame (-fps_mode passthrough). The counts
