@@ -148,7 +148,7 @@ static const struct bad_case bad_cases[] = {
 	{"unknown key", "[camera a]\nsource=a.avi\ncolour=red\n",
 	 "3: unknown key 'colour' (expected source=, line=, line.NAME=, object_size=, "
 	 "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=, anchor=, roi=, "
-	 "mask=, size=, fps=, watchdog=)"},
+	 "mask=, size=, fps=, watchdog=, transport=, credentials=)"},
 	{"roi of two points", "[camera a]\nsource=a.avi\nroi=0,0,1,1\n",
 	 "3: bad roi '0,0,1,1' for camera 'a' (expected X1,Y1,X2,Y2,X3,Y3... : 3 to 16 points in "
 	 "0..1 enclosing an area)"},
@@ -249,6 +249,40 @@ static void load_reads_capture_keys(void **state)
 	assert_int_equal(list.cams[1].height, 0);
 	assert_float_equal(list.cams[1].fps, 0, 0);
 	assert_float_equal(list.cams[1].watchdog, 0, 0);
+	config_free(&list);
+}
+
+/* A URL's "user:password@" leaves source= (which is printed: summary, logs,
+ * the camera's name) for credentials=, which is not; credentials=FILE is
+ * read and URL-encoded; transport=udp. */
+static void load_keeps_credentials_out_of_the_source(void **state)
+{
+	(void)state;
+	struct camera_list list;
+	char err[512];
+	const char *secret = write_ini("bob:p@ss:w/rd\n");
+	char text[512];
+
+	snprintf(text, sizeof(text),
+		 "[camera gate]\nsource=rtsp://alice:s3cret@cam.local:554/live?x=a@b\n"
+		 "[camera yard]\ncredentials=%s\nsource=rtsps://10.0.0.9/h264\ntransport=udp\n",
+		 secret);
+	const char *path = write_ini(text);
+	assert_int_equal(config_load(path, NULL, &list, err, sizeof(err)), 0);
+	assert_string_equal(list.cams[0].source, "rtsp://cam.local:554/live?x=a@b");
+	assert_string_equal(list.cams[0].credentials, "alice:s3cret");
+	assert_false(list.cams[0].rtsp_udp);
+	assert_string_equal(list.cams[1].source, "rtsps://10.0.0.9/h264");
+	assert_string_equal(list.cams[1].credentials, "bob:p%40ss%3Aw%2Frd");
+	assert_true(list.cams[1].rtsp_udp);
+	config_free(&list);
+
+	/* On the command line: the camera is named after the URL without them. */
+	memset(&list, 0, sizeof(list));
+	assert_int_equal(config_add_source(&list, "rtsp://alice:s3cret@cam/stream1", NULL), 0);
+	assert_string_equal(list.cams[0].source, "rtsp://cam/stream1");
+	assert_string_equal(list.cams[0].credentials, "alice:s3cret");
+	assert_string_equal(list.cams[0].name, "stream1");
 	config_free(&list);
 }
 
@@ -490,6 +524,7 @@ int main(void)
 		cmocka_unit_test(load_accepts_41_character_name),
 		cmocka_unit_test(load_reads_named_lines_and_tuning),
 		cmocka_unit_test(load_reads_capture_keys),
+		cmocka_unit_test(load_keeps_credentials_out_of_the_source),
 		cmocka_unit_test(load_reads_the_turnstile_section),
 		cmocka_unit_test(reset_at_parses_hours_and_minutes),
 		cmocka_unit_test(load_reports_file_and_line),

@@ -149,8 +149,10 @@ static void expect_not_a_stream(const void *data, size_t n)
 
 	assert_int_equal(source_open(path, &src, err, sizeof(err)), -EPROTO);
 	assert_null(src);
-	snprintf(want, sizeof(want), "'%s': not an AVI, MJPEG or Y4M stream", path);
-	assert_string_equal(err, want);
+	/* Then FFmpeg's reason, which varies with what it took the bytes for. */
+	snprintf(want, sizeof(want), "'%s': not an AVI, MJPEG or Y4M stream, nor one FFmpeg reads: ",
+		 path);
+	assert_memory_equal(err, want, strlen(want));
 	temp_remove(path);
 }
 

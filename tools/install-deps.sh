@@ -10,6 +10,13 @@ PACKAGES="$PACKAGES libv4l-dev qemu-system-x86 linux-image-amd64 busybox-static"
 # Debian 12 ships in libclang-rt-14-dev (clang only recommends them, and
 # recommends are not installed here).
 PACKAGES="$PACKAGES clang libclang-rt-14-dev"
+# Any other video file or network camera through FFmpeg's libraries; the
+# ffmpeg CLI re-encodes samples for the tests; GStreamer's RTSP server (run
+# by Debian's python3 with python3-gi, x264enc from plugins-ugly) is the
+# live test's camera.
+PACKAGES="$PACKAGES libavformat-dev libavcodec-dev libavutil-dev ffmpeg"
+PACKAGES="$PACKAGES gir1.2-gst-rtsp-server-1.0 python3-gi gstreamer1.0-plugins-base"
+PACKAGES="$PACKAGES gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-rtsp"
 # The live view (ncursesw), and tmux to test it in a real terminal.
 PACKAGES="$PACKAGES libncurses-dev tmux"
 # Running as a service: sd_notify (libsystemd), and the tests of the install

@@ -19,9 +19,10 @@ static void usage(FILE *f)
 {
 	fputs("Usage: turnstile [OPTIONS] SOURCE...\n"
 	      "Counts objects crossing a line in each SOURCE (a camera): a V4L2 device\n"
-	      "(/dev/video0, better a stable /dev/v4l/by-id/... name), or an MJPEG AVI,\n"
-	      "a raw MJPEG stream or a Y4M file, recognised by content; '-' is standard\n"
-	      "input (e.g. ffmpeg -i clip.mp4 -f yuv4mpegpipe - | turnstile -).\n"
+	      "(/dev/video0, better a stable /dev/v4l/by-id/... name); a video file\n"
+	      "(MJPEG AVI, raw MJPEG, Y4M, or anything FFmpeg reads: MP4, MKV, TS...),\n"
+	      "recognised by content; a network camera or stream (rtsp://, http://,\n"
+	      "udp://...); '-' is standard input.\n"
 	      "\n"
 	      "  -c, --config FILE       cameras from an INI file ([camera NAME] source= line=);\n"
 	      "                          with no -c and no SOURCE: $XDG_CONFIG_HOME/turnstile/\n"

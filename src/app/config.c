@@ -74,8 +74,8 @@ static bool resolve_path(const struct parse *p, const char *value, char *dst, si
 	const char *slash = strrchr(p->path, '/');
 	int n;
 
-	if (value[0] == '/' || strcmp(value, "-") == 0 || !slash)
-		n = snprintf(dst, size, "%s", value);
+	if (value[0] == '/' || strcmp(value, "-") == 0 || !slash || strstr(value, "://"))
+		n = snprintf(dst, size, "%s", value); /* absolute, stdin, or a URL */
 	else
 		n = snprintf(dst, size, "%.*s/%s", (int)(slash - p->path), p->path, value);
 	return n >= 0 && (size_t)n < size;
@@ -270,6 +270,92 @@ static int set_tuning(struct parse *p, struct camera_config *cam, const char *ke
 	return rc;
 }
 
+/* Stores source in cam->source without the "user:password@" of a URL, which
+ * goes to cam->credentials: the source string is printed (summary, logs,
+ * the camera's name), the credentials never are. Returns 0 or -ENAMETOOLONG. */
+static int set_source(struct camera_config *cam, const char *source)
+{
+	const char *rest = strstr(source, "://"), *at = NULL;
+
+	if (strlen(source) >= sizeof(cam->source))
+		return -ENAMETOOLONG;
+	if (rest && rest != source) {
+		rest += 3;
+		/* The authority ends at the first '/', '?' or '#'; its last
+		 * '@' ends the user information (a password may hold '@'
+		 * only encoded, but be lenient). */
+		size_t auth = strcspn(rest, "/?#");
+		for (size_t i = 0; i < auth; i++)
+			if (rest[i] == '@')
+				at = rest + i;
+	}
+	if (!at) {
+		strcpy(cam->source, source);
+		return 0;
+	}
+	if ((size_t)(at - rest) >= sizeof(cam->credentials))
+		return -ENAMETOOLONG;
+	memcpy(cam->credentials, rest, (size_t)(at - rest));
+	cam->credentials[at - rest] = '\0';
+	snprintf(cam->source, sizeof(cam->source), "%.*s%s", (int)(rest - source), source, at + 1);
+	return 0;
+}
+
+/* credentials=FILE: its first line is "user:password" as typed; each half is
+ * URL-encoded here (RFC 3986 unreserved characters stay). */
+static int read_credentials(struct parse *p, struct camera_config *cam, const char *value)
+{
+	char line[256], *nl, file[CONFIG_PATH_MAX];
+	size_t n = 0;
+	int rc = 0;
+
+	if (!resolve_path(p, value, file, sizeof(file))) {
+		parse_error(p, p->lineno, "credentials path too long for camera '%s'", cam->name);
+		return -ENAMETOOLONG;
+	}
+	FILE *fp = fopen(file, "r");
+
+	if (!fp) {
+		rc = -errno;
+		parse_error(p, p->lineno, "cannot read credentials file '%s' for camera '%s': %s",
+			    file, cam->name, strerror(-rc));
+		return rc;
+	}
+	if (!fgets(line, sizeof(line), fp))
+		line[0] = '\0';
+	fclose(fp);
+	nl = strpbrk(line, "\r\n");
+	if (nl)
+		*nl = '\0';
+	if (!strchr(line, ':') || line[0] == ':') {
+		parse_error(p, p->lineno,
+			    "credentials file '%s' for camera '%s': expected one line user:password",
+			    file, cam->name);
+		return -EINVAL;
+	}
+	bool in_user = true;
+	for (const char *c = line; *c; c++) {
+		char enc[4];
+		if (in_user && *c == ':') {
+			in_user = false;
+			snprintf(enc, sizeof(enc), ":");
+		} else if (isalnum((unsigned char)*c) || strchr("-._~", *c)) {
+			snprintf(enc, sizeof(enc), "%c", *c);
+		} else {
+			snprintf(enc, sizeof(enc), "%%%02X", (unsigned char)*c);
+		}
+		size_t len = strlen(enc);
+		if (n + len >= sizeof(cam->credentials)) {
+			parse_error(p, p->lineno, "credentials in '%s' too long for camera '%s'", file,
+				    cam->name);
+			return -EINVAL;
+		}
+		memcpy(cam->credentials + n, enc, len + 1);
+		n += len;
+	}
+	return 0;
+}
+
 /* Capture keys (V4L2 cameras): size=WxH, fps=, watchdog=SECONDS. Unset
  * fields are 0, so a second occurrence is a duplicate. */
 static int set_capture(struct parse *p, struct camera_config *cam, const char *key,
@@ -300,6 +386,16 @@ static int set_capture(struct parse *p, struct camera_config *cam, const char *k
 		dup = cam->watchdog != 0;
 		if (!dup)
 			rc = parse_numbers(value, 0.1f, 3600.0f, &cam->watchdog, NULL);
+	} else if (strcmp(key, "transport") == 0) {
+		/* RTSP: tcp (the default) or udp. */
+		dup = false;
+		if (strcmp(value, "udp") == 0)
+			cam->rtsp_udp = true;
+		else if (strcmp(value, "tcp") != 0)
+			rc = -EINVAL;
+	} else if (strcmp(key, "credentials") == 0) {
+		/* Parsed here; its own errors are reported by read_credentials. */
+		return read_credentials(p, cam, value);
 	} else {
 		return -ENOENT;
 	}
@@ -517,11 +613,10 @@ static int config_on_key(void *user, const char *section, const char *key, const
 			goto fail;
 		}
 		char path[sizeof(cam->source)];
-		if (!resolve_path(p, value, path, sizeof(path))) {
+		if (!resolve_path(p, value, path, sizeof(path)) || set_source(cam, path) < 0) {
 			parse_error(p, p->lineno, "source path too long for camera '%s'", cam->name);
 			goto fail;
 		}
-		strcpy(cam->source, path);
 		p->have_source = true;
 	} else if (strcmp(key, "line") == 0) {
 		if (add_line(p, cam, CONFIG_MAIN_LINE, value) < 0)
@@ -540,7 +635,8 @@ static int config_on_key(void *user, const char *section, const char *key, const
 			parse_error(p, p->lineno,
 				    "unknown key '%s' (expected source=, line=, line.NAME=, object_size=, "
 				    "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=, "
-				    "anchor=, roi=, mask=, size=, fps=, watchdog=)",
+				    "anchor=, roi=, mask=, size=, fps=, watchdog=, transport=, "
+				    "credentials=)",
 				    key);
 		if (rc)
 			goto fail;
@@ -658,6 +754,7 @@ int config_add_source(struct camera_list *list, const char *source, const struct
 	/* Leave room for a "-N" suffix within CONFIG_NAME_MAX. */
 	char base[CONFIG_NAME_MAX - 12];
 	char name[CONFIG_NAME_MAX];
+	struct camera_config tmp = {0};
 	int idx;
 
 	if (!list || !source || source[0] == '\0')
@@ -665,7 +762,10 @@ int config_add_source(struct camera_list *list, const char *source, const struct
 	if (strlen(source) >= CONFIG_PATH_MAX)
 		return -ENAMETOOLONG;
 
-	name_from_source(source, base, sizeof(base));
+	/* Named after the URL without its credentials. */
+	if (set_source(&tmp, source) < 0)
+		return -ENAMETOOLONG;
+	name_from_source(tmp.source, base, sizeof(base));
 	snprintf(name, sizeof(name), "%s", base);
 	for (int k = 2; name_taken(list, name); k++)
 		snprintf(name, sizeof(name), "%s-%d", base, k);
@@ -674,7 +774,8 @@ int config_add_source(struct camera_list *list, const char *source, const struct
 	idx = list_append(list, name, line ? line : &LINE_DEFAULT);
 	if (idx < 0)
 		return idx;
-	strcpy(list->cams[idx].source, source);
+	strcpy(list->cams[idx].source, tmp.source);
+	strcpy(list->cams[idx].credentials, tmp.credentials);
 	return 0;
 }
 

@@ -1,7 +1,8 @@
 /* Opens a recorded file, picks its reader by content and numbers the frames;
  * a path naming a character device opens a V4L2 camera (v4l2_source.c).
  *
- * The readers (avi_reader.c, mjpeg_reader.c, y4m_reader.c) only parse; the
+ * Anything no reader recognises, and any URL, goes to FFmpeg
+ * (ffmpeg_source.c). The readers (avi_reader.c, mjpeg_reader.c, y4m_reader.c) only parse; the
  * frame index and timestamp are assigned here, once, so every kind numbers
  * frames the same way. Called by the one capture thread that owns the
  * source. */
@@ -85,6 +86,10 @@ int source_open_opts(const char *path, const struct source_opts *opts, struct so
 		src->ops = &v4l2_source_ops;
 		goto chosen;
 	}
+	if (ffmpeg_is_url(path)) {
+		src->ops = &ffmpeg_source_ops;
+		goto chosen;
+	}
 
 	rc = stream_open(path, &src->in);
 	if (rc < 0) {
@@ -111,9 +116,15 @@ int source_open_opts(const char *path, const struct source_opts *opts, struct so
 		}
 	}
 	if (!src->ops) {
-		rc = -EPROTO;
-		source_error(src, err, errlen, "not an AVI, MJPEG or Y4M stream");
-		goto fail;
+		/* Anything else is FFmpeg's to probe. A named file it opens
+		 * itself (MP4 keeps its index at the end: it must seek);
+		 * standard input it reads through the stream, whose first
+		 * bytes were only peeked. */
+		src->ops = &ffmpeg_source_ops;
+		if (strcmp(path, "-") != 0) {
+			stream_close(src->in);
+			src->in = NULL;
+		}
 	}
 chosen:
 	src->info.kind = src->ops->kind;
@@ -146,8 +157,9 @@ int source_read_frame(struct source *src, struct frame *slot, char *err, size_t 
 	switch (rc) {
 	case 0:
 		slot->index = src->next_index++;
-		/* Live sources stamp frames themselves (the driver's timestamp). */
-		if (src->info.live)
+		/* Live sources stamp frames themselves (the driver's timestamp),
+		 * as do files whose stream carries timestamps. */
+		if (src->info.live || src->ops->own_timestamps)
 			break;
 		/* From the index, not summed periods: no drift on long files. */
 		slot->pts_ns = src->info.fps > 0 ?
@@ -183,6 +195,12 @@ void source_get_stats(struct source *src, struct source_stats *out)
 		.driver_drops = atomic_load(&src->driver_drops),
 		.stale = atomic_load(&src->stale),
 	};
+}
+
+void source_interrupt(struct source *src)
+{
+	if (src)
+		atomic_store(&src->interrupted, true);
 }
 
 void source_close(struct source *src)

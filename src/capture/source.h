@@ -1,6 +1,7 @@
-/* Frame sources: recorded files and V4L2 devices. A path naming a character
- * device is a V4L2 camera; for anything else the kind is chosen by sniffing
- * the first bytes, never by the file name. A source belongs to the one
+/* Frame sources: recorded files, V4L2 devices and network streams. A path
+ * naming a character device is a V4L2 camera and a URL (scheme://) goes to
+ * FFmpeg; for anything else the kind is chosen by sniffing the first bytes
+ * (AVI, raw MJPEG, Y4M; anything else FFmpeg probes), never by the name. A source belongs to the one
  * capture thread that reads it; source_get_stats may come from any thread. */
 #ifndef TURNSTILE_SOURCE_H
 #define TURNSTILE_SOURCE_H
@@ -28,7 +29,7 @@
 #define SOURCE_MIN_FPS (1.0 / 86400)
 
 struct source_info {
-	const char *kind;        /* "avi", "mjpeg", "y4m", "v4l2" (static string) */
+	const char *kind;        /* "avi", "mjpeg", "y4m", "v4l2", "ffmpeg" (static string) */
 	enum frame_format format;/* what read_frame puts in a slot */
 	int width, height;       /* frame size from the header (or the first frame) */
 	double fps;              /* from the header; 0 when unknown */
@@ -49,6 +50,10 @@ struct source_opts {
 	 * (opening, sniffing, reading) end with -ECANCELED once it is true.
 	 * NULL: they wait for data without end. Must outlive the source. */
 	const atomic_bool *cancel;
+	int detect_width;   /* FFmpeg: the decoder may reduce (lowres) down to this width */
+	const char *credentials; /* URLs: "user:password", URL-encoded, put in the URL only
+				  * when connecting (never in path, so never logged) */
+	bool rtsp_udp;      /* RTSP over UDP rather than TCP */
 };
 
 /* Reopening a live source that is missing or lost: the first wait, doubling
@@ -89,6 +94,11 @@ const struct source_info *source_get_info(const struct source *src);
 
 /* Thread-safe snapshot of the live-source counters. */
 void source_get_stats(struct source *src, struct source_stats *out);
+
+/* Asks a source blocked in read_frame (a network stream) to return soon,
+ * and every later read to return SOURCE_AGAIN at once: for shutdown. Any
+ * thread. */
+void source_interrupt(struct source *src);
 
 /* Closes the source; NULL and half-opened sources are fine. */
 void source_close(struct source *src);

@@ -31,6 +31,9 @@ struct source_ops {
 	int (*read_frame)(struct source *src, struct frame *slot, char *err, size_t errlen);
 	/* Frees priv; also called after a failed open. May be NULL. */
 	void (*close)(struct source *src);
+	/* read_frame sets pts_ns from the stream's own timestamps (files with
+	 * a variable frame rate); otherwise source.c numbers them. */
+	bool own_timestamps;
 };
 
 struct source {
@@ -47,12 +50,17 @@ struct source {
 	atomic_bool reconnecting;
 	atomic_uint_fast64_t reconnects, driver_drops, stale;
 	uint32_t session;         /* copied into every frame read (capture thread only) */
+	atomic_bool interrupted;  /* source_interrupt: blocking reads give up */
 };
 
 extern const struct source_ops avi_source_ops;
 extern const struct source_ops mjpeg_source_ops;
 extern const struct source_ops y4m_source_ops;
 extern const struct source_ops v4l2_source_ops;
+extern const struct source_ops ffmpeg_source_ops;
+
+/* True when path is a URL ("scheme://..."): it goes to the FFmpeg source. */
+bool ffmpeg_is_url(const char *path);
 
 /* Writes "'<path>': <message>" to err. */
 void source_error(const struct source *src, char *err, size_t errlen, const char *fmt, ...)

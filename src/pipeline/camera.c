@@ -360,6 +360,9 @@ static int open_source(struct camera *cam)
 		.fps = cfg->fps,
 		.watchdog_ms = (int)(cfg->watchdog * 1000),
 		.cancel = &cam->stop,
+		.detect_width = cam->o.detect_width,
+		.credentials = cfg->credentials,
+		.rtsp_udp = cfg->rtsp_udp,
 	};
 	int64_t backoff = SOURCE_BACKOFF_MIN_MS * 1000000LL, since = now_ns(CLOCK_MONOTONIC);
 	char err[512];
@@ -515,7 +518,8 @@ int camera_start(struct camera *cam)
 void camera_stop(struct camera *cam)
 {
 	atomic_store(&cam->stop, true);
-	/* A capture thread waiting for a free slot must not wait for ever. */
+	/* A capture thread waiting for a free slot must not wait for ever; a
+	 * network read sees the stop flag (source_opts.cancel) by itself. */
 	mutex_lock(&cam->lock);
 	if (cam->ring)
 		ring_close(cam->ring);

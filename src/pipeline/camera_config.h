@@ -47,6 +47,11 @@ struct camera_config {
 	int width, height;  /* size=WxH: wanted frame size (640x480) */
 	float fps;          /* fps=: wanted frame rate (30) */
 	float watchdog;     /* watchdog=SECONDS: no frame this long means unplugged (5) */
+	/* Network streams: "user:password" (URL-encoded) taken out of the
+	 * source URL or read from credentials=FILE, so that source never holds
+	 * it and nothing that prints source can show it; transport=udp. */
+	char credentials[CONFIG_NAME_MAX * 4];
+	bool rtsp_udp;
 };
 
 #endif
