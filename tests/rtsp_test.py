@@ -13,6 +13,7 @@ truth exactly; the password appears nowhere in what turnstile wrote.
 import datetime
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -119,7 +120,8 @@ def case_rtsp(args, tmp):
                 f"line={replay.line_arg(truth)}\n\n"
                 f"[camera file]\nsource={filecam}.avi\nline={replay.line_arg(ftruth)}\n")
     events = os.path.join(tmp, "events.jsonl")
-    ts = subprocess.Popen([args.turnstile, "-c", ini, "--realtime", "--no-tui", "-e", events],
+    ts = subprocess.Popen([args.turnstile, "-c", ini, "--realtime", "--no-tui", "--status-interval", "1",
+                           "-e", events],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     t_kill = t_restart = None
     try:
@@ -146,7 +148,8 @@ def case_rtsp(args, tmp):
         print(err)
         check(False, "no sanitizer report")
     check(ts.returncode == 0, f"turnstile exited 0 on SIGINT ({ts.returncode})")
-    log = err.splitlines()
+    # Lines carry a syslog priority ("<6>turnstile: ") when stderr is not a terminal.
+    log = [re.sub(r"^<[0-7]>(turnstile: )?", "", ln) for ln in err.splitlines()]
     lost = [ln for ln in log if "camera 'live'" in ln and "lost (" in ln and "reconnecting" in ln]
     back = [ln for ln in log if "camera 'live'" in ln and "streaming again" in ln]
     check(len(lost) >= 1 and len(back) >= 1,
