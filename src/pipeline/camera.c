@@ -42,6 +42,16 @@ struct camera {
 	double last_pts, live_t;
 	/* Per-stage timings: read is the capture thread's, the rest inference's. */
 	struct stagetime stage[CAMERA_STAGES];
+
+	/* Preview (camera_view_*): want is set by readers; the inference thread
+	 * copies the slot into grab (its own), then swaps grab and view's data
+	 * under view_lock. view_lock is a leaf. */
+	atomic_bool want_view;
+	uint8_t *grab;
+	struct camera_view view;
+	pthread_mutex_t view_lock;
+	pthread_cond_t view_cond;
+	bool view_lock_ok;
 };
 
 static const char *const stage_names[CAMERA_STAGES] = {
@@ -187,6 +197,52 @@ static double frame_seconds(struct camera *cam, const struct frame *f)
 	return cam->live_t;
 }
 
+/* What publish_view needs of the grabbed frame besides its bytes. */
+struct grab_meta {
+	size_t len;
+	enum frame_format format;
+	uint64_t index;
+	int width, height;
+};
+
+/* The slot's bytes, before the slot goes back to the ring. Inference thread. */
+static bool grab_view(struct camera *cam, const struct frame *f, struct grab_meta *meta)
+{
+	if (!cam->grab || !atomic_load_explicit(&cam->want_view, memory_order_relaxed) ||
+	    !atomic_exchange(&cam->want_view, false) || f->len > cam->view.cap)
+		return false;
+	memcpy(cam->grab, f->data, f->len);
+	const struct source_info *info = source_get_info(cam->src);
+	meta->len = f->len;
+	meta->format = f->format;
+	meta->index = f->index;
+	meta->width = f->format == FRAME_GRAY ? f->width : info->width;
+	meta->height = f->format == FRAME_GRAY ? f->height : info->height;
+	return true;
+}
+
+/* Publishes the grabbed frame with what detection and tracking made of it. */
+static void publish_view(struct camera *cam, const struct grab_meta *meta,
+			 const struct track *tracks)
+{
+	struct camera_view *v = &cam->view;
+
+	mutex_lock(&cam->view_lock);
+	uint8_t *spare = v->data;
+	v->data = cam->grab;
+	cam->grab = spare;
+	v->len = meta->len;
+	v->format = meta->format;
+	v->index = meta->index;
+	v->width = meta->width;
+	v->height = meta->height;
+	memcpy(v->tracks, tracks, sizeof(v->tracks));
+	memcpy(v->mask, detector_mask(cam->det), (size_t)v->mask_w * (size_t)v->mask_h);
+	v->seq++;
+	pthread_cond_broadcast(&cam->view_cond);
+	mutex_unlock(&cam->view_lock);
+}
+
 static void *inference_main(void *arg)
 {
 	struct camera *cam = arg;
@@ -208,12 +264,16 @@ static void *inference_main(void *arg)
 			tracking_restart(cam);
 		}
 		int64_t t0 = stagetime_now();
+		struct grab_meta meta = {0};
+		bool grabbed = grab_view(cam, f, &meta);
 		int rc = decoder_decode(cam->dec, f, &g);
 		/* The gray image is the decoder's own: the slot can go back now. */
 		ring_release(cam->ring, f);
 		int64_t t1 = stagetime_now();
 		stagetime_add(&st[CAMERA_STAGE_DECODE], t1 - t0);
 		if (rc != 0) {
+			if (grabbed)
+				atomic_store(&cam->want_view, true); /* the next one, then */
 			atomic_fetch_add(&cam->corrupt, 1);
 			continue;
 		}
@@ -224,6 +284,8 @@ static void *inference_main(void *arg)
 		const struct track *tracks = tracker_update(cam->trk, blobs, nblobs, t_sec);
 		int64_t t3 = stagetime_now();
 		stagetime_add(&st[CAMERA_STAGE_TRACK], t3 - t2);
+		if (grabbed)
+			publish_view(cam, &meta, tracks);
 		for (int l = 0; l < cam->o.cfg->nlines; l++) {
 			int nc = counter_update(cam->cnt[l], tracks, crossings);
 			for (int i = 0; i < nc; i++) {
@@ -249,6 +311,98 @@ static void *inference_main(void *arg)
 	}
 	atomic_store(&cam->inf_done, true);
 	return NULL;
+}
+
+/* The preview's buffers: two slots' worth and a mask, allocated once. */
+static int view_init(struct camera *cam, const struct source_info *info, int dw, int dh)
+{
+	int rc = pthread_mutex_init(&cam->view_lock, NULL);
+	if (rc)
+		return -rc;
+	rc = cond_init_monotonic(&cam->view_cond);
+	if (rc) {
+		pthread_mutex_destroy(&cam->view_lock);
+		return rc;
+	}
+	cam->view_lock_ok = true;
+	cam->view.cap = info->max_frame_bytes;
+	cam->view.mask_w = dw;
+	cam->view.mask_h = dh;
+	cam->grab = malloc(cam->view.cap);
+	cam->view.data = malloc(cam->view.cap);
+	cam->view.mask = calloc((size_t)dw * (size_t)dh, 1);
+	return cam->grab && cam->view.data && cam->view.mask ? 0 : -ENOMEM;
+}
+
+struct camera_view *camera_view_alloc(struct camera *cam)
+{
+	if (!cam->view_lock_ok)
+		return NULL;
+	struct camera_view *v = calloc(1, sizeof(*v));
+	if (!v)
+		return NULL;
+	v->cap = cam->view.cap;
+	v->mask_w = cam->view.mask_w;
+	v->mask_h = cam->view.mask_h;
+	v->data = malloc(v->cap);
+	v->mask = calloc((size_t)v->mask_w * (size_t)v->mask_h, 1);
+	if (!v->data || !v->mask) {
+		camera_view_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+void camera_view_free(struct camera_view *v)
+{
+	if (!v)
+		return;
+	free(v->data);
+	free(v->mask);
+	free(v);
+}
+
+void camera_view_request(struct camera *cam)
+{
+	atomic_store(&cam->want_view, true);
+}
+
+int camera_view_get(struct camera *cam, struct camera_view *v, int timeout_ms)
+{
+	if (!cam->view_lock_ok)
+		return -EAGAIN;
+	const int64_t deadline = now_ns(CLOCK_MONOTONIC) + (int64_t)timeout_ms * 1000000;
+	int rc = -EAGAIN;
+
+	mutex_lock(&cam->view_lock);
+	for (;;) {
+		const struct camera_view *p = &cam->view;
+		if (p->seq > v->seq) {
+			v->seq = p->seq;
+			v->index = p->index;
+			v->format = p->format;
+			v->width = p->width;
+			v->height = p->height;
+			v->len = p->len;
+			memcpy(v->data, p->data, p->len);
+			memcpy(v->tracks, p->tracks, sizeof(v->tracks));
+			memcpy(v->mask, p->mask, (size_t)v->mask_w * (size_t)v->mask_h);
+			rc = 0;
+			break;
+		}
+		int64_t left = deadline - now_ns(CLOCK_MONOTONIC);
+		if (left <= 0 || atomic_load(&cam->inf_done))
+			break;
+		atomic_store(&cam->want_view, true);
+		cond_timedwait_ns(&cam->view_cond, &cam->view_lock, left < 100000000 ? left : 100000000);
+	}
+	mutex_unlock(&cam->view_lock);
+	return rc;
+}
+
+const struct stagetime *camera_stage_timer(struct camera *cam, enum camera_stage stage)
+{
+	return cam->ring && (unsigned)stage < CAMERA_STAGES ? &cam->stage[stage] : NULL;
 }
 
 int camera_open(const struct camera_opts *opts, struct camera **out, char *err, size_t errlen)
@@ -303,6 +457,8 @@ int camera_open(const struct camera_opts *opts, struct camera **out, char *err, 
 		rc = tracker_create(&tp, &cam->trk);
 	for (int l = 0; rc == 0 && l < opts->cfg->nlines; l++)
 		rc = counter_create(&opts->cfg->lines[l].line, &cp, &cam->cnt[l]);
+	if (rc == 0)
+		rc = view_init(cam, info, dw, dh);
 	if (rc)
 		goto fail_msg;
 	*out = cam;
@@ -432,5 +588,12 @@ void camera_close(struct camera *cam)
 	decoder_destroy(cam->dec);
 	ring_destroy(cam->ring);
 	source_close(cam->src);
+	if (cam->view_lock_ok) {
+		pthread_cond_destroy(&cam->view_cond);
+		pthread_mutex_destroy(&cam->view_lock);
+	}
+	free(cam->grab);
+	free(cam->view.data);
+	free(cam->view.mask);
 	free(cam);
 }
