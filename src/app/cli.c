@@ -11,7 +11,7 @@
 #include "v4l2_list.h"
 
 /* Long options without a short form. */
-enum { OPT_STATE = 256, OPT_RESET_AT, OPT_NO_TUI };
+enum { OPT_STATE = 256, OPT_RESET_AT, OPT_NO_TUI, OPT_HTTP, OPT_SNAPSHOT };
 
 
 static void usage(FILE *f)
@@ -36,6 +36,10 @@ static void usage(FILE *f)
 	      "                          first, and a restart carries on from the totals\n"
 	      "      --reset-at HH:MM    with --state: new totals every day at HH:MM local time\n"
 	      "      --no-tui            status lines on stderr even when stdout is a terminal\n"
+	      "      --http [ADDR:]PORT  serve live pictures, line placement, status and\n"
+	      "                          metrics over HTTP (ADDR default 127.0.0.1)\n"
+	      "      --snapshot DIR      write DIR/NAME.jpg, the annotated picture of each\n"
+	      "                          camera, once a second and at exit\n"
 	      "  -h, --help              show this help\n"
 	      "  -V, --version           show the version\n"
 	      "      --list-cameras      list V4L2 cameras: stable names, formats, sizes, rates\n",
@@ -78,6 +82,8 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 		{"state", required_argument, NULL, OPT_STATE},
 		{"reset-at", required_argument, NULL, OPT_RESET_AT},
 		{"no-tui", no_argument, NULL, OPT_NO_TUI},
+		{"http", required_argument, NULL, OPT_HTTP},
+		{"snapshot", required_argument, NULL, OPT_SNAPSHOT},
 		{NULL, 0, NULL, 0},
 	};
 	int c, minute;
@@ -145,6 +151,17 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 		case OPT_NO_TUI:
 			o->no_tui = true;
 			break;
+		case OPT_HTTP:
+			if (config_parse_http(optarg))
+				return usage_error("--http: '%s' is not [ADDR:]PORT (IPv4, port 1-65535)",
+						   optarg);
+			o->http = optarg;
+			break;
+		case OPT_SNAPSHOT:
+			if (!optarg[0])
+				return usage_error("--snapshot: '%s' is not a directory name", optarg);
+			o->snapshot = optarg;
+			break;
 		default:
 			fprintf(stderr, "(try --help)\n");
 			return EXIT_USAGE;
@@ -172,6 +189,8 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 	/* The command line wins over the config's [turnstile] section. */
 	if (o->state)
 		snprintf(cams->global.state, sizeof(cams->global.state), "%s", o->state);
+	if (o->http)
+		snprintf(cams->global.http, sizeof(cams->global.http), "%s", o->http);
 	if (o->reset_at) {
 		config_parse_reset_at(o->reset_at, &cams->global.reset_minute);
 		cams->global.daily_reset = true;

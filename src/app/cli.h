@@ -25,6 +25,8 @@ struct cli_options {
 	const char *state;    /* --state: overrides state= */
 	const char *reset_at; /* --reset-at: overrides reset_at= */
 	bool no_tui;
+	const char *http;     /* --http [ADDR:]PORT: overrides http= */
+	const char *snapshot; /* --snapshot DIR */
 };
 
 /* Parses argv into o (filled with its defaults by the caller) and cams.

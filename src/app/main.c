@@ -22,7 +22,9 @@
 #include "config.h"
 #include "coord.h"
 #include "eventlog.h"
+#include "http.h"
 #include "journal.h"
+#include "snapshot.h"
 #include "summary.h"
 #include "tui.h"
 #include "util.h"
@@ -97,7 +99,8 @@ static int supervise(struct camera **cams, const struct camera_list *list, struc
 		bool all_done = true;
 		for (int i = 0; i < list->n; i++)
 			all_done = all_done && camera_done(cams[i]);
-		if (all_done && !tui)
+		/* The HTTP server stays up after replays end, until a signal. */
+		if (all_done && !tui && !list->global.http[0])
 			return 0;
 		int64_t now = now_ns(CLOCK_MONOTONIC);
 		if (o->duration > 0 && now - start >= (int64_t)(o->duration * 1e9))
@@ -182,6 +185,8 @@ int main(int argc, char **argv)
 	int nsinks = 0;
 	struct tally resumed = {0};
 	struct tui *tui = NULL;
+	struct snapshot *snap = NULL;
+	struct http *http = NULL;
 	bool *stuck = NULL;
 	int nstuck = 0, events_fd = -1, nopen = 0;
 	int status = EXIT_FAILURE;
@@ -292,6 +297,21 @@ int main(int argc, char **argv)
 	}
 	if (nopen == 0)
 		goto out;       /* nothing to count: each reason is logged */
+	if (o.snapshot) {
+		struct snapshot_config sc = {o.snapshot, list.n, cams, list.cams, co};
+		if (snapshot_start(&sc, &snap, err, sizeof(err))) {
+			log_error("%s", err);
+			goto out;
+		}
+	}
+	if (list.global.http[0]) {
+		struct http_config hc = {list.global.http, list.n, cams, list.cams, co,
+					 list.global.preview_fps};
+		if (http_start(&hc, &http, err, sizeof(err))) {
+			log_error("%s", err);
+			goto out;
+		}
+	}
 	for (int i = 0; i < list.n; i++) {
 		rc = camera_start(cams[i]);
 		if (rc) {
@@ -329,6 +349,7 @@ int main(int argc, char **argv)
 	nstuck = drain_cameras(cams, &list, stuck);
 	/* Journals, counts and snapshots what the cameras posted. */
 	coord_stop(co);
+	snapshot_stop(snap);
 
 	status = EXIT_SUCCESS;
 	for (int i = 0; i < list.n; i++) {
@@ -340,6 +361,8 @@ int main(int argc, char **argv)
 	summary_print(cams, list.cams, list.n, co, o.json);
 out:
 	tui_close(tui);
+	http_stop(http);
+	snapshot_destroy(snap);
 	if (nstuck) {
 		/* A capture thread blocked in a read still holds its camera, and
 		 * through it the config, the coordinator and the journal: the

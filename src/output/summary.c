@@ -35,14 +35,55 @@ void summary_status(struct camera **cams, const struct camera_config *cfgs, int 
 
 /* ,"stages":{"read":{"mean_us":M,"p99_us":P},...}: the camera's per-frame
  * time in each stage and from capture to counted ("latency"). */
-static void print_stages(const struct camera_stats *s)
+static void print_stages(FILE *f, const struct camera_stats *s)
 {
-	fputs(",\"stages\":{", stdout);
+	fputs(",\"stages\":{", f);
 	for (int i = 0; i < CAMERA_STAGES; i++)
-		printf("%s\"%s\":{\"mean_us\":%.1f,\"p99_us\":%.1f}", i ? "," : "",
-		       camera_stage_name((enum camera_stage)i), s->stages[i].mean_us,
-		       s->stages[i].p99_us);
-	fputs("}", stdout);
+		fprintf(f, "%s\"%s\":{\"mean_us\":%.1f,\"p99_us\":%.1f}", i ? "," : "",
+			camera_stage_name((enum camera_stage)i), s->stages[i].mean_us,
+			s->stages[i].p99_us);
+	fputs("}", f);
+}
+
+void summary_json(FILE *f, struct camera **cams, const struct camera_config *cfgs, int n,
+		  struct coord *co)
+{
+	struct totals t;
+
+	fputs("{\"cameras\":[", f);
+	for (int i = 0; i < n; i++) {
+		struct camera_stats s;
+		camera_get_stats(cams[i], &s);
+		coord_get_totals(co, i, &t);
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		json_write_string(f, cfgs[i].name);
+		fputs(",\"source\":", f);
+		json_write_string(f, cfgs[i].source);
+		fprintf(f, ",\"state\":\"%s\"", camera_state_name(s.state));
+		fprintf(f,
+			",\"fps\":%g,\"frames\":%llu,\"dropped\":%llu,\"corrupt\":%llu,"
+			"\"driver_drops\":%llu,\"reconnects\":%llu,"
+			"\"in\":%llu,\"out\":%llu,\"lines\":[",
+			s.fps, (unsigned long long)s.processed, (unsigned long long)s.dropped,
+			(unsigned long long)s.corrupt, (unsigned long long)s.driver_drops,
+			(unsigned long long)s.reconnects, (unsigned long long)t.in,
+			(unsigned long long)t.out);
+		for (int l = 0; l < cfgs[i].nlines; l++) {
+			struct totals lt;
+			coord_get_line_totals(co, i, l, &lt);
+			fprintf(f, "%s{\"name\":", l ? "," : "");
+			json_write_string(f, cfgs[i].lines[l].name);
+			fprintf(f, ",\"in\":%llu,\"out\":%llu}", (unsigned long long)lt.in,
+				(unsigned long long)lt.out);
+		}
+		fputs("]", f);
+		print_stages(f, &s);
+		fputs("}", f);
+	}
+	coord_get_totals(co, -1, &t);
+	fprintf(f, "],\"in\":%llu,\"out\":%llu,\"occupancy\":%lld,\"occupancy_corrections\":%llu}\n",
+		(unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy,
+		(unsigned long long)t.corrections);
 }
 
 void summary_print(struct camera **cams, const struct camera_config *cfgs, int n, struct coord *co,
@@ -50,51 +91,23 @@ void summary_print(struct camera **cams, const struct camera_config *cfgs, int n
 {
 	struct totals t;
 
-	if (json)
-		fputs("{\"cameras\":[", stdout);
+	if (json) {
+		summary_json(stdout, cams, cfgs, n, co);
+		fflush(stdout);
+		return;
+	}
 	for (int i = 0; i < n; i++) {
 		struct camera_stats s;
 		camera_get_stats(cams[i], &s);
 		coord_get_totals(co, i, &t);
-		if (json) {
-			printf("%s{\"name\":", i ? "," : "");
-			json_write_string(stdout, cfgs[i].name);
-			fputs(",\"source\":", stdout);
-			json_write_string(stdout, cfgs[i].source);
-			printf(",\"state\":\"%s\"", camera_state_name(s.state));
-			printf(",\"fps\":%g,\"frames\":%llu,\"dropped\":%llu,\"corrupt\":%llu,"
-			       "\"driver_drops\":%llu,\"reconnects\":%llu,"
-			       "\"in\":%llu,\"out\":%llu,\"lines\":[",
-			       s.fps, (unsigned long long)s.processed, (unsigned long long)s.dropped,
-			       (unsigned long long)s.corrupt, (unsigned long long)s.driver_drops,
-			       (unsigned long long)s.reconnects, (unsigned long long)t.in,
-			       (unsigned long long)t.out);
-			for (int l = 0; l < cfgs[i].nlines; l++) {
-				struct totals lt;
-				coord_get_line_totals(co, i, l, &lt);
-				printf("%s{\"name\":", l ? "," : "");
-				json_write_string(stdout, cfgs[i].lines[l].name);
-				printf(",\"in\":%llu,\"out\":%llu}", (unsigned long long)lt.in,
-				       (unsigned long long)lt.out);
-			}
-			fputs("]", stdout);
-			print_stages(&s);
-			fputs("}", stdout);
-		} else {
-			printf("%-16s in %6llu  out %6llu   (%llu frames, %llu corrupt, %llu dropped)\n",
-			       cfgs[i].name, (unsigned long long)t.in,
-			       (unsigned long long)t.out, (unsigned long long)s.processed,
-			       (unsigned long long)s.corrupt, (unsigned long long)s.dropped);
-		}
+		printf("%-16s in %6llu  out %6llu   (%llu frames, %llu corrupt, %llu dropped)\n",
+		       cfgs[i].name, (unsigned long long)t.in, (unsigned long long)t.out,
+		       (unsigned long long)s.processed, (unsigned long long)s.corrupt,
+		       (unsigned long long)s.dropped);
 	}
 	coord_get_totals(co, -1, &t);
-	if (json)
-		printf("],\"in\":%llu,\"out\":%llu,\"occupancy\":%lld,\"occupancy_corrections\":%llu}\n",
-		       (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy,
-		       (unsigned long long)t.corrections);
-	else
-		printf("%-16s in %6llu  out %6llu   occupancy %lld (%llu corrections)\n", "site",
-		       (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy,
-		       (unsigned long long)t.corrections);
+	printf("%-16s in %6llu  out %6llu   occupancy %lld (%llu corrections)\n", "site",
+	       (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy,
+	       (unsigned long long)t.corrections);
 	fflush(stdout);
 }

@@ -4,6 +4,7 @@
 #define TURNSTILE_SUMMARY_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "camera.h"
 #include "coord.h"
@@ -11,6 +12,11 @@
 /* One status line on stderr: each camera's frames and counts, the site's. */
 void summary_status(struct camera **cams, const struct camera_config *cfgs, int n,
 		    struct coord *co);
+
+/* The JSON summary (one object and a newline) to f: what --json prints at
+ * exit and /api/v1/status serves while it runs. */
+void summary_json(FILE *f, struct camera **cams, const struct camera_config *cfgs, int n,
+		  struct coord *co);
 
 /* The summary on stdout at exit: a table, or one JSON object (json). */
 void summary_print(struct camera **cams, const struct camera_config *cfgs, int n, struct coord *co,
