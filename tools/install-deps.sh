@@ -12,6 +12,9 @@ PACKAGES="$PACKAGES libv4l-dev qemu-system-x86 linux-image-amd64 busybox-static"
 PACKAGES="$PACKAGES clang libclang-rt-14-dev"
 # The live view (ncursesw), and tmux to test it in a real terminal.
 PACKAGES="$PACKAGES libncurses-dev tmux"
+# The HTTP server (libmicrohttpd), and headless chromium with its WebDriver
+# to test its pages in a real browser; ffmpeg decodes snapshots in its test.
+PACKAGES="$PACKAGES libmicrohttpd-dev chromium chromium-driver ffmpeg"
 # The leak check by hand (tools/valgrind.sh).
 PACKAGES="$PACKAGES valgrind"
 missing=""

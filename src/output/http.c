@@ -135,14 +135,15 @@ static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, c
 		   : MHD_NO;
 }
 
-static enum MHD_Result send_stream(struct MHD_Connection *conn, FILE *f, char *buf, size_t len,
+/* Closes f, an open_memstream over *buf and *len, and sends what it holds. */
+static enum MHD_Result send_stream(struct MHD_Connection *conn, FILE *f, char **buf, size_t *len,
 				   const char *type)
 {
 	if (fclose(f) != 0) {
-		free(buf);
+		free(*buf);
 		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 	}
-	return send_buffer(conn, MHD_HTTP_OK, type, buf, len);
+	return send_buffer(conn, MHD_HTTP_OK, type, *buf, *len);
 }
 
 /* ------------------------------------------------------------------ */
@@ -198,14 +199,16 @@ static enum MHD_Result page_index(struct http *h, struct MHD_Connection *conn)
 		url_escape(f, name);
 		fputs("/snapshot.jpg\"></a><div><b class=\"name\">", f);
 		html_escape(f, name);
-		fputs("</b> in <b class=\"in num\">0</b> out <b class=\"out num\">0</b></div>"
+		fputs("</b> <small class=\"src\">", f);
+		html_escape(f, h->c.cfgs[i].source);
+		fputs("</small> in <b class=\"in num\">0</b> out <b class=\"out num\">0</b></div>"
 		      "<div class=\"st\"></div></div>",
 		      f);
 	}
 	fprintf(f, "</div><p><a href=\"/api/v1/status\">status</a> · <a href=\"/api/v1/events\">"
 		   "events</a> · <a href=\"/metrics\">metrics</a></p>%s</body></html>\n",
 		index_script);
-	return send_stream(conn, f, buf, len, "text/html; charset=utf-8");
+	return send_stream(conn, f, &buf, &len, "text/html; charset=utf-8");
 }
 
 /* GET /cameras/NAME: the picture large, the lines over it as SVG with a
@@ -267,7 +270,9 @@ static enum MHD_Result page_camera(struct http *h, struct MHD_Connection *conn, 
 	fprintf(f, " · turnstile</title>%s</head><body><p><a href=\"/\">all cameras</a></p><h1>",
 		page_style);
 	html_escape(f, cfg->name);
-	fputs("</h1><div id=\"counts\"></div><div style=\"position:relative;display:inline-block\">"
+	fputs("</h1><p class=\"src\">", f);
+	html_escape(f, cfg->source);
+	fputs("</p><div id=\"counts\"></div><div style=\"position:relative;display:inline-block\">"
 	      "<img id=\"pic\" alt=\"\" style=\"display:block;min-width:320px;min-height:240px;"
 	      "background:#000\"><svg id=\"ov\" style=\"position:absolute;left:0;top:0\"></svg>"
 	      "</div><p><label><input type=\"checkbox\" id=\"ann\"> as counted (annotated)</label>"
@@ -296,7 +301,7 @@ static enum MHD_Result page_camera(struct http *h, struct MHD_Connection *conn, 
 			ln->by);
 	}
 	fprintf(f, "]}</script>%s</body></html>\n", camera_script);
-	return send_stream(conn, f, buf, len, "text/html; charset=utf-8");
+	return send_stream(conn, f, &buf, &len, "text/html; charset=utf-8");
 }
 
 /* ------------------------------------------------------------------ */
@@ -435,7 +440,7 @@ static enum MHD_Result send_status(struct http *h, struct MHD_Connection *conn)
 	if (!f)
 		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 	summary_json(f, h->c.cams, h->c.cfgs, h->c.ncameras, h->c.co);
-	return send_stream(conn, f, buf, len, "application/json");
+	return send_stream(conn, f, &buf, &len, "application/json");
 }
 
 /* The coordinator's recent events (its last COORD_RECENT) after ?after=SEQ,
@@ -478,7 +483,7 @@ static enum MHD_Result send_events(struct http *h, struct MHD_Connection *conn)
 	}
 	fputs("]\n", f);
 	free(rec);
-	return send_stream(conn, f, buf, len, "application/json");
+	return send_stream(conn, f, &buf, &len, "application/json");
 }
 
 static void metric_head(FILE *f, const char *name, const char *type, const char *help)
@@ -565,6 +570,14 @@ static enum MHD_Result send_metrics(struct http *h, struct MHD_Connection *conn)
 		metric_cam(f, "turnstile_camera_up", h->c.cfgs[i].name,
 			   st[i].state == CAMERA_STREAMING);
 
+	metric_head(f, "turnstile_camera_info", "gauge", "Each camera's source; always 1.");
+	for (int i = 0; i < n; i++) {
+		fputs("turnstile_camera_info{camera=\"", f);
+		label_escape(f, h->c.cfgs[i].name);
+		fputs("\",source=\"", f);
+		label_escape(f, h->c.cfgs[i].source);
+		fputs("\"} 1\n", f);
+	}
 	metric_head(f, "turnstile_capture_to_count_seconds", "histogram",
 		    "Time from a frame's capture to its crossings counted.");
 	for (int i = 0; i < n; i++) {
@@ -588,7 +601,7 @@ static enum MHD_Result send_metrics(struct http *h, struct MHD_Connection *conn)
 			   (unsigned long long)total);
 	}
 	free(st);
-	return send_stream(conn, f, buf, len, "text/plain; version=0.0.4; charset=utf-8");
+	return send_stream(conn, f, &buf, &len, "text/plain; version=0.0.4; charset=utf-8");
 }
 
 /* ------------------------------------------------------------------ */
