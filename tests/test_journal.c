@@ -289,7 +289,7 @@ static void journal_alone_resumes_totals_and_numbering(void **state)
 	text = slurp(fx, "journal.jsonl", &len);
 	assert_int_equal(count_lines(text, len), 5);
 	const char *first = "{\"seq\":0,\"time\":\"2026-11-23T09:00:00.000Z\",\"camera\":\"door\","
-			    "\"line\":\"main\",\"direction\":\"in\",\"frame\":100,\"track\":1,\"crc\":\"";
+			    "\"line\":\"main\",\"direction\":\"in\",\"frame\":100,\"track\":1,\"objects\":1,\"crc\":\"";
 	assert_int_equal(strncmp(text, first, strlen(first)), 0);
 	free(text);
 

@@ -470,7 +470,7 @@ static int set_global(struct parse *p, const char *key, const char *value)
 		char *end;
 		float v = strtof(value, &end);
 		if (end == value || *end || !(v > 0.0f && v <= 60.0f))
-			parse_error(p, p->lineno, "bad value '%s' for preview_fps (expected 0 to 60)",
+			parse_error(p, p->lineno, "bad value '%s' for preview_fps (expected more than 0, at most 60)",
 				    value);
 		else
 			g->preview_fps = v;

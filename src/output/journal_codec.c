@@ -112,8 +112,15 @@ static bool parse_line_z(const char *s, size_t len, struct journal_line *out)
 	if (sscanf(s,
 		   "{\"seq\":%" SCNu64 ",\"time\":\"%*[^\"]\",\"camera\":\"%63[^\"]\",\"line\":\"%63[^\"]\","
 		   "\"direction\":\"%3[^\"]\",\"frame\":%" SCNu64 ",\"track\":%" SCNu32 "%n",
-		   &out->seq, out->camera, out->line, dir, &frame, &track, &n) != 6 ||
-	    n != (int)crc_pos)
+		   &out->seq, out->camera, out->line, dir, &frame, &track, &n) != 6)
+		return false;
+	/* ,"objects":N since it was added; journals written before lack it. */
+	int m = -1;
+	unsigned objects;
+	if (n >= 0 && (size_t)n < crc_pos &&
+	    (sscanf(s + n, ",\"objects\":%u%n", &objects, &m) != 1 || m < 0))
+		return false;
+	if (n < 0 || (size_t)n + (size_t)(m > 0 ? m : 0) != crc_pos)
 		return false;
 	if (strcmp(dir, "in") == 0)
 		out->dir = DIR_IN;

@@ -4,6 +4,7 @@
  * status line: while they run; their getters are thread-safe). */
 #include "summary.h"
 
+#include <math.h>
 #include <stdio.h>
 
 #include "json.h"
@@ -45,6 +46,16 @@ static void print_stages(FILE *f, const struct camera_stats *s)
 	fputs("}", f);
 }
 
+/* ,"tracks_seen":N,"turned_back":N,"object_size":S: why the counts are
+ * what they are. object_size is the side of a square of one object's area
+ * (as object_size= in the config), 0 while it is being learnt. */
+static void print_why(FILE *f, const struct counter_stats *c)
+{
+	fprintf(f, ",\"tracks_seen\":%llu,\"turned_back\":%llu,\"object_size\":%.3f",
+		(unsigned long long)c->tracks_seen, (unsigned long long)c->turned_back,
+		c->object_area > 0 ? sqrt(c->object_area) : 0.0);
+}
+
 void summary_json(FILE *f, struct camera **cams, const struct camera_config *cfgs, int n,
 		  struct coord *co)
 {
@@ -73,10 +84,22 @@ void summary_json(FILE *f, struct camera **cams, const struct camera_config *cfg
 			coord_get_line_totals(co, i, l, &lt);
 			fprintf(f, "%s{\"name\":", l ? "," : "");
 			json_write_string(f, cfgs[i].lines[l].name);
-			fprintf(f, ",\"in\":%llu,\"out\":%llu}", (unsigned long long)lt.in,
+			fprintf(f, ",\"in\":%llu,\"out\":%llu", (unsigned long long)lt.in,
 				(unsigned long long)lt.out);
+			if (l < s.nlines)
+				print_why(f, &s.lines[l]);
+			fputs("}", f);
 		}
 		fputs("]", f);
+		/* The camera's: every line sees every track; turned back on any. */
+		struct counter_stats cs = {0};
+		for (int l = 0; l < s.nlines; l++)
+			cs.turned_back += s.lines[l].turned_back;
+		if (s.nlines) {
+			cs.tracks_seen = s.lines[0].tracks_seen;
+			cs.object_area = s.lines[0].object_area;
+		}
+		print_why(f, &cs);
 		print_stages(f, &s);
 		fputs("}", f);
 	}

@@ -295,6 +295,7 @@ static void *inference_main(void *arg)
 					.dir = crossings[i].dir,
 					.frame = index,
 					.track = crossings[i].track,
+					.objects = crossings[i].objects,
 					.wall_ns = now_ns(CLOCK_REALTIME),
 				};
 				cam->o.post(cam->o.post_ctx, &ev);
@@ -571,6 +572,9 @@ void camera_get_stats(struct camera *cam, struct camera_stats *out)
 	for (int i = 0; i < CAMERA_STAGES; i++)
 		stagetime_get(&cam->stage[i], &out->stages[i]);
 	decoder_get_size(cam->dec, &out->detect_w, &out->detect_h);
+	out->nlines = cam->o.cfg->nlines;
+	for (int l = 0; l < out->nlines; l++)
+		counter_get_stats(cam->cnt[l], &out->lines[l]);
 }
 
 void camera_close(struct camera *cam)

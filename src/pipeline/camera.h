@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "camera_config.h"
+#include "counter.h"
 #include "stagetime.h"
 #include "tracker.h"
 #include "turnstile/event.h"
@@ -64,6 +65,10 @@ struct camera_stats {
 	/* Time per frame in each stage, and from capture to counted (realtime
 	 * file replay: from the instant the frame was due). */
 	struct stagetime_stats stages[CAMERA_STAGES];
+	/* Each line's counter: tracks seen, tracks that turned back in its
+	 * band, the one-object size in use (nlines of them). */
+	int nlines;
+	struct counter_stats lines[TURNSTILE_MAX_LINES];
 };
 
 struct camera;
