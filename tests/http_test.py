@@ -251,12 +251,15 @@ def case_endpoints(a):
         check(jpeg_size(get(srv.url("/cameras/lobby/snapshot.jpg?mask=1"))[2]) is not None,
               "?mask=1 is a JPEG")
         # The stream: two whole JPEG parts.
-        with urllib.request.urlopen(srv.url("/cameras/door/stream.mjpg"), timeout=10) as r:
-            ctype = r.headers.get("Content-Type", "")
-            data = b""
-            t0 = time.time()
-            while data.count(b"Content-Type: image/jpeg") < 3 and time.time() - t0 < 5:
-                data += r.read1(65536)
+        ctype, data = "", b""
+        try:
+            with urllib.request.urlopen(srv.url("/cameras/door/stream.mjpg"), timeout=10) as r:
+                ctype = r.headers.get("Content-Type", "")
+                t0 = time.time()
+                while data.count(b"Content-Type: image/jpeg") < 3 and time.time() - t0 < 5:
+                    data += r.read1(65536)
+        except OSError as e:
+            print("stream: %s" % e)
         parts = [p for p in data.split(b"--frame\r\n") if p.startswith(b"Content-Type: image/jpeg")]
         whole = [p for p in parts[:2] if b"\r\n\r\n\xff\xd8" in p]
         check(ctype.startswith("multipart/x-mixed-replace") and len(whole) == 2,
@@ -296,7 +299,11 @@ def case_endpoints(a):
         check(st["cameras"][0]["source"] == odd + ".avi",
               "the source round-trips through the status JSON")
         text = get(srv.url("/metrics"))[2].decode()
-        samples, _ = parse_metrics(text)
+        try:
+            samples, _ = parse_metrics(text)
+        except ValueError as e:
+            print(e)
+            samples = {}
         check('source="a\\"b<c&d.avi"' in text and
               samples.get(("turnstile_camera_info",
                            frozenset({("camera", "a_b_c_d"), ("source", odd + ".avi")}))) == 1,
