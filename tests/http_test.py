@@ -327,6 +327,14 @@ def case_endpoints(a):
         rgb = jpeg_rgb(data)
         on_line = sum(is_yellow(px(x, 240)) for x in range(100, 600, 10))
         check(on_line >= 45, "the one-frame snapshot shows the line")
+    # A luma plane (Y4M, 160x120) is scaled by a whole factor to 640 wide.
+    ydir = os.path.join(tmp, "y4m")
+    os.mkdir(ydir)
+    p = subprocess.run([a.turnstile, "--frames", "1", "--snapshot", ydir,
+                        os.path.join(a.samples, "lobby.y4m")], capture_output=True)
+    path = os.path.join(ydir, "lobby.jpg")
+    data = open(path, "rb").read() if os.path.exists(path) else b""
+    check(p.returncode == 0 and jpeg_size(data) == (640, 480), "a Y4M camera's snapshot is 640x480")
     p = subprocess.run([a.turnstile, "--frames", "1", "--snapshot", os.path.join(tmp, "missing"),
                         os.path.join(a.samples, "door.avi")], capture_output=True)
     check(p.returncode != 0 and b"missing" in p.stderr and p.stderr.count(b"\n") == 1,
