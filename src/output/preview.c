@@ -224,7 +224,8 @@ static void draw_tracks(struct preview *p, struct rgb_image *im, int scale)
 		int x1 = (int)((t->x + t->w / 2) * (float)im->w), y1 = (int)((t->y + t->h / 2) * (float)im->h);
 		draw_rect(im, x0, y0, x1, y1, t->confirmed ? 2 : 1, !t->confirmed, c);
 		snprintf(label, sizeof(label), "%u", (unsigned)t->id);
-		draw_text(im, x0 + 2, y0 - 6 * scale < 0 ? y0 + 2 : y0 - 6 * scale, scale, label, c);
+		int ly = y0 - 6 * scale < 2 ? y0 + 2 : y0 - 6 * scale;
+		draw_text(im, x0 < 2 ? 2 : x0 + 2, ly < 2 ? 2 : ly, scale, label, c);
 	}
 }
 
