@@ -181,9 +181,9 @@ def case_endpoints(a):
     root = os.path.dirname(os.path.abspath(a.samples))
     tmp = tempfile.mkdtemp(prefix="http-test-")
     events = os.path.join(tmp, "events.jsonl")
-    # 150 frames a camera: events on each, and short under the sanitizers
+    # 100 frames a camera: events on most, and short under the sanitizers
     # (the counts against the truth are the browser case's).
-    srv = Server(a.turnstile, ["-n", "150", "-c", os.path.join(a.samples, "samples.ini"),
+    srv = Server(a.turnstile, ["-n", "100", "-c", os.path.join(a.samples, "samples.ini"),
                                "-e", events], root)
     try:
         live = srv.wait_finished()
