@@ -272,6 +272,16 @@ def case_endpoints(a):
                                                 "/cameras/door/snapshot.jpg/x", "/../README.md",
                                                 "/samples/door.avi", "/api/v1", "/metrics/x")]
         check(codes == [404] * len(codes), "unknown paths are 404: %s" % codes)
+        req = urllib.request.Request(srv.url("/metrics"), headers={"X-Big": "a" * 40000})
+        try:
+            code = urllib.request.urlopen(req, timeout=10).status
+        except urllib.error.HTTPError as e:
+            code = e.code
+        except OSError:
+            code = 0
+        check(code in (0, 413, 431), "a request with 40 KB of headers is refused (%d)" % code)
+        code, _, _ = get(srv.url("/api/v1/status"))
+        check(code == 200, "and the server goes on answering")
         code, ctype, body = get(srv.url("/cameras/door"))
         check(code == 200 and ctype.startswith("text/html") and b'"name":"main"' in body,
               "camera page served, with its line")
