@@ -259,10 +259,14 @@ def case_endpoints(a):
             with urllib.request.urlopen(srv.url("/cameras/door/stream.mjpg"), timeout=10) as r:
                 ctype = r.headers.get("Content-Type", "")
                 t0 = time.time()
-                while data.count(b"Content-Type: image/jpeg") < 3 and time.time() - t0 < 5:
+                while data.count(b"Content-Type: image/jpeg") < 4 and time.time() - t0 < 5:
                     data += r.read1(65536)
+                took = time.time() - t0
         except OSError as e:
             print("stream: %s" % e)
+            took = 0
+        # At most preview_fps (5) a second: the 4th part is due 0.6 s after the first.
+        check(took >= 0.55, "the stream keeps to 5 frames a second (4 parts in %.2f s)" % took)
         parts = [p for p in data.split(b"--frame\r\n") if p.startswith(b"Content-Type: image/jpeg")]
         whole = [p for p in parts[:2] if b"\r\n\r\n\xff\xd8" in p]
         check(ctype.startswith("multipart/x-mixed-replace") and len(whole) == 2,
