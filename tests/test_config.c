@@ -135,9 +135,15 @@ static const struct bad_case bad_cases[] = {
 	{"reset_at minutes need two digits", "[turnstile]\nreset_at=4:5\n[camera a]\nsource=a\n",
 	 "2: bad value '4:5' for reset_at (expected HH:MM, 00:00 to 23:59)"},
 	{"unknown global key", "[camera a]\nsource=a\n[turnstile]\ncolour=red\n",
-	 "4: unknown key 'colour' in [turnstile] (expected state=, reset_at=)"},
+	 "4: unknown key 'colour' in [turnstile] (expected state=, reset_at=, http=, preview_fps=)"},
 	{"camera key in [turnstile]", "[turnstile]\nsource=a.avi\n",
-	 "2: unknown key 'source' in [turnstile] (expected state=, reset_at=)"},
+	 "2: unknown key 'source' in [turnstile] (expected state=, reset_at=, http=, preview_fps=)"},
+	{"bad http", "[turnstile]\nhttp=localhost:80\n[camera a]\nsource=a\n",
+	 "2: bad value 'localhost:80' for http (expected [ADDR:]PORT, IPv4, port 1-65535)"},
+	{"http port out of range", "[turnstile]\nhttp=65536\n[camera a]\nsource=a\n",
+	 "2: bad value '65536' for http (expected [ADDR:]PORT, IPv4, port 1-65535)"},
+	{"bad preview_fps", "[turnstile]\npreview_fps=0\n[camera a]\nsource=a\n",
+	 "2: bad value '0' for preview_fps (expected more than 0, at most 60)"},
 	{"duplicate state", "[turnstile]\nstate=a\nstate=b\n[camera a]\nsource=a\n",
 	 "3: duplicate key 'state' in [turnstile]"},
 	{"empty state", "[turnstile]\nstate=\n[camera a]\nsource=a\n",
@@ -333,10 +339,13 @@ static void load_reads_the_turnstile_section(void **state)
 	struct camera_list list;
 	char err[512];
 	const char *path = write_ini("[turnstile]\nstate = /var/lib/turnstile\nreset_at=04:30\n"
+				     "http=0.0.0.0:8080\npreview_fps=2.5\n"
 				     "[camera a]\nsource=a.avi\n");
 
 	assert_int_equal(config_load(path, NULL, &list, err, sizeof(err)), 0);
 	assert_int_equal(list.n, 1);
+	assert_string_equal(list.global.http, "0.0.0.0:8080");
+	assert_true(list.global.preview_fps == 2.5f);
 	assert_string_equal(list.global.state, "/var/lib/turnstile");
 	assert_true(list.global.daily_reset);
 	assert_int_equal(list.global.reset_minute, 4 * 60 + 30);

@@ -103,13 +103,13 @@ static void single_poster_log_lines_and_totals(void **state)
 	assert_int_equal(fclose(f), 0);
 	assert_string_equal(log,
 		"{\"seq\":0,\"time\":\"2026-11-23T09:41:00.123Z\",\"pts\":0.000000,\"camera\":\"door\",\"line\":\"main\","
-		"\"direction\":\"in\",\"frame\":123,\"track\":7}\n"
+		"\"direction\":\"in\",\"frame\":123,\"track\":7,\"objects\":1}\n"
 		"{\"seq\":1,\"time\":\"2026-11-23T09:41:00.999Z\",\"pts\":0.000000,\"camera\":\"we\\\"ird\\\\cam\\u000a\",\"line\":\"main\","
-		"\"direction\":\"out\",\"frame\":5,\"track\":8}\n"
+		"\"direction\":\"out\",\"frame\":5,\"track\":8,\"objects\":1}\n"
 		"{\"seq\":2,\"time\":\"1970-01-01T00:00:00.000Z\",\"pts\":0.000000,\"camera\":\"door\",\"line\":\"main\","
-		"\"direction\":\"out\",\"frame\":124,\"track\":7}\n"
+		"\"direction\":\"out\",\"frame\":124,\"track\":7,\"objects\":1}\n"
 		"{\"seq\":3,\"time\":\"1969-12-31T23:59:59.999Z\",\"pts\":0.000000,\"camera\":\"door\",\"line\":\"main\","
-		"\"direction\":\"in\",\"frame\":18446744073709551615,\"track\":4294967295}\n");
+		"\"direction\":\"in\",\"frame\":18446744073709551615,\"track\":4294967295,\"objects\":1}\n");
 	coord_end(c);
 	free(log);
 }

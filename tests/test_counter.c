@@ -684,6 +684,7 @@ struct e2e {
 	double now;
 	int in, out;
 	uint32_t ids[16];
+	int objects[16]; /* each crossing's "objects" */
 	int nids;
 };
 
@@ -708,8 +709,10 @@ static void e2e_frame(struct e2e *e, const struct blob *b, int n, double dt)
 			e->in++;
 		else
 			e->out++;
-		if (e->nids < 16)
+		if (e->nids < 16) {
+			e->objects[e->nids] = cr[i].objects;
 			e->ids[e->nids++] = cr[i].track;
+		}
 	}
 }
 
@@ -902,6 +905,11 @@ static void pair_never_seen_apart_counts_two_once_size_is_known(void **state)
 		e2e_frame(&e, NULL, 0, 0.04);
 	assert_int_equal(e.in, 8);
 	assert_int_equal(e.out, 0);
+	/* The six alone say one object each; the pair's two crossings say two. */
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(e.objects[i], 1);
+	assert_int_equal(e.objects[6], 2);
+	assert_int_equal(e.objects[7], 2);
 	e2e_teardown(&e);
 }
 
@@ -923,6 +931,38 @@ static void fast_object_seen_once_each_side_counts_once(void **state)
 	assert_int_equal(e.in, 1);
 	assert_int_equal(e.out, 0);
 	e2e_teardown(&e);
+}
+
+/* Why the counts are what they are: a track that walks into the band and
+ * back out the side it came from is "turned back", one that crosses is
+ * not, and a tentative one is not a track seen. */
+static void stats_count_tracks_seen_and_turned_back(void **state)
+{
+	(void)state;
+	struct script s;
+	struct counter_stats cs;
+	setup_line(&s, LINE_DEFAULT);
+	/* Up to the line (inside the band) and back: turned back. */
+	walk(&s, 1, 0.5f, 0.2f, 0.5f, 0.5f, 15);
+	walk(&s, 1, 0.5f, 0.5f, 0.5f, 0.2f, 15);
+	end(&s, 40);
+	/* Across: counted, not turned back. */
+	walk(&s, 2, 0.5f, 0.2f, 0.5f, 0.8f, 30);
+	end(&s, 80);
+	/* Near the line but never in its band: not turned back. */
+	walk(&s, 3, 0.5f, 0.2f, 0.5f, 0.4f, 10);
+	walk(&s, 3, 0.5f, 0.4f, 0.5f, 0.2f, 10);
+	end(&s, 100);
+	/* Tentative only: not seen. */
+	for (int f = 0; f < 5; f++)
+		step(&s, f, 4, 0.5f, 0.2f + 0.05f * (float)f, false, true);
+	end(&s, 120);
+	counter_get_stats(s.c, &cs);
+	assert_int_equal(s.in, 1);
+	assert_int_equal(cs.tracks_seen, 3);
+	assert_int_equal(cs.turned_back, 1);
+	assert_true(cs.object_area == 0.0f); /* nothing learnt from point-sized tracks */
+	counter_destroy(s.c);
 }
 
 int main(void)
@@ -966,6 +1006,7 @@ int main(void)
 		cmocka_unit_test(platoon_split_after_its_centre_crossed_counts_each_car_once),
 		cmocka_unit_test(far_object_seen_small_first_counts_from_where_it_came),
 		cmocka_unit_test(fast_object_seen_once_each_side_counts_once),
+		cmocka_unit_test(stats_count_tracks_seen_and_turned_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

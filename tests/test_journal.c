@@ -291,7 +291,7 @@ static void journal_alone_resumes_totals_and_numbering(void **state)
 	assert_int_equal(count_lines(text, len), 5);
 	const char *first = "{\"seq\":0,\"time\":\"2026-11-23T09:00:00.000Z\",\"pts\":0.000000,"
 			    "\"camera\":\"door\","
-			    "\"line\":\"main\",\"direction\":\"in\",\"frame\":100,\"track\":1,\"crc\":\"";
+			    "\"line\":\"main\",\"direction\":\"in\",\"frame\":100,\"track\":1,\"objects\":1,\"crc\":\"";
 	assert_int_equal(strncmp(text, first, strlen(first)), 0);
 	free(text);
 
@@ -1056,10 +1056,35 @@ static void coord_zeroes_its_totals_at_the_daily_reset(void **state)
 	journal_close(j);
 }
 
+/* Lines written before events said "objects" still read; a line with it
+ * reads; anything else after "track" does not. */
+static void lines_with_and_without_objects_parse(void **state)
+{
+	(void)state;
+	static const char *const bodies[] = {
+		"{\"seq\":7,\"time\":\"2026-11-23T09:00:00.000Z\",\"camera\":\"door\",\"line\":"
+		"\"main\",\"direction\":\"in\",\"frame\":100,\"track\":1",
+		"{\"seq\":7,\"time\":\"2026-11-23T09:00:00.000Z\",\"camera\":\"door\",\"line\":"
+		"\"main\",\"direction\":\"in\",\"frame\":100,\"track\":1,\"objects\":2",
+		"{\"seq\":7,\"time\":\"2026-11-23T09:00:00.000Z\",\"camera\":\"door\",\"line\":"
+		"\"main\",\"direction\":\"in\",\"frame\":100,\"track\":1,\"other\":2",
+	};
+	for (int i = 0; i < 3; i++) {
+		char line[512];
+		struct journal_line jl;
+		uint32_t crc = journal_codec_crc32(bodies[i], strlen(bodies[i]));
+		int n = snprintf(line, sizeof(line), "%s,\"crc\":\"%08" PRIx32 "\"}\n", bodies[i], crc);
+		assert_int_equal(journal_codec_parse_line(line, (size_t)n, &jl), i < 2);
+		if (i < 2)
+			assert_int_equal(jl.seq, 7);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(fresh_directory_starts_at_zero, setup, teardown),
+		cmocka_unit_test(lines_with_and_without_objects_parse),
 		cmocka_unit_test_setup_teardown(journal_alone_resumes_totals_and_numbering, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(snapshot_plus_tail_resumes_and_is_idempotent, setup,

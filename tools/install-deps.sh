@@ -22,6 +22,9 @@ PACKAGES="$PACKAGES libncurses-dev tmux"
 # Running as a service: sd_notify (libsystemd), and the tests of the install
 # (systemd-analyze verify from systemd, man pages checked with groff and man).
 PACKAGES="$PACKAGES libsystemd-dev systemd groff man-db"
+# The HTTP server (libmicrohttpd), and headless chromium with its WebDriver
+# to test its pages in a real browser; ffmpeg decodes snapshots in its test.
+PACKAGES="$PACKAGES libmicrohttpd-dev chromium chromium-driver ffmpeg"
 # The leak check by hand (tools/valgrind.sh).
 PACKAGES="$PACKAGES valgrind"
 missing=""

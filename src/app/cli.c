@@ -12,7 +12,7 @@
 #include "v4l2_list.h"
 
 /* Long options without a short form. */
-enum { OPT_STATE = 256, OPT_RESET_AT, OPT_NO_TUI, OPT_STATUS_INTERVAL };
+enum { OPT_STATE = 256, OPT_RESET_AT, OPT_NO_TUI, OPT_STATUS_INTERVAL, OPT_HTTP, OPT_SNAPSHOT };
 
 
 static void usage(FILE *f)
@@ -46,6 +46,10 @@ static void usage(FILE *f)
 	      "                          lines, no information lines\n"
 	      "      --status-interval S a status line on stderr every S seconds (0: none);\n"
 	      "                          default 1 when stderr is a terminal, else none\n"
+	      "      --http [ADDR:]PORT  serve live pictures, line placement, status and\n"
+	      "                          metrics over HTTP (ADDR default 127.0.0.1)\n"
+	      "      --snapshot DIR      write DIR/NAME.jpg, the annotated picture of each\n"
+	      "                          camera, once a second and at exit\n"
 	      "  -h, --help              show this help\n"
 	      "  -V, --version           show the version\n"
 	      "      --list-cameras      list V4L2 cameras: stable names, formats, sizes, rates\n",
@@ -107,6 +111,8 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 		{"no-tui", no_argument, NULL, OPT_NO_TUI},
 		{"quiet", no_argument, NULL, 'q'},
 		{"status-interval", required_argument, NULL, OPT_STATUS_INTERVAL},
+		{"http", required_argument, NULL, OPT_HTTP},
+		{"snapshot", required_argument, NULL, OPT_SNAPSHOT},
 		{NULL, 0, NULL, 0},
 	};
 	int c, minute;
@@ -194,6 +200,17 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 				return usage_error("--status-interval: '%s' is not a number of seconds "
 						   "from 0 (none) to 86400", optarg);
 			break;
+		case OPT_HTTP:
+			if (config_parse_http(optarg))
+				return usage_error("--http: '%s' is not [ADDR:]PORT (IPv4, port 1-65535)",
+						   optarg);
+			o->http = optarg;
+			break;
+		case OPT_SNAPSHOT:
+			if (!optarg[0])
+				return usage_error("--snapshot: '%s' is not a directory name", optarg);
+			o->snapshot = optarg;
+			break;
 		case ':':
 			return usage_error("%s: needs a value", argv[optind - 1]);
 		default: {
@@ -228,6 +245,8 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 	/* The command line wins over the config's [turnstile] section. */
 	if (o->state)
 		snprintf(cams->global.state, sizeof(cams->global.state), "%s", o->state);
+	if (o->http)
+		snprintf(cams->global.http, sizeof(cams->global.http), "%s", o->http);
 	if (o->reset_at) {
 		config_parse_reset_at(o->reset_at, &cams->global.reset_minute);
 		cams->global.daily_reset = true;

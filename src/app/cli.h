@@ -28,6 +28,8 @@ struct cli_options {
 	bool no_tui;
 	bool quiet;             /* --quiet: errors and changes of state only */
 	double status_interval; /* --status-interval: seconds; 0 = none; < 0 = the default */
+	const char *http;     /* --http [ADDR:]PORT: overrides http= */
+	const char *snapshot; /* --snapshot DIR */
 };
 
 /* Parses argv into o (filled with its defaults by the caller) and cams.

@@ -24,6 +24,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -463,6 +464,26 @@ static char *config_read_line(char *buf, int size, void *stream)
 	return p->err ? NULL : buf;
 }
 
+int config_parse_http(const char *text)
+{
+	const char *colon = strrchr(text, ':');
+	const char *port = colon ? colon + 1 : text;
+	char addr[INET_ADDRSTRLEN];
+	struct in_addr ia;
+	char *end;
+
+	errno = 0;
+	long v = strtol(port, &end, 10);
+	if (errno || end == port || *end || v < 1 || v > 65535 || !isdigit((unsigned char)*port))
+		return -EINVAL;
+	if (!colon)
+		return 0;
+	if (colon == text || (size_t)(colon - text) >= sizeof(addr))
+		return -EINVAL;
+	snprintf(addr, sizeof(addr), "%.*s", (int)(colon - text), text);
+	return inet_pton(AF_INET, addr, &ia) == 1 ? 0 : -EINVAL;
+}
+
 /* First key of a section: check "camera NAME" and add the camera. */
 static int camera_begin(struct parse *p, const char *section)
 {
@@ -573,8 +594,27 @@ static int set_global(struct parse *p, const char *key, const char *value)
 				    "bad value '%s' for reset_at (expected HH:MM, 00:00 to 23:59)", value);
 		else
 			g->daily_reset = true;
+	} else if (strcmp(key, "http") == 0) {
+		if (g->http[0])
+			parse_error(p, p->lineno, "duplicate key 'http' in [turnstile]");
+		else if (strlen(value) >= sizeof(g->http) || config_parse_http(value) < 0)
+			parse_error(p, p->lineno,
+				    "bad value '%s' for http (expected [ADDR:]PORT, IPv4, port 1-65535)",
+				    value);
+		else
+			strcpy(g->http, value);
+	} else if (strcmp(key, "preview_fps") == 0) {
+		char *end;
+		float v = strtof(value, &end);
+		if (end == value || *end || !(v > 0.0f && v <= 60.0f))
+			parse_error(p, p->lineno, "bad value '%s' for preview_fps (expected more than 0, at most 60)",
+				    value);
+		else
+			g->preview_fps = v;
 	} else {
-		parse_error(p, p->lineno, "unknown key '%s' in [turnstile] (expected state=, reset_at=)",
+		parse_error(p, p->lineno,
+			    "unknown key '%s' in [turnstile] (expected state=, reset_at=, http=, "
+			    "preview_fps=)",
 			    key);
 	}
 	return p->err ? -EINVAL : 0;

@@ -13,6 +13,8 @@ struct global_config {
 	char state[CONFIG_PATH_MAX]; /* state=DIR: durable counts there; "" = none */
 	bool daily_reset;            /* reset_at= was given */
 	int reset_minute;            /* reset_at=HH:MM as minutes after local midnight */
+	char http[64];               /* http=[ADDR:]PORT: the HTTP server; "" = none */
+	float preview_fps;           /* preview_fps=: most stream frames a second; 0 = 5 */
 };
 
 struct camera_list {
@@ -32,7 +34,10 @@ struct camera_list {
 int config_load(const char *path, const struct line *default_line, struct camera_list *out,
 		char *err, size_t errlen);
 /* Also in the file, at most once: a [turnstile] section with state=DIR and
- * reset_at=HH:MM (local time). */
+ * reset_at=HH:MM (local time), http=[ADDR:]PORT and preview_fps=. */
+
+/* Checks "[ADDR:]PORT" (IPv4 address, port 1..65535). Returns 0 or -EINVAL. */
+int config_parse_http(const char *text);
 
 /* Parses "HH:MM" (00:00 to 23:59) into minutes after midnight. Returns 0
  * or -EINVAL. */

@@ -22,8 +22,10 @@
 #include "config.h"
 #include "coord.h"
 #include "eventlog.h"
+#include "http.h"
 #include "journal.h"
 #include "notify.h"
+#include "snapshot.h"
 #include "summary.h"
 #include "tui.h"
 #include "util.h"
@@ -97,7 +99,8 @@ static int supervise(struct camera **cams, const struct camera_list *list, struc
 		bool all_done = true;
 		for (int i = 0; i < list->n; i++)
 			all_done = all_done && camera_done(cams[i]);
-		if (all_done && !tui)
+		/* The HTTP server stays up after replays end, until a signal. */
+		if (all_done && !tui && !list->global.http[0])
 			return 0;
 		int64_t now = now_ns(CLOCK_MONOTONIC);
 		notify_watchdog(now);
@@ -215,6 +218,8 @@ int main(int argc, char **argv)
 	int nsinks = 0;
 	struct tally resumed = {0};
 	struct tui *tui = NULL;
+	struct snapshot *snap = NULL;
+	struct http *http = NULL;
 	bool *stuck = NULL;
 	int nstuck = 0, events_fd = -1, nopen = 0;
 	int status = EXIT_FAILURE;
@@ -326,6 +331,21 @@ int main(int argc, char **argv)
 	 * source (missing, unreadable, absurd header) is its camera's error,
 	 * not the site's, and one that waits (a FIFO with no writer yet, a
 	 * camera not plugged in) holds up nothing. */
+	if (o.snapshot) {
+		struct snapshot_config sc = {o.snapshot, list.n, cams, list.cams, co};
+		if (snapshot_start(&sc, &snap, err, sizeof(err))) {
+			log_error("%s", err);
+			goto out;
+		}
+	}
+	if (list.global.http[0]) {
+		struct http_config hc = {list.global.http, list.n, cams, list.cams, co,
+					 list.global.preview_fps};
+		if (http_start(&hc, &http, err, sizeof(err))) {
+			log_error("%s", err);
+			goto out;
+		}
+	}
 	for (int i = 0; i < list.n; i++) {
 		rc = camera_start(cams[i]);
 		if (rc) {
@@ -372,6 +392,7 @@ int main(int argc, char **argv)
 	nstuck = drain_cameras(cams, &list, stuck);
 	/* Journals, counts and snapshots what the cameras posted. */
 	coord_stop(co);
+	snapshot_stop(snap);
 
 	/* Every source refused (not merely waiting): no summary, exit 1;
 	 * each reason is logged. */
@@ -398,6 +419,8 @@ int main(int argc, char **argv)
 	}
 out:
 	tui_close(tui);
+	http_stop(http);
+	snapshot_destroy(snap);
 	if (nstuck) {
 		/* A capture thread blocked in a read still holds its camera, and
 		 * through it the config, the coordinator and the journal: the

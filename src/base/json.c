@@ -57,8 +57,9 @@ int json_event(char *buf, size_t size, const struct event *ev, uint64_t seq, con
 	format_time_utc(ev->wall_ns, when, sizeof(when));
 	n = snprintf(buf, size,
 		     "{\"seq\":%" PRIu64 ",\"time\":\"%s\",\"pts\":%.6f,\"camera\":\"%s\","
-		     "\"line\":\"%s\",\"direction\":\"%s\",\"frame\":%" PRIu64 ",\"track\":%" PRIu32,
+		     "\"line\":\"%s\",\"direction\":\"%s\",\"frame\":%" PRIu64 ",\"track\":%" PRIu32
+		     ",\"objects\":%d",
 		     seq, when, ev->pts, cam, ln, ev->dir == DIR_IN ? "in" : "out", ev->frame,
-		     ev->track);
+		     ev->track, ev->objects > 0 ? ev->objects : 1);
 	return n < 0 || (size_t)n >= size ? -1 : n;
 }

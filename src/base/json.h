@@ -20,9 +20,11 @@ size_t json_escape(char *dst, size_t size, const char *s);
 void json_write_string(FILE *f, const char *s);
 
 /* The JSON object of one counted event, without its closing brace:
- *   {"seq":S,"time":"...Z","pts":P,"camera":"C","line":"L","direction":"in","frame":F,"track":T
+ *   {"seq":S,"time":"...Z","pts":P,"camera":"C","line":"L","direction":"in","frame":F,"track":T,
+ *    "objects":N
  * time is the wall clock when counted, pts the frame's media time (seconds,
- * microsecond digits).
+ * microsecond digits); N the objects the crossing blob was judged to hold
+ * (each of its N events counts one).
  * camera and line are the names (escaped here). The event log appends "}\n",
  * the journal ",\"crc\":\"XXXXXXXX\"}\n". Returns the length written, or -1
  * when it does not fit in size bytes. */

@@ -90,3 +90,25 @@ void stagetime_get(const struct stagetime *st, struct stagetime_stats *out)
 		break;
 	}
 }
+
+void stagetime_buckets(const struct stagetime *st, const double *le_s, int n, uint64_t *counts,
+		       uint64_t *total, double *sum_s)
+{
+	uint64_t all = 0;
+
+	for (int i = 0; i < n; i++)
+		counts[i] = 0;
+	for (unsigned b = 0; b < STAGETIME_BINS; b++) {
+		uint64_t c = atomic_load_explicit(&st->bins[b], memory_order_acquire);
+		double lo, hi;
+		if (!c)
+			continue;
+		all += c;
+		bin_range(b, &lo, &hi);
+		for (int i = 0; i < n; i++)
+			if (hi <= le_s[i] * 1e9)
+				counts[i] += c;
+	}
+	*total = all;
+	*sum_s = (double)atomic_load_explicit(&st->sum_ns, memory_order_relaxed) / 1e9;
+}

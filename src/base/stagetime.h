@@ -50,4 +50,12 @@ void stagetime_add(struct stagetime *st, int64_t ns);
 /* Snapshot of count, mean, p99 and max. Any thread. */
 void stagetime_get(const struct stagetime *st, struct stagetime_stats *out);
 
+/* Cumulative counts for a Prometheus histogram: counts[i] is how many
+ * durations fell in bins wholly at or below le_s[i] seconds (bounds
+ * ascending; a bin straddling a bound counts above it, so a count may be
+ * short by one bin's width, about 6%). Also the total and the sum in
+ * seconds. Any thread. */
+void stagetime_buckets(const struct stagetime *st, const double *le_s, int n, uint64_t *counts,
+		       uint64_t *total, double *sum_s);
+
 #endif

@@ -109,18 +109,30 @@ static bool parse_line_z(const char *s, size_t len, struct journal_line *out)
 	if (*end || errno || hex[0] == '-' || hex[0] == '+' || hex[0] == ' ' ||
 	    crc != journal_codec_crc32(s, crc_pos))
 		return false;
-	/* Lines from before "pts" have none; both are read. */
-	if ((sscanf(s,
-		    "{\"seq\":%" SCNu64 ",\"time\":\"%*[^\"]\",\"pts\":%*f,\"camera\":\"%63[^\"]\","
-		    "\"line\":\"%63[^\"]\",\"direction\":\"%3[^\"]\",\"frame\":%" SCNu64
-		    ",\"track\":%" SCNu32 "%n",
-		    &out->seq, out->camera, out->line, dir, &frame, &track, &n) != 6 ||
-	     n != (int)crc_pos) &&
-	    (sscanf(s,
-		    "{\"seq\":%" SCNu64 ",\"time\":\"%*[^\"]\",\"camera\":\"%63[^\"]\",\"line\":\"%63[^\"]\","
-		    "\"direction\":\"%3[^\"]\",\"frame\":%" SCNu64 ",\"track\":%" SCNu32 "%n",
-		    &out->seq, out->camera, out->line, dir, &frame, &track, &n) != 6 ||
-	     n != (int)crc_pos))
+	/* Lines from before "pts" have none, and lines from before "objects"
+	 * end at the track; all are read. */
+	n = -1;
+	if (sscanf(s,
+		   "{\"seq\":%" SCNu64 ",\"time\":\"%*[^\"]\",\"pts\":%*f,\"camera\":\"%63[^\"]\","
+		   "\"line\":\"%63[^\"]\",\"direction\":\"%3[^\"]\",\"frame\":%" SCNu64
+		   ",\"track\":%" SCNu32 "%n",
+		   &out->seq, out->camera, out->line, dir, &frame, &track, &n) != 6 || n < 0) {
+		n = -1;
+		if (sscanf(s,
+			   "{\"seq\":%" SCNu64 ",\"time\":\"%*[^\"]\",\"camera\":\"%63[^\"]\","
+			   "\"line\":\"%63[^\"]\",\"direction\":\"%3[^\"]\",\"frame\":%" SCNu64
+			   ",\"track\":%" SCNu32 "%n",
+			   &out->seq, out->camera, out->line, dir, &frame, &track, &n) != 6 || n < 0)
+			return false;
+	}
+	int m = 0;
+	unsigned objects;
+	if ((size_t)n < crc_pos) {
+		m = -1;
+		if (sscanf(s + n, ",\"objects\":%u%n", &objects, &m) != 1 || m < 0)
+			return false;
+	}
+	if ((size_t)n + (size_t)m != crc_pos)
 		return false;
 	if (strcmp(dir, "in") == 0)
 		out->dir = DIR_IN;

@@ -4,6 +4,7 @@
  * status line: while they run; their getters are thread-safe). */
 #include "summary.h"
 
+#include <math.h>
 #include <stdio.h>
 
 #include "json.h"
@@ -36,14 +37,77 @@ void summary_status(struct camera **cams, const struct camera_config *cfgs, int 
 
 /* ,"stages":{"read":{"mean_us":M,"p99_us":P},...}: the camera's per-frame
  * time in each stage and from capture to counted ("latency"). */
-static void print_stages(FILE *out, const struct camera_stats *s)
+static void print_stages(FILE *f, const struct camera_stats *s)
 {
-	fputs(",\"stages\":{", out);
+	fputs(",\"stages\":{", f);
 	for (int i = 0; i < CAMERA_STAGES; i++)
-		fprintf(out, "%s\"%s\":{\"mean_us\":%.1f,\"p99_us\":%.1f}", i ? "," : "",
-		       camera_stage_name((enum camera_stage)i), s->stages[i].mean_us,
-		       s->stages[i].p99_us);
-	fputs("}", out);
+		fprintf(f, "%s\"%s\":{\"mean_us\":%.1f,\"p99_us\":%.1f}", i ? "," : "",
+			camera_stage_name((enum camera_stage)i), s->stages[i].mean_us,
+			s->stages[i].p99_us);
+	fputs("}", f);
+}
+
+/* ,"tracks_seen":N,"turned_back":N,"object_size":S: why the counts are
+ * what they are. object_size is the side of a square of one object's area
+ * (as object_size= in the config), 0 while it is being learnt. */
+static void print_why(FILE *f, const struct counter_stats *c)
+{
+	fprintf(f, ",\"tracks_seen\":%llu,\"turned_back\":%llu,\"object_size\":%.3f",
+		(unsigned long long)c->tracks_seen, (unsigned long long)c->turned_back,
+		c->object_area > 0 ? sqrt(c->object_area) : 0.0);
+}
+
+void summary_json(FILE *f, struct camera **cams, const struct camera_config *cfgs, int n,
+		  struct coord *co)
+{
+	struct totals t;
+
+	fputs("{\"cameras\":[", f);
+	for (int i = 0; i < n; i++) {
+		struct camera_stats s;
+		camera_get_stats(cams[i], &s);
+		coord_get_totals(co, i, &t);
+		fprintf(f, "%s{\"name\":", i ? "," : "");
+		json_write_string(f, cfgs[i].name);
+		fputs(",\"source\":", f);
+		json_write_string(f, cfgs[i].source);
+		fprintf(f, ",\"state\":\"%s\"", camera_state_name(s.state));
+		fprintf(f,
+			",\"fps\":%g,\"frames\":%llu,\"dropped\":%llu,\"corrupt\":%llu,"
+			"\"driver_drops\":%llu,\"reconnects\":%llu,"
+			"\"in\":%llu,\"out\":%llu,\"lines\":[",
+			s.fps, (unsigned long long)s.processed, (unsigned long long)s.dropped,
+			(unsigned long long)s.corrupt, (unsigned long long)s.driver_drops,
+			(unsigned long long)s.reconnects, (unsigned long long)t.in,
+			(unsigned long long)t.out);
+		for (int l = 0; l < cfgs[i].nlines; l++) {
+			struct totals lt;
+			coord_get_line_totals(co, i, l, &lt);
+			fprintf(f, "%s{\"name\":", l ? "," : "");
+			json_write_string(f, cfgs[i].lines[l].name);
+			fprintf(f, ",\"in\":%llu,\"out\":%llu", (unsigned long long)lt.in,
+				(unsigned long long)lt.out);
+			if (l < s.nlines)
+				print_why(f, &s.lines[l]);
+			fputs("}", f);
+		}
+		fputs("]", f);
+		/* The camera's: every line sees every track; turned back on any. */
+		struct counter_stats cs = {0};
+		for (int l = 0; l < s.nlines; l++)
+			cs.turned_back += s.lines[l].turned_back;
+		if (s.nlines) {
+			cs.tracks_seen = s.lines[0].tracks_seen;
+			cs.object_area = s.lines[0].object_area;
+		}
+		print_why(f, &cs);
+		print_stages(f, &s);
+		fputs("}", f);
+	}
+	coord_get_totals(co, -1, &t);
+	fprintf(f, "],\"in\":%llu,\"out\":%llu,\"occupancy\":%lld,\"occupancy_corrections\":%llu}\n",
+		(unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy,
+		(unsigned long long)t.corrections);
 }
 
 void summary_print(FILE *out, struct camera **cams, const struct camera_config *cfgs, int n,
@@ -51,51 +115,23 @@ void summary_print(FILE *out, struct camera **cams, const struct camera_config *
 {
 	struct totals t;
 
-	if (json)
-		fputs("{\"cameras\":[", out);
+	if (json) {
+		summary_json(out, cams, cfgs, n, co);
+		fflush(out);
+		return;
+	}
 	for (int i = 0; i < n; i++) {
 		struct camera_stats s;
 		camera_get_stats(cams[i], &s);
 		coord_get_totals(co, i, &t);
-		if (json) {
-			fprintf(out, "%s{\"name\":", i ? "," : "");
-			json_write_string(out, cfgs[i].name);
-			fputs(",\"source\":", out);
-			json_write_string(out, cfgs[i].source);
-			fprintf(out, ",\"state\":\"%s\"", camera_state_name(s.state));
-			fprintf(out, ",\"fps\":%g,\"frames\":%llu,\"dropped\":%llu,\"corrupt\":%llu,"
-			       "\"driver_drops\":%llu,\"reconnects\":%llu,"
-			       "\"in\":%llu,\"out\":%llu,\"lines\":[",
-			       s.fps, (unsigned long long)s.processed, (unsigned long long)s.dropped,
-			       (unsigned long long)s.corrupt, (unsigned long long)s.driver_drops,
-			       (unsigned long long)s.reconnects, (unsigned long long)t.in,
-			       (unsigned long long)t.out);
-			for (int l = 0; l < cfgs[i].nlines; l++) {
-				struct totals lt;
-				coord_get_line_totals(co, i, l, &lt);
-				fprintf(out, "%s{\"name\":", l ? "," : "");
-				json_write_string(out, cfgs[i].lines[l].name);
-				fprintf(out, ",\"in\":%llu,\"out\":%llu}", (unsigned long long)lt.in,
-				       (unsigned long long)lt.out);
-			}
-			fputs("]", out);
-			print_stages(out, &s);
-			fputs("}", out);
-		} else {
-			fprintf(out, "%-16s in %6llu  out %6llu   (%llu frames, %llu corrupt, %llu dropped)\n",
-			       cfgs[i].name, (unsigned long long)t.in,
-			       (unsigned long long)t.out, (unsigned long long)s.processed,
-			       (unsigned long long)s.corrupt, (unsigned long long)s.dropped);
-		}
+		fprintf(out, "%-16s in %6llu  out %6llu   (%llu frames, %llu corrupt, %llu dropped)\n",
+		       cfgs[i].name, (unsigned long long)t.in, (unsigned long long)t.out,
+		       (unsigned long long)s.processed, (unsigned long long)s.corrupt,
+		       (unsigned long long)s.dropped);
 	}
 	coord_get_totals(co, -1, &t);
-	if (json)
-		fprintf(out, "],\"in\":%llu,\"out\":%llu,\"occupancy\":%lld,\"occupancy_corrections\":%llu}\n",
-		       (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy,
-		       (unsigned long long)t.corrections);
-	else
-		fprintf(out, "%-16s in %6llu  out %6llu   occupancy %lld (%llu corrections)\n", "site",
-		       (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy,
-		       (unsigned long long)t.corrections);
+	fprintf(out, "%-16s in %6llu  out %6llu   occupancy %lld (%llu corrections)\n", "site",
+	       (unsigned long long)t.in, (unsigned long long)t.out, (long long)t.occupancy,
+	       (unsigned long long)t.corrections);
 	fflush(out);
 }

@@ -13,7 +13,12 @@
 void summary_status(struct camera **cams, const struct camera_config *cfgs, int n,
 		    struct coord *co);
 
-/* The summary at exit on out: a table, or one JSON object on one line (json). */
+/* The JSON summary (one object and a newline) to f: what --json prints at
+ * exit and /api/v1/status serves while it runs. */
+void summary_json(FILE *f, struct camera **cams, const struct camera_config *cfgs, int n,
+		  struct coord *co);
+
+/* The summary at exit on out: a table, or the JSON summary (json). */
 void summary_print(FILE *out, struct camera **cams, const struct camera_config *cfgs, int n,
 		   struct coord *co, bool json);
 

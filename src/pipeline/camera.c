@@ -60,6 +60,16 @@ struct camera {
 	double first_t;         /* live: the first frame's time, the events' pts 0 */
 	/* Per-stage timings: read is the capture thread's, the rest inference's. */
 	struct stagetime stage[CAMERA_STAGES];
+
+	/* Preview (camera_view_*): want is set by readers; the inference thread
+	 * copies the slot into grab (its own), then swaps grab and view's data
+	 * under view_lock. view_lock is a leaf. */
+	atomic_bool want_view;
+	uint8_t *grab;
+	struct camera_view view;
+	pthread_mutex_t view_lock;
+	pthread_cond_t view_cond;
+	bool view_lock_ok;
 };
 
 static const char *const stage_names[CAMERA_STAGES] = {
@@ -235,6 +245,52 @@ static void save_sizes(struct camera *cam)
 	cam->sizes_failed = rc != 0;
 }
 
+/* What publish_view needs of the grabbed frame besides its bytes. */
+struct grab_meta {
+	size_t len;
+	enum frame_format format;
+	uint64_t index;
+	int width, height;
+};
+
+/* The slot's bytes, before the slot goes back to the ring. Inference thread. */
+static bool grab_view(struct camera *cam, const struct frame *f, struct grab_meta *meta)
+{
+	if (!cam->grab || !atomic_load_explicit(&cam->want_view, memory_order_relaxed) ||
+	    !atomic_exchange(&cam->want_view, false) || f->len > cam->view.cap)
+		return false;
+	memcpy(cam->grab, f->data, f->len);
+	const struct source_info *info = source_get_info(cam->src);
+	meta->len = f->len;
+	meta->format = f->format;
+	meta->index = f->index;
+	meta->width = f->format == FRAME_GRAY ? f->width : info->width;
+	meta->height = f->format == FRAME_GRAY ? f->height : info->height;
+	return true;
+}
+
+/* Publishes the grabbed frame with what detection and tracking made of it. */
+static void publish_view(struct camera *cam, const struct grab_meta *meta,
+			 const struct track *tracks)
+{
+	struct camera_view *v = &cam->view;
+
+	mutex_lock(&cam->view_lock);
+	uint8_t *spare = v->data;
+	v->data = cam->grab;
+	cam->grab = spare;
+	v->len = meta->len;
+	v->format = meta->format;
+	v->index = meta->index;
+	v->width = meta->width;
+	v->height = meta->height;
+	memcpy(v->tracks, tracks, sizeof(v->tracks));
+	memcpy(v->mask, detector_mask(cam->det), (size_t)v->mask_w * (size_t)v->mask_h);
+	v->seq++;
+	pthread_cond_broadcast(&cam->view_cond);
+	mutex_unlock(&cam->view_lock);
+}
+
 static void *inference_main(void *arg)
 {
 	struct camera *cam = arg;
@@ -256,12 +312,16 @@ static void *inference_main(void *arg)
 			tracking_restart(cam);
 		}
 		int64_t t0 = stagetime_now();
+		struct grab_meta meta = {0};
+		bool grabbed = grab_view(cam, f, &meta);
 		int rc = decoder_decode(cam->dec, f, &g);
 		/* The gray image is the decoder's own: the slot can go back now. */
 		ring_release(cam->ring, f);
 		int64_t t1 = stagetime_now();
 		stagetime_add(&st[CAMERA_STAGE_DECODE], t1 - t0);
 		if (rc != 0) {
+			if (grabbed)
+				atomic_store(&cam->want_view, true); /* the next one, then */
 			atomic_fetch_add(&cam->corrupt, 1);
 			continue;
 		}
@@ -272,6 +332,8 @@ static void *inference_main(void *arg)
 		const struct track *tracks = tracker_update(cam->trk, blobs, nblobs, t_sec);
 		int64_t t3 = stagetime_now();
 		stagetime_add(&st[CAMERA_STAGE_TRACK], t3 - t2);
+		if (grabbed)
+			publish_view(cam, &meta, tracks);
 		for (int l = 0; l < cam->o.cfg->nlines; l++) {
 			int nc = counter_update(cam->cnt[l], tracks, crossings);
 			for (int i = 0; i < nc; i++) {
@@ -281,6 +343,7 @@ static void *inference_main(void *arg)
 					.dir = crossings[i].dir,
 					.frame = index,
 					.track = crossings[i].track,
+					.objects = crossings[i].objects,
 					.wall_ns = now_ns(CLOCK_REALTIME),
 					.pts = t_sec - cam->first_t,
 				};
@@ -299,6 +362,101 @@ static void *inference_main(void *arg)
 	}
 	atomic_store(&cam->inf_done, true);
 	return NULL;
+}
+
+/* The preview's buffers: two slots' worth and a mask, allocated once, on
+ * the capture thread in setup (they are sized by the source). */
+static int view_init(struct camera *cam, const struct source_info *info, int dw, int dh)
+{
+	int rc = pthread_mutex_init(&cam->view_lock, NULL);
+	if (rc)
+		return -rc;
+	rc = cond_init_monotonic(&cam->view_cond);
+	if (rc) {
+		pthread_mutex_destroy(&cam->view_lock);
+		return rc;
+	}
+	cam->view_lock_ok = true;
+	cam->view.cap = info->max_frame_bytes;
+	cam->view.mask_w = dw;
+	cam->view.mask_h = dh;
+	cam->grab = malloc(cam->view.cap);
+	cam->view.data = malloc(cam->view.cap);
+	cam->view.mask = calloc((size_t)dw * (size_t)dh, 1);
+	return cam->grab && cam->view.data && cam->view.mask ? 0 : -ENOMEM;
+}
+
+/* The preview's buffers are made on the capture thread once its source is
+ * open (setup): readers see them only after ready says so. */
+struct camera_view *camera_view_alloc(struct camera *cam)
+{
+	if (!atomic_load(&cam->ready) || !cam->view_lock_ok)
+		return NULL;
+	struct camera_view *v = calloc(1, sizeof(*v));
+	if (!v)
+		return NULL;
+	v->cap = cam->view.cap;
+	v->mask_w = cam->view.mask_w;
+	v->mask_h = cam->view.mask_h;
+	v->data = malloc(v->cap);
+	v->mask = calloc((size_t)v->mask_w * (size_t)v->mask_h, 1);
+	if (!v->data || !v->mask) {
+		camera_view_free(v);
+		return NULL;
+	}
+	return v;
+}
+
+void camera_view_free(struct camera_view *v)
+{
+	if (!v)
+		return;
+	free(v->data);
+	free(v->mask);
+	free(v);
+}
+
+void camera_view_request(struct camera *cam)
+{
+	atomic_store(&cam->want_view, true);
+}
+
+int camera_view_get(struct camera *cam, struct camera_view *v, int timeout_ms)
+{
+	if (!atomic_load(&cam->ready) || !cam->view_lock_ok)
+		return -EAGAIN;
+	const int64_t deadline = now_ns(CLOCK_MONOTONIC) + (int64_t)timeout_ms * 1000000;
+	int rc = -EAGAIN;
+
+	mutex_lock(&cam->view_lock);
+	for (;;) {
+		const struct camera_view *p = &cam->view;
+		if (p->seq > v->seq) {
+			v->seq = p->seq;
+			v->index = p->index;
+			v->format = p->format;
+			v->width = p->width;
+			v->height = p->height;
+			v->len = p->len;
+			memcpy(v->data, p->data, p->len);
+			memcpy(v->tracks, p->tracks, sizeof(v->tracks));
+			memcpy(v->mask, p->mask, (size_t)v->mask_w * (size_t)v->mask_h);
+			rc = 0;
+			break;
+		}
+		int64_t left = deadline - now_ns(CLOCK_MONOTONIC);
+		if (left <= 0 || atomic_load(&cam->inf_done))
+			break;
+		atomic_store(&cam->want_view, true);
+		cond_timedwait_ns(&cam->view_cond, &cam->view_lock, left < 100000000 ? left : 100000000);
+	}
+	mutex_unlock(&cam->view_lock);
+	return rc;
+}
+
+const struct stagetime *camera_stage_timer(struct camera *cam, enum camera_stage stage)
+{
+	return atomic_load(&cam->ready) && (unsigned)stage < CAMERA_STAGES ? &cam->stage[stage] : NULL;
 }
 
 /* With a state directory, what the lines learnt before a restart. A
@@ -434,6 +592,8 @@ static int setup(struct camera *cam)
 		rc = tracker_create(&tp, &cam->trk);
 	for (int l = 0; rc == 0 && l < opts->cfg->nlines; l++)
 		rc = counter_create(&opts->cfg->lines[l].line, &cp, &cam->cnt[l]);
+	if (rc == 0)
+		rc = view_init(cam, info, dw, dh);
 	if (rc)
 		goto fail;
 	if (opts->state_dir && tu->object_area <= 0.0f) {
@@ -599,6 +759,9 @@ void camera_get_stats(struct camera *cam, struct camera_stats *out)
 	for (int i = 0; i < CAMERA_STAGES; i++)
 		stagetime_get(&cam->stage[i], &out->stages[i]);
 	decoder_get_size(cam->dec, &out->detect_w, &out->detect_h);
+	out->nlines = cam->o.cfg->nlines;
+	for (int l = 0; l < out->nlines; l++)
+		counter_get_stats(cam->cnt[l], &out->lines[l]);
 }
 
 void camera_close(struct camera *cam)
@@ -619,5 +782,12 @@ void camera_close(struct camera *cam)
 	free(cam->sizes_buf);
 	if (cam->lock_init)
 		pthread_mutex_destroy(&cam->lock);
+	if (cam->view_lock_ok) {
+		pthread_cond_destroy(&cam->view_cond);
+		pthread_mutex_destroy(&cam->view_lock);
+	}
+	free(cam->grab);
+	free(cam->view.data);
+	free(cam->view.mask);
 	free(cam);
 }

@@ -15,8 +15,11 @@
 #include <stdint.h>
 
 #include "camera_config.h"
+#include "counter.h"
 #include "stagetime.h"
+#include "tracker.h"
 #include "turnstile/event.h"
+#include "turnstile/frame.h"
 
 enum camera_state { CAMERA_STREAMING, CAMERA_FINISHED, CAMERA_ERROR, CAMERA_RECONNECTING };
 
@@ -64,6 +67,10 @@ struct camera_stats {
 	/* Time per frame in each stage, and from capture to counted (realtime
 	 * file replay: from the instant the frame was due). */
 	struct stagetime_stats stages[CAMERA_STAGES];
+	/* Each line's counter: tracks seen, tracks that turned back in its
+	 * band, the one-object size in use (nlines of them). */
+	int nlines;
+	struct counter_stats lines[TURNSTILE_MAX_LINES];
 };
 
 struct camera;
@@ -94,6 +101,39 @@ void camera_get_stats(struct camera *cam, struct camera_stats *out);
 const char *camera_state_name(enum camera_state state);
 /* "read", "decode", "detect", "track", "count", "latency": the JSON names. */
 const char *camera_stage_name(enum camera_stage stage);
+/* The time-per-frame histogram of one stage (for /metrics); NULL for a
+ * camera that failed to open. Readable from any thread. */
+const struct stagetime *camera_stage_timer(struct camera *cam, enum camera_stage stage);
+
+/* A preview: one frame as the inference thread saw it, with the tracks it
+ * produced and the foreground mask, for drawing elsewhere (src/output).
+ * Nothing is copied unless a view was requested (camera_view_request): then
+ * the inference thread copies the next frame's slot bytes before it
+ * releases the slot and publishes them, with its tracks, under a lock into
+ * a buffer allocated at camera_open. Decoding and drawing are the reader's. */
+struct camera_view {
+	uint64_t seq;           /* grows with each published view; 0 = none yet */
+	uint64_t index;         /* the frame's number in its source */
+	enum frame_format format;
+	int width, height;      /* the frame's size (the source's) */
+	uint8_t *data;          /* len bytes of the slot (JPEG or luma plane) */
+	size_t len, cap;
+	struct track tracks[TRACKER_MAX_TRACKS]; /* slots; id 0 = empty */
+	uint8_t *mask;          /* mask_w * mask_h, 0 or 1: the foreground at detection size */
+	int mask_w, mask_h;
+};
+
+/* A view the size this camera's frames need; NULL for a failed camera or
+ * out of memory. Free with camera_view_free. */
+struct camera_view *camera_view_alloc(struct camera *cam);
+void camera_view_free(struct camera_view *v);
+/* Asks the inference thread to publish its next frame. Any thread; cheap. */
+void camera_view_request(struct camera *cam);
+/* Copies the latest published view into v when it is newer than v->seq,
+ * waiting up to timeout_ms for one (requesting it). Returns 0 when v was
+ * updated, -EAGAIN when nothing newer came (v unchanged). Any thread. */
+int camera_view_get(struct camera *cam, struct camera_view *v, int timeout_ms);
+
 /* Joins if needed and frees; NULL and half-opened cameras are fine. */
 void camera_close(struct camera *cam);
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,8 @@ struct slot_state {
 	float lx, ly;     /* last position clearly on either side */
 	bool crossed;     /* a crossing of this track was counted */
 	bool isolated;    /* never shared a blob with another track */
+	bool confirmed;   /* it was confirmed (counted in tracks_seen) */
+	bool in_band;     /* it was seen inside the band after being clearly on a side */
 	int hits;
 	int last_dir;     /* +1 / -1: its last counted crossing, 0 none */
 	int counted;      /* objects that crossing counted */
@@ -35,6 +38,9 @@ struct counter {
 	struct counter_params p;
 	struct slot_state s[TRACKER_MAX_TRACKS];
 	struct objsize sizes;
+	/* counter_stats, read from other threads; this counter's thread writes. */
+	atomic_uint_least64_t tracks_seen, turned_back;
+	_Atomic float object_area;
 };
 
 int counter_create(const struct line *l, const struct counter_params *p, struct counter **out)
@@ -45,6 +51,7 @@ int counter_create(const struct line *l, const struct counter_params *p, struct 
 	c->line = *l;
 	c->p = *p;
 	objsize_init(&c->sizes, p->object_area);
+	atomic_store(&c->object_area, objsize_one_area(&c->sizes));
 	*out = c;
 	return 0;
 }
@@ -64,6 +71,21 @@ void counter_set_objsize(struct counter *c, const struct objsize *s)
 	float fixed = c->sizes.fixed_area;
 	c->sizes = *s;
 	c->sizes.fixed_area = fixed;
+	atomic_store_explicit(&c->object_area, objsize_one_area(&c->sizes), memory_order_relaxed);
+}
+
+void counter_get_stats(const struct counter *c, struct counter_stats *out)
+{
+	out->tracks_seen = atomic_load_explicit(&c->tracks_seen, memory_order_relaxed);
+	out->turned_back = atomic_load_explicit(&c->turned_back, memory_order_relaxed);
+	out->object_area = atomic_load_explicit(&c->object_area, memory_order_relaxed);
+}
+
+/* Single writer: a relaxed load and store instead of a locked add. */
+static void bump(atomic_uint_least64_t *a)
+{
+	atomic_store_explicit(a, atomic_load_explicit(a, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 }
 
 void counter_destroy(struct counter *c)
@@ -103,10 +125,14 @@ static int finish(struct counter *c, struct slot_state *st, struct crossing *out
 	if (st->crossed && st->isolated && st->nsize >= LEARN_MIN_SAMPLES) {
 		objsize_learn(&c->sizes, st->area_sum / (float)st->nsize,
 			      st->width_sum / (float)st->nsize, st->length_sum / (float)st->nsize);
+		atomic_store_explicit(&c->object_area, objsize_one_area(&c->sizes),
+				      memory_order_relaxed);
 	}
+	if (st->confirmed && st->in_band && !st->crossed && st->start_side && st->last_side == st->start_side)
+		bump(&c->turned_back);
 	if (!st->crossed && st->start_side && st->last_side == -st->start_side && st->hits >= 2 &&
 	    line_segment_crosses(&c->line, st->sx, st->sy, st->lx, st->ly))
-		out[n++] = (struct crossing){st->id, st->last_side > 0 ? DIR_IN : DIR_OUT};
+		out[n++] = (struct crossing){st->id, st->last_side > 0 ? DIR_IN : DIR_OUT, 1};
 	*st = (struct slot_state){0};
 	return n;
 }
@@ -178,7 +204,7 @@ static int split_from(struct counter *c, struct slot_state *st, const struct tra
 	st->crossed = true;
 	st->last_dir = p->last_dir;
 	st->counted = 1;
-	out[0] = (struct crossing){tr->id, p->last_dir > 0 ? DIR_IN : DIR_OUT};
+	out[0] = (struct crossing){tr->id, p->last_dir > 0 ? DIR_IN : DIR_OUT, 1};
 	return 1;
 }
 
@@ -215,6 +241,10 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 			continue;
 		st->hits = tr->hits;
 		st->isolated = st->isolated && !tr->ever_grouped;
+		if (tr->confirmed && !st->confirmed) {
+			st->confirmed = true;
+			bump(&c->tracks_seen);
+		}
 		float x = tr->x, y = c->p.anchor == ANCHOR_BOTTOM ? tr->bottom : tr->y;
 		float d = line_side(&c->line, x, y);
 		float width = width_along(&c->line, tr);
@@ -226,8 +256,10 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 		}
 
 		int side = d > c->p.band ? 1 : d < -c->p.band ? -1 : 0;
-		if (side == 0)
+		if (side == 0) {
+			st->in_band = st->in_band || st->start_side != 0;
 			continue;
+		}
 		st->last_side = side;
 		st->lx = x;
 		st->ly = y;
@@ -284,8 +316,8 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 									   length_across(&c->line, tr)) : 1;
 			st->last_dir = side;
 			st->counted = k;
-			while (k--)
-				out[n++] = (struct crossing){tr->id, side > 0 ? DIR_IN : DIR_OUT};
+			for (int j = 0; j < k; j++)
+				out[n++] = (struct crossing){tr->id, side > 0 ? DIR_IN : DIR_OUT, k};
 			st->crossed = true;
 		}
 		st->side = side;

@@ -32,6 +32,7 @@ struct counter_params {
 struct crossing {
 	uint32_t track;
 	enum direction dir;
+	int objects; /* a blob judged to hold k objects gives k crossings, each saying k */
 };
 
 struct counter;
@@ -51,6 +52,17 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
  * losing its device). The learnt object size stays; counts are the
  * caller's. */
 void counter_reset_tracks(struct counter *c);
+
+/* Why the counts are what they are. */
+struct counter_stats {
+	uint64_t tracks_seen;  /* tracks confirmed (tentative ones are noise until then) */
+	uint64_t turned_back;  /* tracks that came into the line's band from one side and
+				* ended on that same side, uncounted */
+	float object_area;     /* one object's area in use (objsize_one_area); 0 = learning */
+};
+
+/* A snapshot of the stats; any thread (relaxed atomics, one writer). */
+void counter_get_stats(const struct counter *c, struct counter_stats *out);
 
 /* The object-size model, to keep across runs (the state directory). */
 const struct objsize *counter_objsize(const struct counter *c);

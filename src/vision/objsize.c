@@ -73,3 +73,10 @@ void objsize_learn(struct objsize *s, float area, float width, float length)
 	if (s->n < OBJSIZE_HISTORY)
 		s->n++;
 }
+
+float objsize_one_area(const struct objsize *s)
+{
+	if (s->fixed_area > 0)
+		return s->fixed_area;
+	return s->n >= OBJSIZE_MIN_SAMPLES ? median(s->area, s->n) : 0.0f;
+}

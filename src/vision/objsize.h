@@ -28,6 +28,10 @@ void objsize_init(struct objsize *s, float fixed_area);
  * no area is configured. */
 int objsize_multiple(const struct objsize *s, float area, float width, float length);
 
+/* The area of one object in use (fraction of the frame): the configured
+ * one, the learnt median, or 0 while too few samples are in. */
+float objsize_one_area(const struct objsize *s);
+
 /* Records one isolated track's typical area, width and length. */
 void objsize_learn(struct objsize *s, float area, float width, float length);
 
