@@ -256,8 +256,14 @@ int preview_render(struct preview *p, const struct preview_opts *o, int timeout_
 {
 	int rc;
 
+	/* The camera's buffers exist once its source is open, on its own
+	 * thread, maybe after this preview was made. */
 	if (!p->view)
+		p->view = camera_view_alloc(p->cam);
+	if (!p->view) {
+		camera_view_request(p->cam);
 		return -EAGAIN;
+	}
 	camera_view_get(p->cam, p->view, timeout_ms);
 	if (p->view->seq == 0)
 		return -EAGAIN;
