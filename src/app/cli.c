@@ -11,7 +11,8 @@
 #include "v4l2_list.h"
 
 /* Long options without a short form. */
-enum { OPT_STATE = 256, OPT_RESET_AT, OPT_NO_TUI };
+enum { OPT_STATE = 256, OPT_RESET_AT, OPT_NO_TUI, OPT_MQTT, OPT_MQTT_CA, OPT_MQTT_PASSWORD_FILE,
+       OPT_NODE };
 
 
 static void usage(FILE *f)
@@ -36,9 +37,18 @@ static void usage(FILE *f)
 	      "                          first, and a restart carries on from the totals\n"
 	      "      --reset-at HH:MM    with --state: new totals every day at HH:MM local time\n"
 	      "      --no-tui            status lines on stderr even when stdout is a terminal\n"
+	      "      --mqtt URL          publish events and totals to mqtt://[user@]host[:port]\n"
+	      "                          or mqtts://... (docs/mqtt.md); the password from\n"
+	      "                          --mqtt-password-file or $TURNSTILE_MQTT_PASSWORD\n"
+	      "      --mqtt-ca FILE      mqtts: the CA certificate(s) to verify the broker\n"
+	      "      --mqtt-password-file FILE  the MQTT password: the file's first line\n"
+	      "      --node NAME         this host's name in MQTT topics (default: host name)\n"
 	      "  -h, --help              show this help\n"
 	      "  -V, --version           show the version\n"
-	      "      --list-cameras      list V4L2 cameras: stable names, formats, sizes, rates\n",
+	      "      --list-cameras      list V4L2 cameras: stable names, formats, sizes, rates\n"
+	      "\n"
+	      "   or: turnstile aggregate --mqtt URL [--state DIR] [--json]: site totals\n"
+	      "       from every node's events (turnstile aggregate --help)\n",
 	      f);
 }
 
@@ -78,6 +88,10 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 		{"state", required_argument, NULL, OPT_STATE},
 		{"reset-at", required_argument, NULL, OPT_RESET_AT},
 		{"no-tui", no_argument, NULL, OPT_NO_TUI},
+		{"mqtt", required_argument, NULL, OPT_MQTT},
+		{"mqtt-ca", required_argument, NULL, OPT_MQTT_CA},
+		{"mqtt-password-file", required_argument, NULL, OPT_MQTT_PASSWORD_FILE},
+		{"node", required_argument, NULL, OPT_NODE},
 		{NULL, 0, NULL, 0},
 	};
 	int c, minute;
@@ -145,6 +159,18 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 		case OPT_NO_TUI:
 			o->no_tui = true;
 			break;
+		case OPT_MQTT:
+			o->mqtt = optarg;
+			break;
+		case OPT_MQTT_CA:
+			o->mqtt_ca = optarg;
+			break;
+		case OPT_MQTT_PASSWORD_FILE:
+			o->mqtt_password_file = optarg;
+			break;
+		case OPT_NODE:
+			o->node = optarg;
+			break;
 		default:
 			fprintf(stderr, "(try --help)\n");
 			return EXIT_USAGE;
@@ -175,6 +201,24 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 	if (o->reset_at) {
 		config_parse_reset_at(o->reset_at, &cams->global.reset_minute);
 		cams->global.daily_reset = true;
+	}
+	const struct {
+		const char *opt, *name;
+		char *dst;
+		size_t size;
+	} strs[] = {
+		{o->mqtt, "--mqtt", cams->global.mqtt, sizeof(cams->global.mqtt)},
+		{o->mqtt_ca, "--mqtt-ca", cams->global.mqtt_ca, sizeof(cams->global.mqtt_ca)},
+		{o->mqtt_password_file, "--mqtt-password-file", cams->global.mqtt_password_file,
+		 sizeof(cams->global.mqtt_password_file)},
+		{o->node, "--node", cams->global.node, sizeof(cams->global.node)},
+	};
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		if (!strs[i].opt)
+			continue;
+		if (!strs[i].opt[0] || strlen(strs[i].opt) >= strs[i].size)
+			return usage_error("%s: empty or too long", strs[i].name);
+		snprintf(strs[i].dst, strs[i].size, "%s", strs[i].opt);
 	}
 	if (cams->global.daily_reset && !cams->global.state[0])
 		return usage_error("%s", "a daily reset (--reset-at, reset_at=) needs --state or state=");

@@ -25,6 +25,10 @@ struct cli_options {
 	const char *state;    /* --state: overrides state= */
 	const char *reset_at; /* --reset-at: overrides reset_at= */
 	bool no_tui;
+	const char *mqtt;          /* --mqtt: overrides mqtt= */
+	const char *mqtt_ca;       /* --mqtt-ca: overrides mqtt_ca= */
+	const char *mqtt_password_file;
+	const char *node;          /* --node: overrides node= */
 };
 
 /* Parses argv into o (filled with its defaults by the caller) and cams.

@@ -13,6 +13,10 @@ struct global_config {
 	char state[CONFIG_PATH_MAX]; /* state=DIR: durable counts there; "" = none */
 	bool daily_reset;            /* reset_at= was given */
 	int reset_minute;            /* reset_at=HH:MM as minutes after local midnight */
+	char mqtt[CONFIG_PATH_MAX];  /* mqtt=URL: publish there (docs/mqtt.md); "" = no */
+	char mqtt_ca[CONFIG_PATH_MAX];
+	char mqtt_password_file[CONFIG_PATH_MAX];
+	char node[64];               /* node=NAME; "" = the host name */
 };
 
 struct camera_list {
@@ -32,7 +36,7 @@ struct camera_list {
 int config_load(const char *path, const struct line *default_line, struct camera_list *out,
 		char *err, size_t errlen);
 /* Also in the file, at most once: a [turnstile] section with state=DIR and
- * reset_at=HH:MM (local time). */
+ * reset_at=HH:MM (local time), mqtt=, mqtt_ca=, mqtt_password_file=, node=. */
 
 /* Parses "HH:MM" (00:00 to 23:59) into minutes after midnight. Returns 0
  * or -EINVAL. */
