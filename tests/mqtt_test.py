@@ -63,7 +63,11 @@ class Broker:
         self.tmp, self.port = tmp, free_port()
         self.conf = os.path.join(tmp, "mosquitto.conf")
         lines = [f"listener {self.port} 127.0.0.1", "allow_anonymous true", "persistence true",
-                 f"persistence_location {tmp}/", "log_dest stderr"]
+                 f"persistence_location {tmp}/", "log_dest stderr",
+                 # The aggregator's session must hold what comes while it is
+                 # away (mosquitto's default of 1000 drops the rest:
+                 # docs/mqtt.md).
+                 "max_queued_messages 0"]
         if os.geteuid() == 0:
             lines.append("user root")  # else it drops to 'mosquitto' and cannot write tmp
         if tls:
