@@ -23,6 +23,9 @@ struct mqtt_conn {
 	bool up;           /* connected */
 	bool failing;      /* a failure was logged since the last connect */
 	bool loop_started;
+	bool stopping;     /* under lock: mqtt_conn_close was called */
+	pthread_t loop;
+	struct mqtt_url u;
 };
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
@@ -160,6 +163,44 @@ static void on_log(struct mosquitto *mosq, void *obj, int level, const char *str
 		note_failure(obj, str);
 }
 
+static bool stopping(struct mqtt_conn *c)
+{
+	bool stop;
+
+	mutex_lock(&c->lock);
+	stop = c->stopping;
+	mutex_unlock(&c->lock);
+	return stop;
+}
+
+/* libmosquitto's loop, in a thread of ours rather than mosquitto_loop_start's:
+ * mosquitto_loop_forever retries a lost connection itself but returns for
+ * good on a TLS or authentication failure, and a broker whose certificate
+ * or password file is fixed later must still be reached. */
+static void *loop_thread(void *arg)
+{
+	struct mqtt_conn *c = arg;
+	int delay_s = 1;
+
+	pthread_setname_np(pthread_self(), "mqtt-loop");
+	int rc = mosquitto_connect(c->mosq, c->u.host, c->u.port, KEEPALIVE_S);
+	if (rc)
+		note_failure(c, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+	while (!stopping(c)) {
+		rc = mosquitto_loop_forever(c->mosq, 1000, 1);
+		if (stopping(c))
+			break;
+		if (rc)
+			note_failure(c, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+		for (int i = 0; i < delay_s * 10 && !stopping(c); i++)
+			usleep(100000);
+		delay_s = delay_s < 4 ? delay_s * 2 : 4;
+		if (!stopping(c))
+			mosquitto_reconnect(c->mosq);
+	}
+	return NULL;
+}
+
 static int read_password(const char *path, char *buf, size_t size, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
@@ -252,23 +293,15 @@ int mqtt_conn_open(const struct mqtt_conn_config *cfg, const struct mqtt_conn_op
 		snprintf(err, errlen, "mqtt '%s': cannot set the last will", cfg->url);
 		goto fail;
 	}
-	rc = mosquitto_loop_start(c->mosq);
+	c->u = u;
+	mosquitto_threaded_set(c->mosq, true);
+	rc = pthread_create(&c->loop, NULL, loop_thread, c);
 	if (rc) {
-		snprintf(err, errlen, "mqtt '%s': cannot start its thread: %s", cfg->url,
-			 mosquitto_strerror(rc));
-		rc = -EAGAIN;
+		snprintf(err, errlen, "mqtt '%s': cannot start its thread: %s", cfg->url, strerror(rc));
+		rc = -rc;
 		goto fail;
 	}
 	c->loop_started = true;
-	/* A broker that is down now is retried by the loop thread. */
-	rc = mosquitto_connect_async(c->mosq, u.host, u.port, KEEPALIVE_S);
-	if (rc == MOSQ_ERR_INVAL) {
-		snprintf(err, errlen, "mqtt '%s': bad host or port", cfg->url);
-		rc = -EINVAL;
-		goto fail;
-	}
-	if (rc)
-		note_failure(c, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
 	*out = c;
 	return 0;
 fail:
@@ -308,8 +341,11 @@ void mqtt_conn_close(struct mqtt_conn *c, const char *topic, const char *payload
 			for (int i = 0; i < 20 && mosquitto_want_write(c->mosq); i++)
 				usleep(10000);
 		}
+		mutex_lock(&c->lock);
+		c->stopping = true;
+		mutex_unlock(&c->lock);
 		mosquitto_disconnect(c->mosq);
-		mosquitto_loop_stop(c->mosq, false);
+		pthread_join(c->loop, NULL);
 	}
 	if (c->mosq)
 		mosquitto_destroy(c->mosq);
