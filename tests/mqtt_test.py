@@ -430,6 +430,22 @@ def case_tls(args, tmp):
     subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
                     "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", cert],
                    check=True, capture_output=True)
+    # Refused before anything starts, in one line naming what is wrong.
+    door = os.path.join(args.samples, "door.avi")
+    for opts, what, needle in [
+            (["--mqtt", "mqtt://user:secret@127.0.0.1"], "a password in the URL", "password"),
+            (["--mqtt", "http://127.0.0.1"], "not an MQTT URL", "http://127.0.0.1"),
+            (["--mqtt", "mqtt://127.0.0.1:99999"], "a bad port", "port"),
+            (["--mqtt", "mqtt://127.0.0.1", "--node", "a/b"], "a node name unfit for topics",
+             "a/b"),
+            (["--mqtt", "mqtts://127.0.0.1", "--mqtt-ca", "/nonexistent/ca.pem"],
+             "a missing CA file", "/nonexistent/ca.pem")]:
+        p = subprocess.run([args.turnstile, "--no-tui", *opts, door], capture_output=True,
+                           text=True, timeout=60)
+        lines = p.stderr.strip().splitlines()
+        check(p.returncode != 0 and len(lines) == 1 and needle in lines[0] and
+              "secret" not in p.stderr,
+              f"{what}: refused in one line ({lines})")
     broker = Broker(tmp, tls={"ca": ca, "cert": cert, "key": key})
     broker.start()
     url = f"mqtts://127.0.0.1:{broker.port}"

@@ -695,9 +695,10 @@ int mqtt_open(const struct mqtt_config *cfg, struct mqtt **out, char *err, size_
 	rc = mqtt_url_parse(cfg->url, &u, err, errlen);
 	if (rc)
 		return rc;
-	if (!journal_codec_name_ok(cfg->node)) {
-		snprintf(err, errlen, "mqtt: node name '%s' is not 1 to %d of A-Z a-z 0-9 . _ - "
-			 "(set node=)", cfg->node, JOURNAL_NAME_MAX);
+	if (!journal_codec_name_ok(cfg->node) || strcmp(cfg->node, "site") == 0) {
+		/* "site" is the aggregator's (turnstile/site/...). */
+		snprintf(err, errlen, "mqtt: node name '%s' is not 1 to %d of A-Z a-z 0-9 . _ -, "
+			 "or is 'site' (set --node or node=)", cfg->node, JOURNAL_NAME_MAX);
 		return -EINVAL;
 	}
 	for (int i = 0; i < cfg->ncameras; i++) {
@@ -765,9 +766,6 @@ int mqtt_open(const struct mqtt_config *cfg, struct mqtt **out, char *err, size_
 		m->mq = calloc(MEMQ_SIZE, sizeof(*m->mq));
 		if (!m->mq)
 			goto fail_nomem;
-		log_error("mqtt: no state directory: events not yet acknowledged by the broker are "
-			  "lost if turnstile stops, and numbering starts again at each start "
-			  "(use --state for at-least-once delivery)");
 	}
 	m->next = (uint64_t)(m->acked + 1);
 	if (m->tail)
@@ -797,6 +795,10 @@ int mqtt_open(const struct mqtt_config *cfg, struct mqtt **out, char *err, size_
 		return -rc;
 	}
 	m->started = true;
+	if (!m->tail)
+		log_error("mqtt: no state directory: events not yet acknowledged by the broker are "
+			  "lost if turnstile stops, and numbering starts again at each start "
+			  "(use --state for at-least-once delivery)");
 	*out = m;
 	return 0;
 

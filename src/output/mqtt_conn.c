@@ -61,8 +61,9 @@ int mqtt_url_parse(const char *url, struct mqtt_url *out, char *err, size_t errl
 	if (at) {
 		size_t ulen = (size_t)(at - p);
 		if (memchr(p, ':', ulen)) {
-			snprintf(err, errlen, "mqtt: '%s': no password on the command line (use a password "
-				 "file or $%s)", url, MQTT_PASSWORD_ENV);
+			/* Not echoed: it would end up in logs. */
+			snprintf(err, errlen, "mqtt: the URL given has a password in it: none on the "
+				 "command line (use a password file or $%s)", MQTT_PASSWORD_ENV);
 			return -EINVAL;
 		}
 		if (ulen == 0 || ulen >= sizeof(out->user)) {
