@@ -90,7 +90,7 @@ struct mqtt {
 	struct inflight win[MQTT_WINDOW];
 	int whead, wcount;
 	int orphans[ORPHANS];
-	int norphans, orphan_next;
+	int norphans;
 	int64_t acked;             /* every seq <= acked was acknowledged */
 	struct tally totals;
 	bool have_totals;
@@ -299,12 +299,8 @@ static void on_published(void *ctx, int mid)
 	}
 	if (!found) {
 		/* Before mqtt-pub noted the mid, or a retained number's. */
-		if (m->norphans < ORPHANS) {
+		if (m->norphans < ORPHANS)
 			m->orphans[m->norphans++] = mid;
-		} else {
-			m->orphans[m->orphan_next] = mid;
-			m->orphan_next = (m->orphan_next + 1) % ORPHANS;
-		}
 	}
 	advance_acked(m);
 	pthread_cond_signal(&m->cond);
@@ -436,6 +432,10 @@ static void publish_events(struct mqtt *m)
 
 		mutex_lock(&m->lock);
 		bool room = m->connected && m->wcount < MQTT_WINDOW;
+		/* An orphan from before this publish is someone else's (a
+		 * retained number's), and mids wrap at 65535: forget them, so
+		 * only a PUBACK that beats the noting of its mid is matched. */
+		m->norphans = 0;
 		mutex_unlock(&m->lock);
 		if (!room)
 			return;
