@@ -255,8 +255,8 @@ def case_e2e(args, tmp):
     # Clips of 18-22 s, so every node is still running when the broker
     # comes back (one that ends while it is down keeps its events until its
     # next start, by design).
-    nodes = [Node(args, tmp, "n1", ["corridor", "lobby"], url),
-             Node(args, tmp, "n2", ["gate"], url),
+    nodes = [Node(args, tmp, "n1", ["corridor"], url),
+             Node(args, tmp, "n2", ["lobby", "gate"], url),  # lobby counts within 3 s
              Node(args, tmp, "n3", ["door"], url)]
     try:
         agg.start()
@@ -285,7 +285,9 @@ def case_e2e(args, tmp):
         # Killed while the broker is away, once it has journaled an event
         # since: that one is unacknowledged, and only the state directory
         # remembers it.
-        wait_for(lambda: len(read_journal(nodes[1].state)) > n2_before, 4.5, 0.1)
+        # (Sanitizer builds replay slower than real time: the outage then
+        # lasts until that has happened, 5 s at least.)
+        wait_for(lambda: len(read_journal(nodes[1].state)) > n2_before, 15, 0.1)
         nodes[1].proc.kill()
         nodes[1].proc.wait()
         j = read_journal(nodes[1].state)
@@ -298,11 +300,11 @@ def case_e2e(args, tmp):
               f"node n2 SIGKILLed during the outage with unacknowledged events (journal up to "
               f"seq {j[-1]['seq'] if j else None}, acked {acked})")
         nodes[1].start()
-        time.sleep(max(0.0, t_down + 5 - time.monotonic()))
+        time.sleep(max(0.5, t_down + 5 - time.monotonic()))
         broker.start()
         t0 = time.monotonic() - 9  # the rest of the plan is relative to now = 9 s
         wall["broker_up"] = time.time()
-        check(True, "broker started again at 9 s (down 5 s)")
+        check(True, f"broker started again after {time.monotonic() - t_down:.1f} s down")
         at(11)
         wall["agg_down"] = time.time()
         agg.proc.kill()
@@ -390,10 +392,10 @@ def case_e2e(args, tmp):
                 problems.append((t, "incomplete or its state topic has no value"))
         # one per node number, camera number and line number, and the site's four
         want = sum(3 + sum(3 + 2 * len({l for (c2, l) in journal_totals(j)[2] if c2 == c})
-                           for c in {"corridor", "lobby"} if n == "n1")
+                           for c in {"lobby", "gate"} if n == "n2")
                    for n, j in journals.items())
         check(configs and not problems and
-              len([t for t in configs if "_n1_" in t]) >= 3 + 2 * (3 + 2) and
+              len([t for t in configs if "_n2_" in t]) >= 3 + 2 * (3 + 2) and
               len([t for t in configs if "turnstile_site_" in t]) == 4,
               f"{len(configs)} Home Assistant discovery configs, each valid JSON with a "
               f"unique_id, a device and a state topic that holds a value"
