@@ -557,7 +557,7 @@ def case_memory(args, tmp):
               f"broker down: {len(journal)} events journaled, numbered 0..{n_events - 1}")
         # After the first tenth the process has all it will ever hold; the
         # rest of the outage is on disk. (ASan's quarantine needs more room.)
-        slack = 8192 if args.sanitized else 1024
+        slack = 4096 if args.sanitized else 1024
         check(len(rss) == 10 and max(rss) - rss[0] <= slack,
               f"RSS flat while {n_events} events wait for the broker: {rss[0]} -> {max(rss)} kB "
               f"(allowed +{slack} kB)")
