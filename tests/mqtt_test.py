@@ -523,6 +523,14 @@ def main():
     os.environ["PATH"] += ":/usr/sbin"
     with tempfile.TemporaryDirectory(prefix="turnstile-mqtt-") as tmp:
         {"e2e": case_e2e, "tls": case_tls, "memory": case_memory}[args.case](args, tmp)
+        # The processes' stderr is in files: a sanitizer report there fails
+        # the test even from a process that was killed before its exit code.
+        for name in sorted(os.listdir(tmp)):
+            if name.endswith(".stderr"):
+                with open(os.path.join(tmp, name), errors="replace") as f:
+                    text = f.read()
+                if "Sanitizer" in text or "runtime error:" in text:
+                    check(False, f"{name}: a sanitizer report:\n{text[-3000:]}")
     print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
     return 1 if RESULTS["failed"] else 0
 
