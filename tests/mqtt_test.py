@@ -571,6 +571,8 @@ def case_memory(args, tmp):
               f"(allowed +{slack} kB)")
         broker.start()
         out, err = feed.communicate(timeout=90)
+        check("Sanitizer" not in err and "runtime error:" not in err,
+              "mqtt_feed: no sanitizer report" + (f":\n{err[-3000:]}" if err else ""))
         check(feed.returncode == 0 and f"acked {n_events - 1} " in out,
               f"broker back: every event acknowledged ({out.strip().splitlines()[-1:]})")
         site = {}
