@@ -527,10 +527,9 @@ static void *publisher(void *arg)
 		}
 		/* Finished when every committed event is acknowledged (or the
 		 * broker is not there to acknowledge it). */
-		done = m->stop && (m->acked >= m->committed || !m->connected || now >= stop_at) &&
-		       m->saved_acked == m->acked;
-		if (m->stop && m->state_dir == NULL)
-			done = m->stop && (m->acked >= m->committed || !m->connected || now >= stop_at);
+		done = m->stop && (now >= stop_at ||
+				   ((m->acked >= m->committed || !m->connected) &&
+				    (!m->state_dir || m->saved_acked == m->acked)));
 		if (done)
 			break;
 		cond_timedwait_ns(&m->cond, &m->lock, WAKE_NS);
