@@ -163,7 +163,8 @@ static int list_files(struct journal_tail *t, struct file_ent **out, int *n)
 		v[cnt++].first = first;
 	}
 	closedir(d);
-	qsort(v, (size_t)cnt, sizeof(*v), cmp_ent);
+	if (cnt > 1)
+		qsort(v, (size_t)cnt, sizeof(*v), cmp_ent);
 	*out = v;
 	*n = cnt;
 	return 0;
