@@ -370,11 +370,12 @@ def case_e2e(args, tmp):
             for (cam, line), t in lines.items():
                 for k in ("in", "out"):
                     if ret.get(f"turnstile/{name}/{cam}/{line}/{k}") != str(t[k]):
-                        bad.append((name, cam, line, k))
+                        bad.append((name, cam, line, k, ret.get(f"turnstile/{name}/{cam}/{line}/{k}"),
+                                    t[k]))
             for cam, t in cams.items():
                 for k in ("in", "out", "occupancy"):
                     if ret.get(f"turnstile/{name}/{cam}/{k}") != str(t[k]):
-                        bad.append((name, cam, k))
+                        bad.append((name, cam, k, ret.get(f"turnstile/{name}/{cam}/{k}"), t[k]))
             if ret.get(f"turnstile/{name}/status") != "offline":
                 bad.append((name, "status", ret.get(f"turnstile/{name}/status")))
         check(not bad, "retained per node, camera and line totals equal the journals; "
