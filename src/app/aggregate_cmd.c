@@ -392,7 +392,9 @@ int aggregate_main(int argc, char **argv)
 			n = snprintf(num, sizeof(num), "%" PRId64, v);
 			char topic[128];
 			snprintf(topic, sizeof(topic), SITE_TOPIC "/%s", stat_names[k]);
-			if (mqtt_conn_publish(a->conn, topic, num, n, 1, true, NULL) == 0)
+			/* QoS 0, as a node's (mqtt.c: an old QoS 1 resent after
+			 * a reconnect would overwrite the retained new one). */
+			if (mqtt_conn_publish(a->conn, topic, num, n, 0, true, NULL) == 0)
 				published[k] = v;
 		}
 		if (stop) {

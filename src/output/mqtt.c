@@ -417,7 +417,12 @@ static void publish_totals(struct mqtt *m)
 		if (v == s->last)
 			continue;
 		n = snprintf(num, sizeof(num), "%" PRId64, v);
-		if (mqtt_conn_publish(m->conn, s->topic, num, n, 1, true, NULL) == 0)
+		/* QoS 0: libmosquitto resends an unacknowledged QoS 1 message
+		 * after the CONNACK, behind what the connect callback has
+		 * already published, so an old number would overwrite the
+		 * retained new one; every (re)connect publishes them all
+		 * again anyway. */
+		if (mqtt_conn_publish(m->conn, s->topic, num, n, 0, true, NULL) == 0)
 			s->last = v;
 	}
 }
