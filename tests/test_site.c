@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "journal.h"
+#include "journal_codec.h"
 #include "journal_tail.h"
 #include "json_scan.h"
 #include "site.h"
@@ -252,6 +253,88 @@ static void journal_tail_reads_from_any_seq_with_prev(void **state)
 	free(d);
 }
 
+/* Writes events first..last (but skip) to dir/name as the journal would. */
+static void write_journal(const char *dir, const char *name, uint64_t first, uint64_t last,
+			  uint64_t skip)
+{
+	char path[256], line[JOURNAL_LINE_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (uint64_t s = first; s <= last; s++) {
+		struct event e = {.dir = s % 2 ? DIR_OUT : DIR_IN, .frame = s, .track = (uint32_t)s};
+		if (s == skip)
+			continue;
+		int n = journal_codec_format_line(line, sizeof(line), &e, s, "door", "main");
+		assert_true(n > 0);
+		assert_int_equal(fwrite(line, 1, (size_t)n, f), (size_t)n);
+	}
+	fclose(f);
+}
+
+static void seek_in(struct journal_tail *t, uint64_t from, uint64_t want_seq, int64_t want_prev)
+{
+	const char *line;
+	size_t len;
+	uint64_t seq;
+	int64_t prev;
+
+	assert_int_equal(journal_tail_seek(t, from), 0);
+	assert_int_equal(journal_tail_peek(t, &line, &len, &seq, &prev), 1);
+	assert_int_equal(seq, want_seq);
+	assert_int_equal(prev, want_prev);
+}
+
+/* Two days' journals, the first long enough to be bisected: every seek
+ * lands on the right line with the right prev, across the files too. */
+static void journal_tail_seeks_long_journals_and_across_days(void **state)
+{
+	char *d = tmpdir();
+	struct journal_tail *t;
+	const char *line;
+	size_t len;
+	uint64_t seq;
+	int64_t prev;
+
+	(void)state;
+	write_journal(d, "journal-2026-01-01.jsonl", 0, 999, 600);
+	write_journal(d, "journal-2026-01-02.jsonl", 1000, 1009, 0);
+	assert_int_equal(journal_tail_open(d, &t), 0);
+	seek_in(t, 0, 0, -1);
+	seek_in(t, 1, 1, 0);
+	seek_in(t, 377, 377, 376);
+	seek_in(t, 600, 601, 599);
+	seek_in(t, 601, 601, 599);
+	seek_in(t, 999, 999, 998);
+	seek_in(t, 1000, 1000, 999);
+	seek_in(t, 1005, 1005, 1004);
+	for (uint64_t want = 1005; want <= 1009; want++) {
+		assert_int_equal(journal_tail_peek(t, &line, &len, &seq, &prev), 1);
+		assert_int_equal(seq, want);
+		journal_tail_next(t);
+	}
+	assert_int_equal(journal_tail_peek(t, &line, &len, &seq, &prev), 0);
+	assert_int_equal(journal_tail_seek(t, 5000), 0);
+	assert_int_equal(journal_tail_peek(t, &line, &len, &seq, &prev), 0);
+	/* Read through from the start: every line once, in order, day to day. */
+	assert_int_equal(journal_tail_seek(t, 0), 0);
+	uint64_t count = 0;
+	int64_t last = -1;
+	while (journal_tail_peek(t, &line, &len, &seq, &prev) == 1) {
+		assert_int_equal(prev, last);
+		last = (int64_t)seq;
+		count++;
+		journal_tail_next(t);
+	}
+	assert_int_equal(count, 1009);
+	assert_int_equal(last, 1009);
+	journal_tail_close(t);
+	rmrf(d);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +346,7 @@ int main(void)
 		cmocka_unit_test(damaged_state_is_refused_with_its_name),
 		cmocka_unit_test(json_scan_reads_turnstile_events),
 		cmocka_unit_test(journal_tail_reads_from_any_seq_with_prev),
+		cmocka_unit_test(journal_tail_seeks_long_journals_and_across_days),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -254,10 +255,80 @@ void journal_tail_next(struct journal_tail *t)
 	t->have = false;
 }
 
+/* The seq of the last whole valid line of name, or -1. */
+static int64_t last_seq(struct journal_tail *t, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	int64_t last = -1;
+	off_t off;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", t->dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	off = fstat(fd, &st) == 0 && st.st_size > 2 * JOURNAL_LINE_MAX
+		      ? st.st_size - 2 * JOURNAL_LINE_MAX : 0;
+	/* From a line start: the first newline in the window ends a part. */
+	if (off > 0) {
+		bool ok;
+		if (read_line(t, fd, off, &ok) == 1)
+			off += (off_t)t->len;
+	}
+	for (;;) {
+		bool ok = false;
+		if (read_line(t, fd, off, &ok) != 1)
+			break;
+		if (ok)
+			last = (int64_t)t->pl.seq;
+		off += (off_t)t->len;
+	}
+	close(fd);
+	t->have = false;
+	return last;
+}
+
+/* In the open file, the offset of a line start at or before the first line
+ * with seq >= from, close to it: lines are in seq order, so bisect over
+ * byte offsets (a reconnect must not read a long journal from its start).
+ * The line there is below from unless the offset is 0. */
+static off_t bisect(struct journal_tail *t, uint64_t from)
+{
+	struct stat st;
+	off_t lo = 0, hi;
+
+	if (fstat(t->fd, &st) < 0)
+		return 0;
+	hi = st.st_size;
+	while (hi - lo > 8 * JOURNAL_LINE_MAX) {
+		off_t mid = lo + (hi - lo) / 2, start;
+		bool ok = false;
+
+		/* The line that mid is in ends at the first newline from mid - 1. */
+		if (read_line(t, t->fd, mid - 1, &ok) != 1)
+			break;
+		start = mid - 1 + (off_t)t->len;
+		if (start >= hi) {
+			hi = mid;
+			continue;
+		}
+		if (read_line(t, t->fd, start, &ok) != 1 || !ok)
+			break; /* damage: the linear scan copes */
+		if (t->pl.seq < from)
+			lo = start;
+		else
+			hi = start;
+	}
+	t->have = false;
+	return lo;
+}
+
 int journal_tail_seek(struct journal_tail *t, uint64_t from)
 {
 	struct file_ent *v;
 	int n, start = 0, rc;
+	int64_t prev = -1;
 
 	rc = list_files(t, &v, &n);
 	if (rc < 0)
@@ -268,20 +339,29 @@ int journal_tail_seek(struct journal_tail *t, uint64_t from)
 	t->name[0] = '\0';
 	t->have = false;
 	t->prev = -1;
-	/* From the file before the one holding from, so prev is right. */
+	/* The file holding from; prev for its first line is the last of the
+	 * file before. */
 	for (int i = 0; i < n; i++)
 		if (v[i].first <= from)
-			start = i > 0 ? i - 1 : 0;
+			start = i;
+	if (start > 0)
+		prev = last_seq(t, v[start - 1].name);
 	if (n > 0)
 		rc = open_file(t, v[start].name, v[start].first);
 	free(v);
+	if (rc == 0 && t->fd >= 0) {
+		t->off = bisect(t, from);
+		/* At 0 the line is the file's first; else one below from that
+		 * the scan passes, setting prev. */
+		t->prev = t->off == 0 ? prev : -1;
+	}
 	while (rc == 0 && t->fd >= 0) {
 		const char *line;
 		size_t len;
 		uint64_t seq;
-		int64_t prev;
+		int64_t p;
 
-		rc = journal_tail_peek(t, &line, &len, &seq, &prev);
+		rc = journal_tail_peek(t, &line, &len, &seq, &p);
 		if (rc <= 0)
 			break;
 		if (seq >= from) {
