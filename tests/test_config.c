@@ -135,9 +135,11 @@ static const struct bad_case bad_cases[] = {
 	{"reset_at minutes need two digits", "[turnstile]\nreset_at=4:5\n[camera a]\nsource=a\n",
 	 "2: bad value '4:5' for reset_at (expected HH:MM, 00:00 to 23:59)"},
 	{"unknown global key", "[camera a]\nsource=a\n[turnstile]\ncolour=red\n",
-	 "4: unknown key 'colour' in [turnstile] (expected state=, reset_at=, http=, preview_fps=)"},
+	 "4: unknown key 'colour' in [turnstile] (expected state=, reset_at=, http=, "
+	 "preview_fps=, mqtt=, mqtt_ca=, mqtt_password_file=, node=)"},
 	{"camera key in [turnstile]", "[turnstile]\nsource=a.avi\n",
-	 "2: unknown key 'source' in [turnstile] (expected state=, reset_at=, http=, preview_fps=)"},
+	 "2: unknown key 'source' in [turnstile] (expected state=, reset_at=, http=, "
+	 "preview_fps=, mqtt=, mqtt_ca=, mqtt_password_file=, node=)"},
 	{"bad http", "[turnstile]\nhttp=localhost:80\n[camera a]\nsource=a\n",
 	 "2: bad value 'localhost:80' for http (expected [ADDR:]PORT, IPv4, port 1-65535)"},
 	{"http port out of range", "[turnstile]\nhttp=65536\n[camera a]\nsource=a\n",
@@ -146,6 +148,10 @@ static const struct bad_case bad_cases[] = {
 	 "2: bad value '0' for preview_fps (expected more than 0, at most 60)"},
 	{"duplicate state", "[turnstile]\nstate=a\nstate=b\n[camera a]\nsource=a\n",
 	 "3: duplicate key 'state' in [turnstile]"},
+	{"duplicate mqtt", "[turnstile]\nmqtt=mqtt://a\nmqtt=mqtt://b\n[camera a]\nsource=a\n",
+	 "3: duplicate key 'mqtt' in [turnstile]"},
+	{"empty node", "[turnstile]\nnode=\n[camera a]\nsource=a\n",
+	 "2: node= needs a value (at most 63 characters)"},
 	{"empty state", "[turnstile]\nstate=\n[camera a]\nsource=a\n",
 	 "2: state= needs a directory (at most 1023 characters)"},
 	{"two [turnstile] sections",
@@ -349,6 +355,16 @@ static void load_reads_the_turnstile_section(void **state)
 	assert_string_equal(list.global.state, "/var/lib/turnstile");
 	assert_true(list.global.daily_reset);
 	assert_int_equal(list.global.reset_minute, 4 * 60 + 30);
+	assert_string_equal(list.global.mqtt, "");
+	config_free(&list);
+
+	path = write_ini("[turnstile]\nmqtt=mqtts://counter@broker.lan:8883\nmqtt_ca=/etc/ca.pem\n"
+			 "mqtt_password_file=/etc/turnstile/mqtt.pw\nnode=gate-2\n[camera a]\nsource=a\n");
+	assert_int_equal(config_load(path, NULL, &list, err, sizeof(err)), 0);
+	assert_string_equal(list.global.mqtt, "mqtts://counter@broker.lan:8883");
+	assert_string_equal(list.global.mqtt_ca, "/etc/ca.pem");
+	assert_string_equal(list.global.mqtt_password_file, "/etc/turnstile/mqtt.pw");
+	assert_string_equal(list.global.node, "gate-2");
 	config_free(&list);
 
 	/* Anywhere in the file, either key alone; absent, it is all zero. */

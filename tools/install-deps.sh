@@ -27,6 +27,9 @@ PACKAGES="$PACKAGES libsystemd-dev systemd groff man-db"
 PACKAGES="$PACKAGES libmicrohttpd-dev chromium chromium-driver ffmpeg"
 # The leak check by hand (tools/valgrind.sh).
 PACKAGES="$PACKAGES valgrind"
+# MQTT (libmosquitto), and the real broker, its clients and openssl for the
+# MQTT tests (tests/mqtt_test.py).
+PACKAGES="$PACKAGES libmosquitto-dev mosquitto mosquitto-clients openssl"
 missing=""
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -12,7 +12,10 @@
 #include "v4l2_list.h"
 
 /* Long options without a short form. */
-enum { OPT_STATE = 256, OPT_RESET_AT, OPT_NO_TUI, OPT_STATUS_INTERVAL, OPT_HTTP, OPT_SNAPSHOT };
+enum {
+	OPT_STATE = 256, OPT_RESET_AT, OPT_NO_TUI, OPT_STATUS_INTERVAL, OPT_HTTP, OPT_SNAPSHOT,
+	OPT_MQTT, OPT_MQTT_CA, OPT_MQTT_PASSWORD_FILE, OPT_NODE
+};
 
 
 static void usage(FILE *f)
@@ -50,9 +53,18 @@ static void usage(FILE *f)
 	      "                          metrics over HTTP (ADDR default 127.0.0.1)\n"
 	      "      --snapshot DIR      write DIR/NAME.jpg, the annotated picture of each\n"
 	      "                          camera, once a second and at exit\n"
+	      "      --mqtt URL          publish events and totals to mqtt://[user@]host[:port]\n"
+	      "                          or mqtts://... (docs/mqtt.md); the password from\n"
+	      "                          --mqtt-password-file or $TURNSTILE_MQTT_PASSWORD\n"
+	      "      --mqtt-ca FILE      mqtts: the CA certificate(s) to verify the broker\n"
+	      "      --mqtt-password-file FILE  the MQTT password: the file's first line\n"
+	      "      --node NAME         this host's name in MQTT topics (default: host name)\n"
 	      "  -h, --help              show this help\n"
 	      "  -V, --version           show the version\n"
-	      "      --list-cameras      list V4L2 cameras: stable names, formats, sizes, rates\n",
+	      "      --list-cameras      list V4L2 cameras: stable names, formats, sizes, rates\n"
+	      "\n"
+	      "   or: turnstile aggregate --mqtt URL [--state DIR] [--json]: site totals\n"
+	      "       from every node's events (turnstile aggregate --help)\n",
 	      f);
 }
 
@@ -113,6 +125,10 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 		{"status-interval", required_argument, NULL, OPT_STATUS_INTERVAL},
 		{"http", required_argument, NULL, OPT_HTTP},
 		{"snapshot", required_argument, NULL, OPT_SNAPSHOT},
+		{"mqtt", required_argument, NULL, OPT_MQTT},
+		{"mqtt-ca", required_argument, NULL, OPT_MQTT_CA},
+		{"mqtt-password-file", required_argument, NULL, OPT_MQTT_PASSWORD_FILE},
+		{"node", required_argument, NULL, OPT_NODE},
 		{NULL, 0, NULL, 0},
 	};
 	int c, minute;
@@ -211,6 +227,18 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 				return usage_error("--snapshot: '%s' is not a directory name", optarg);
 			o->snapshot = optarg;
 			break;
+		case OPT_MQTT:
+			o->mqtt = optarg;
+			break;
+		case OPT_MQTT_CA:
+			o->mqtt_ca = optarg;
+			break;
+		case OPT_MQTT_PASSWORD_FILE:
+			o->mqtt_password_file = optarg;
+			break;
+		case OPT_NODE:
+			o->node = optarg;
+			break;
 		case ':':
 			return usage_error("%s: needs a value", argv[optind - 1]);
 		default: {
@@ -257,6 +285,24 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct camera_list *
 		size_t len = strcspn(sd, ":"); /* several directories: the first */
 		if (len < sizeof(cams->global.state))
 			snprintf(cams->global.state, sizeof(cams->global.state), "%.*s", (int)len, sd);
+	}
+	const struct {
+		const char *opt, *name;
+		char *dst;
+		size_t size;
+	} strs[] = {
+		{o->mqtt, "--mqtt", cams->global.mqtt, sizeof(cams->global.mqtt)},
+		{o->mqtt_ca, "--mqtt-ca", cams->global.mqtt_ca, sizeof(cams->global.mqtt_ca)},
+		{o->mqtt_password_file, "--mqtt-password-file", cams->global.mqtt_password_file,
+		 sizeof(cams->global.mqtt_password_file)},
+		{o->node, "--node", cams->global.node, sizeof(cams->global.node)},
+	};
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		if (!strs[i].opt)
+			continue;
+		if (!strs[i].opt[0] || strlen(strs[i].opt) >= strs[i].size)
+			return usage_error("%s: empty or too long", strs[i].name);
+		snprintf(strs[i].dst, strs[i].size, "%s", strs[i].opt);
 	}
 	if (cams->global.daily_reset && !cams->global.state[0])
 		return usage_error("%s", "a daily reset (--reset-at, reset_at=) needs --state or state=");

@@ -30,6 +30,10 @@ struct cli_options {
 	double status_interval; /* --status-interval: seconds; 0 = none; < 0 = the default */
 	const char *http;     /* --http [ADDR:]PORT: overrides http= */
 	const char *snapshot; /* --snapshot DIR */
+	const char *mqtt;          /* --mqtt: overrides mqtt= */
+	const char *mqtt_ca;       /* --mqtt-ca: overrides mqtt_ca= */
+	const char *mqtt_password_file;
+	const char *node;          /* --node: overrides node= */
 };
 
 /* Parses argv into o (filled with its defaults by the caller) and cams.

@@ -572,7 +572,32 @@ static int section_begin(struct parse *p, const char *section)
 	return 0;
 }
 
-/* [turnstile] keys: state=DIR, reset_at=HH:MM. */
+/* [turnstile] keys for MQTT: mqtt=URL, mqtt_ca=FILE, mqtt_password_file=FILE,
+ * node=NAME (docs/mqtt.md). Returns 1 when key is one of them, else 0. */
+static int set_mqtt_key(struct parse *p, struct global_config *g, const char *key,
+			const char *value)
+{
+	static const char *keys[] = {"mqtt", "mqtt_ca", "mqtt_password_file", "node"};
+	char *dst[] = {g->mqtt, g->mqtt_ca, g->mqtt_password_file, g->node};
+	size_t size[] = {sizeof(g->mqtt), sizeof(g->mqtt_ca), sizeof(g->mqtt_password_file),
+			 sizeof(g->node)};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if (strcmp(key, keys[i]) != 0)
+			continue;
+		if (dst[i][0])
+			parse_error(p, p->lineno, "duplicate key '%s' in [turnstile]", key);
+		else if (value[0] == '\0' || strlen(value) >= size[i])
+			parse_error(p, p->lineno, "%s= needs a value (at most %d characters)", key,
+				    (int)size[i] - 1);
+		else
+			strcpy(dst[i], value);
+		return 1;
+	}
+	return 0;
+}
+
+/* [turnstile] keys: state=DIR, reset_at=HH:MM, and set_mqtt_key's. */
 static int set_global(struct parse *p, const char *key, const char *value)
 {
 	struct global_config *g = &p->list.global;
@@ -611,10 +636,10 @@ static int set_global(struct parse *p, const char *key, const char *value)
 				    value);
 		else
 			g->preview_fps = v;
-	} else {
+	} else if (set_mqtt_key(p, g, key, value) == 0) {
 		parse_error(p, p->lineno,
 			    "unknown key '%s' in [turnstile] (expected state=, reset_at=, http=, "
-			    "preview_fps=)",
+			    "preview_fps=, mqtt=, mqtt_ca=, mqtt_password_file=, node=)",
 			    key);
 	}
 	return p->err ? -EINVAL : 0;

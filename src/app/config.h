@@ -15,6 +15,10 @@ struct global_config {
 	int reset_minute;            /* reset_at=HH:MM as minutes after local midnight */
 	char http[64];               /* http=[ADDR:]PORT: the HTTP server; "" = none */
 	float preview_fps;           /* preview_fps=: most stream frames a second; 0 = 5 */
+	char mqtt[CONFIG_PATH_MAX];  /* mqtt=URL: publish there (docs/mqtt.md); "" = no */
+	char mqtt_ca[CONFIG_PATH_MAX];
+	char mqtt_password_file[CONFIG_PATH_MAX];
+	char node[64];               /* node=NAME; "" = the host name */
 };
 
 struct camera_list {
@@ -34,7 +38,8 @@ struct camera_list {
 int config_load(const char *path, const struct line *default_line, struct camera_list *out,
 		char *err, size_t errlen);
 /* Also in the file, at most once: a [turnstile] section with state=DIR and
- * reset_at=HH:MM (local time), http=[ADDR:]PORT and preview_fps=. */
+ * reset_at=HH:MM (local time), http=[ADDR:]PORT, preview_fps=, mqtt=, mqtt_ca=,
+ * mqtt_password_file= and node=. */
 
 /* Checks "[ADDR:]PORT" (IPv4 address, port 1..65535). Returns 0 or -EINVAL. */
 int config_parse_http(const char *text);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "camera.h"
+#include "aggregate_cmd.h"
 #include "cli.h"
 #include "config.h"
 #include "coord.h"
@@ -26,6 +27,7 @@
 #include "journal.h"
 #include "notify.h"
 #include "snapshot.h"
+#include "mqtt.h"
 #include "summary.h"
 #include "tui.h"
 #include "util.h"
@@ -214,7 +216,8 @@ int main(int argc, char **argv)
 	struct coord_camera *ccams = NULL;
 	struct journal *journal = NULL;
 	struct eventlog *eventlog = NULL;
-	struct event_sink sinks[2];
+	struct mqtt *mqtt = NULL;
+	struct event_sink sinks[3];
 	int nsinks = 0;
 	struct tally resumed = {0};
 	struct tui *tui = NULL;
@@ -226,6 +229,8 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	char err[512];
 
+	if (argc > 1 && strcmp(argv[1], "aggregate") == 0)
+		return aggregate_main(argc - 1, argv + 1);
 	o.status_interval = -1;
 	int rc = cli_parse(argc, argv, &o, &list);
 	if (rc) {
@@ -293,6 +298,29 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		sinks[nsinks++] = eventlog_sink(eventlog);
+	}
+	if (list.global.mqtt[0]) {
+		char host[64] = "";
+		struct mqtt_config mc = {
+			.url = list.global.mqtt,
+			.ca_file = list.global.mqtt_ca[0] ? list.global.mqtt_ca : NULL,
+			.password_file = list.global.mqtt_password_file[0] ? list.global.mqtt_password_file
+									     : NULL,
+			.node = list.global.node,
+			.state_dir = journal ? list.global.state : NULL,
+			.ncameras = list.n,
+			.cams = ccams,
+		};
+		if (!mc.node[0]) {
+			gethostname(host, sizeof(host) - 1);
+			mc.node = host;
+		}
+		if (mqtt_open(&mc, &mqtt, err, sizeof(err))) {
+			log_error("%s", err);
+			goto out;
+		}
+		/* After the journal: only what it has synced is published. */
+		sinks[nsinks++] = mqtt_sink(mqtt);
 	}
 	struct coord_config cc = {
 		.ncameras = list.n,
@@ -437,6 +465,7 @@ out:
 	coord_destroy(co);
 	journal_close(journal);
 	eventlog_destroy(eventlog);
+	mqtt_close(mqtt);
 	tally_free(&resumed);
 	if (events && events != stdout)
 		fclose(events);

@@ -1,0 +1,597 @@
+#!/usr/bin/env python3
+"""MQTT end to end, against Debian's real mosquitto started here on a free
+loopback port (persistence on, in a temp directory) and torn down after.
+
+Usage: mqtt_test.py CASE --turnstile BIN --samples DIR [--sanitized]
+CASE is one of:
+  e2e     three nodes replay the samples with --realtime --state, one
+          aggregator counts them; meanwhile the broker is stopped for 5 s and
+          started again, one node is SIGKILLed and restarted, and the
+          aggregator is SIGKILLed and restarted. At the end the aggregator's
+          totals per node, camera and line equal each node's own journal
+          exactly (nothing lost, nothing doubled) and the site's are their sum;
+          the retained totals and Home Assistant configs read back with
+          mosquitto_sub agree; the killed node's last will read "offline".
+  tls     publishing over mqtts:// to mosquitto with a CA and certificate
+          made here with openssl: every journal event arrives; with the wrong
+          CA, one clear error line and the counts still equal the truth.
+  memory  the broker is down while a node journals thousands of events
+          (a fast replay of a long generated stream): its RSS stays flat, and
+          every event arrives, in order, once the broker is back.
+Prints one line per check and 'N passed, N failed'; exits 1 on any failure,
+77 (meson's skip) when mosquitto, openssl or the samples are missing.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+RESULTS = {"passed": 0, "failed": 0}
+
+
+def check(ok, what):
+    RESULTS["passed" if ok else "failed"] += 1
+    print(("ok     " if ok else "FAILED ") + what, flush=True)
+    return ok
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(cond, timeout, step=0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
+class Broker:
+    """mosquitto on 127.0.0.1:port with persistence in tmp; restartable."""
+
+    def __init__(self, tmp, tls=None):
+        self.tmp, self.port = tmp, free_port()
+        self.conf = os.path.join(tmp, "mosquitto.conf")
+        lines = [f"listener {self.port} 127.0.0.1", "allow_anonymous true", "persistence true",
+                 f"persistence_location {tmp}/", "log_dest stderr",
+                 # The aggregator's session must hold what comes while it is
+                 # away (mosquitto's default of 1000 drops the rest:
+                 # docs/mqtt.md).
+                 "max_queued_messages 0"]
+        if os.geteuid() == 0:
+            lines.append("user root")  # else it drops to 'mosquitto' and cannot write tmp
+        if tls:
+            lines += [f"cafile {tls['ca']}", f"certfile {tls['cert']}", f"keyfile {tls['key']}"]
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.proc = None
+        self.log = open(os.path.join(tmp, "mosquitto.log"), "a")
+
+    def start(self):
+        self.proc = subprocess.Popen(["mosquitto", "-c", self.conf], stdout=self.log,
+                                     stderr=self.log)
+
+        def up():
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return True
+            except OSError:
+                return False
+        if not wait_for(up, 10):
+            raise RuntimeError("mosquitto did not start")
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()  # SIGTERM: it saves its persistence file
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+def sub_retained(port, topics, extra=()):
+    """Every retained message under topics: {topic: payload}."""
+    cmd = ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-v", "--retained-only",
+           "-W", "2", *extra]
+    for t in topics:
+        cmd += ["-t", t]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    out = {}
+    for line in p.stdout.splitlines():
+        topic, _, payload = line.partition(" ")
+        out[topic] = payload
+    return out
+
+
+def sub_one(port, topic):
+    """The retained message of topic, or None."""
+    p = subprocess.run(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-C", "1", "-W", "2",
+                        "-t", topic], capture_output=True, text=True, timeout=30)
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
+def read_journal(state):
+    """Every event in a node's journal files, by seq."""
+    events = []
+    for name in sorted(os.listdir(state)):
+        if name.startswith("journal") and name.endswith(".jsonl"):
+            with open(os.path.join(state, name), "rb") as f:
+                for raw in f:
+                    try:
+                        events.append(json.loads(raw))
+                    except ValueError:
+                        pass
+    return sorted(events, key=lambda e: e["seq"])
+
+
+def zero():
+    return {"in": 0, "out": 0, "occupancy": 0, "corrections": 0}
+
+
+def add(t, d):
+    if d == "in":
+        t["in"] += 1
+        t["occupancy"] += 1
+    else:
+        t["out"] += 1
+        if t["occupancy"] > 0:
+            t["occupancy"] -= 1
+        else:
+            t["corrections"] += 1
+
+
+def journal_totals(events):
+    """A node's totals as the journal has them: node, cameras, lines."""
+    node, cams, lines = zero(), {}, {}
+    for e in events:
+        add(node, e["direction"])
+        add(cams.setdefault(e["camera"], zero()), e["direction"])
+        add(lines.setdefault((e["camera"], e["line"]), zero()), e["direction"])
+    return node, cams, lines
+
+
+def agg_node(summary, name):
+    for n in summary["nodes"]:
+        if n["node"] == name:
+            return n
+    return None
+
+
+def compare_node(summary, name, events, what):
+    node, cams, lines = journal_totals(events)
+    n = agg_node(summary, name)
+    if not check(n is not None, f"{what}: the aggregator knows node {name}"):
+        return False
+    ok = check({k: n[k] for k in node} == node,
+               f"{what}: node {name} in/out/occupancy/corrections {node} equal its journal's "
+               f"({len(events)} events; aggregator {dict((k, n[k]) for k in node)}, "
+               f"{n['repeats']} repeats dropped)")
+    ok &= check(n["last_seq"] == (events[-1]["seq"] if events else -1),
+                f"{what}: node {name}: last seq counted is the journal's last")
+    got_c = {c["camera"]: {k: c[k] for k in zero()} for c in n["cameras"]}
+    got_l = {(c["camera"], l["line"]): {"in": l["in"], "out": l["out"]}
+             for c in n["cameras"] for l in c["lines"]}
+    want_l = {k: {"in": v["in"], "out": v["out"]} for k, v in lines.items()}
+    ok &= check(got_c == cams and got_l == want_l,
+                f"{what}: node {name}: every camera and line equals the journal's")
+    return ok
+
+
+def node_ini(tmp, samples, name, clips):
+    """A config with the samples' own lines for the given clips."""
+    import configparser
+    cp = configparser.ConfigParser()
+    cp.read(os.path.join(samples, "samples.ini"))
+    path = os.path.join(tmp, name + ".ini")
+    with open(path, "w") as f:
+        for clip in clips:
+            sec = cp[f"camera {clip}"]
+            src = os.path.join(os.path.dirname(os.path.abspath(samples)), sec["source"])
+            f.write(f"[camera {clip}]\nsource={src}\nline={sec['line']}\n\n")
+    return path
+
+
+class Node:
+    def __init__(self, args, tmp, name, clips, url, extra=()):
+        self.args, self.name, self.url = args, name, url
+        self.state = os.path.join(tmp, name + ".state")
+        self.ini = node_ini(tmp, args.samples, name, clips)
+        self.extra = list(extra)
+        self.errpath = os.path.join(tmp, name + ".stderr")
+        self.proc = None
+
+    def start(self, realtime=True):
+        cmd = [self.args.turnstile, "--no-tui", "--json", "--state", self.state, "--node",
+               self.name, "--mqtt", self.url, "-c", self.ini] + self.extra
+        if realtime:
+            cmd.append("--realtime")
+        self.err = open(self.errpath, "a")
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.err, text=True)
+
+    def wait(self, timeout):
+        out, _ = self.proc.communicate(timeout=timeout)
+        return self.proc.returncode, out
+
+    def stderr(self):
+        with open(self.errpath) as f:
+            return f.read()
+
+
+class Aggregator:
+    def __init__(self, args, tmp, url):
+        self.args, self.url = args, url
+        self.state = os.path.join(tmp, "aggregate.state")
+        self.errpath = os.path.join(tmp, "aggregate.stderr")
+
+    def start(self):
+        self.err = open(self.errpath, "a")
+        self.proc = subprocess.Popen([self.args.turnstile, "aggregate", "--mqtt", self.url,
+                                      "--state", self.state, "--json"],
+                                     stdout=subprocess.PIPE, stderr=self.err, text=True)
+
+    def finish(self):
+        self.proc.send_signal(signal.SIGTERM)
+        out, _ = self.proc.communicate(timeout=30)
+        return self.proc.returncode, out
+
+
+def case_e2e(args, tmp):
+    broker = Broker(tmp)
+    broker.start()
+    url = f"mqtt://127.0.0.1:{broker.port}"
+    agg = Aggregator(args, tmp, url)
+    # Clips of 18-22 s, so every node is still running when the broker
+    # comes back (one that ends while it is down keeps its events until its
+    # next start, by design).
+    nodes = [Node(args, tmp, "n1", ["corridor"], url),
+             Node(args, tmp, "n2", ["lobby", "gate"], url),  # lobby counts within 3 s
+             Node(args, tmp, "n3", ["door"], url)]
+    try:
+        agg.start()
+        for n in nodes:
+            n.start()
+        t0 = time.monotonic()
+
+        def at(t):
+            time.sleep(max(0.0, t0 + t - time.monotonic()))
+
+        wall = {}
+        at(1)
+        nodes[1].proc.kill()
+        nodes[1].proc.wait()
+        will = []
+        wait_for(lambda: will.append(sub_one(broker.port, "turnstile/n2/status")) or
+                 will[-1] == "offline", 5, 0.1)
+        check(will[-1] == "offline", "SIGKILLed node n2: its last will shows 'offline' (retained)")
+        nodes[1].start()  # same state directory: carries on numbering
+        at(4)
+        wall["broker_down"] = time.time()
+        t_down = time.monotonic()
+        n2_before = len(read_journal(nodes[1].state))
+        broker.stop()
+        check(True, "broker stopped at 4 s")
+        # Killed while the broker is away, once it has journaled an event
+        # since: that one is unacknowledged, and only the state directory
+        # remembers it.
+        # (Sanitizer builds replay slower than real time: the outage then
+        # lasts until that has happened, 5 s at least.)
+        wait_for(lambda: len(read_journal(nodes[1].state)) > n2_before, 15, 0.1)
+        nodes[1].proc.kill()
+        nodes[1].proc.wait()
+        j = read_journal(nodes[1].state)
+        try:
+            with open(os.path.join(nodes[1].state, "mqtt-acked")) as f:
+                acked = int(f.read().split("acked ")[1])
+        except FileNotFoundError:
+            acked = -1
+        check(j and j[-1]["seq"] > acked,
+              f"node n2 SIGKILLed during the outage with unacknowledged events (journal up to "
+              f"seq {j[-1]['seq'] if j else None}, acked {acked})")
+        nodes[1].start()
+        time.sleep(max(0.5, t_down + 5 - time.monotonic()))
+        broker.start()
+        t0 = time.monotonic() - 9  # the rest of the plan is relative to now = 9 s
+        wall["broker_up"] = time.time()
+        check(True, f"broker started again after {time.monotonic() - t_down:.1f} s down")
+        at(11)
+        wall["agg_down"] = time.time()
+        agg.proc.kill()
+        agg.proc.wait()
+        at(14)
+        agg.start()
+        wall["agg_up"] = time.time()
+        for n in nodes:
+            rc, _ = n.wait(120)
+            check(rc == 0, f"node {n.name} exited 0 (rc {rc})")
+        journals = {n.name: read_journal(n.state) for n in nodes}
+
+        def during(a, b):
+            import datetime
+            n = 0
+            for j in journals.values():
+                for e in j:
+                    t = datetime.datetime.strptime(e["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+                        tzinfo=datetime.timezone.utc).timestamp()
+                    n += wall[a] <= t <= wall[b]
+            return n
+        check(during("broker_down", "broker_up") > 0,
+              f"{during('broker_down', 'broker_up')} events counted while the broker was down")
+        print(f"  ({during('agg_down', 'agg_up')} events counted while the aggregator was down)")
+        want_in = sum(journal_totals(j)[0]["in"] for j in journals.values())
+        want_out = sum(journal_totals(j)[0]["out"] for j in journals.values())
+        # The nodes are done and every event of theirs was acknowledged by the
+        # broker; the aggregator gets them from its session or a resend.
+        site = {}
+        wait_for(lambda: site.update(sub_retained(broker.port, ["turnstile/site/+"])) or
+                 (site.get("turnstile/site/in") == str(want_in) and
+                  site.get("turnstile/site/out") == str(want_out)), 20, 0.3)
+        rc, out = agg.finish()
+        check(rc == 0, f"aggregator exited 0 after SIGTERM (rc {rc})")
+        try:
+            summary = json.loads(out)
+        except ValueError:
+            check(False, f"aggregator's --json is JSON: {out[:200]!r}")
+            return
+        for n in nodes:
+            compare_node(summary, n.name, journals[n.name], "e2e")
+            with open(os.path.join(n.state, "mqtt-acked")) as f:
+                acked = f.read()
+            check(f"acked {journals[n.name][-1]['seq']}\n" in acked,
+                  f"node {n.name}: the broker acknowledged up to its last journal seq")
+        s = summary["site"]
+        check(s["in"] == want_in and s["out"] == want_out and s["occupancy"] >= 0,
+              f"site in {s['in']} out {s['out']} = the nodes' sums ({want_in}, {want_out})")
+        check(want_in + want_out >= 12, f"the run counted enough to mean something "
+              f"({want_in + want_out} events)")
+
+        ret = sub_retained(broker.port, ["turnstile/#", "homeassistant/#"])
+        check(ret.get("turnstile/site/in") == str(s["in"]) and
+              ret.get("turnstile/site/out") == str(s["out"]) and
+              ret.get("turnstile/site/occupancy") == str(s["occupancy"]),
+              "retained site totals equal the aggregator's summary")
+        bad = []
+        for name, events in journals.items():
+            node, cams, lines = journal_totals(events)
+            for k in ("in", "out", "occupancy"):
+                if ret.get(f"turnstile/{name}/{k}") != str(node[k]):
+                    bad.append((name, k, ret.get(f"turnstile/{name}/{k}"), node[k]))
+            for (cam, line), t in lines.items():
+                for k in ("in", "out"):
+                    if ret.get(f"turnstile/{name}/{cam}/{line}/{k}") != str(t[k]):
+                        bad.append((name, cam, line, k, ret.get(f"turnstile/{name}/{cam}/{line}/{k}"),
+                                    t[k]))
+            for cam, t in cams.items():
+                for k in ("in", "out", "occupancy"):
+                    if ret.get(f"turnstile/{name}/{cam}/{k}") != str(t[k]):
+                        bad.append((name, cam, k, ret.get(f"turnstile/{name}/{cam}/{k}"), t[k]))
+            if ret.get(f"turnstile/{name}/status") != "offline":
+                bad.append((name, "status", ret.get(f"turnstile/{name}/status")))
+        check(not bad, "retained per node, camera and line totals equal the journals; "
+              "every node 'offline' after it exited" + (f" (differ: {bad[:4]})" if bad else ""))
+        configs = {t: p for t, p in ret.items() if t.startswith("homeassistant/")}
+        problems = []
+        for t, p in configs.items():
+            try:
+                c = json.loads(p)
+            except ValueError:
+                problems.append((t, "not JSON"))
+                continue
+            if not (t.endswith("/config") and c.get("unique_id") and c.get("name") and
+                    c.get("state_topic") in ret and c.get("device", {}).get("identifiers")):
+                problems.append((t, "incomplete or its state topic has no value"))
+        # one per node number, camera number and line number, and the site's four
+        want = sum(3 + sum(3 + 2 * len({l for (c2, l) in journal_totals(j)[2] if c2 == c})
+                           for c in {"lobby", "gate"} if n == "n2")
+                   for n, j in journals.items())
+        check(configs and not problems and
+              len([t for t in configs if "_n2_" in t]) >= 3 + 2 * (3 + 2) and
+              len([t for t in configs if "turnstile_site_" in t]) == 4,
+              f"{len(configs)} Home Assistant discovery configs, each valid JSON with a "
+              f"unique_id, a device and a state topic that holds a value"
+              + (f" (problems: {problems[:3]})" if problems else ""))
+        del want
+    finally:
+        for n in nodes:
+            if n.proc and n.proc.poll() is None:
+                n.proc.kill()
+                n.proc.wait()
+        if agg.proc.poll() is None:
+            agg.proc.kill()
+            agg.proc.wait()
+        broker.stop()
+
+
+def make_ca(tmp, name):
+    key, crt = os.path.join(tmp, name + ".key"), os.path.join(tmp, name + ".pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", f"/CN={name}", "-keyout", key, "-out", crt], check=True,
+                   capture_output=True)
+    return key, crt
+
+
+def case_tls(args, tmp):
+    ca_key, ca = make_ca(tmp, "testca")
+    _, wrong_ca = make_ca(tmp, "otherca")
+    key, csr, cert = (os.path.join(tmp, n) for n in ("server.key", "server.csr", "server.pem"))
+    ext = os.path.join(tmp, "san.cnf")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                    "-keyout", key, "-out", csr], check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
+                    "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", cert],
+                   check=True, capture_output=True)
+    # Refused before anything starts, in one line naming what is wrong.
+    door = os.path.join(args.samples, "door.avi")
+    for opts, what, needle in [
+            (["--mqtt", "mqtt://user:secret@127.0.0.1"], "a password in the URL", "password"),
+            (["--mqtt", "http://127.0.0.1"], "not an MQTT URL", "http://127.0.0.1"),
+            (["--mqtt", "mqtt://127.0.0.1:99999"], "a bad port", "port"),
+            (["--mqtt", "mqtt://127.0.0.1", "--node", "a/b"], "a node name unfit for topics",
+             "a/b"),
+            (["--mqtt", "mqtts://127.0.0.1", "--mqtt-ca", "/nonexistent/ca.pem"],
+             "a missing CA file", "/nonexistent/ca.pem")]:
+        p = subprocess.run([args.turnstile, "--no-tui", *opts, door], capture_output=True,
+                           text=True, timeout=60)
+        lines = p.stderr.strip().splitlines()
+        check(p.returncode != 0 and len(lines) == 1 and needle in lines[0] and
+              "secret" not in p.stderr,
+              f"{what}: refused in one line ({lines})")
+    broker = Broker(tmp, tls={"ca": ca, "cert": cert, "key": key})
+    broker.start()
+    url = f"mqtts://127.0.0.1:{broker.port}"
+    try:
+        # The first 130 frames hold two crossings: enough to see them arrive.
+        good = Node(args, tmp, "tls1", ["door"], url, ["--mqtt-ca", ca, "--frames", "130"])
+        good.start(realtime=False)
+        rc, out = good.wait(120)
+        events = read_journal(good.state)
+        ret = sub_retained(broker.port, ["turnstile/tls1/#"],
+                           ["--cafile", ca])
+        node, _, _ = journal_totals(events)
+        check(rc == 0 and len(events) >= 2 and ret.get("turnstile/tls1/in") == str(node["in"]) and
+              ret.get("turnstile/tls1/out") == str(node["out"]),
+              f"mqtts:// with the test's CA: retained totals in {ret.get('turnstile/tls1/in')} "
+              f"out {ret.get('turnstile/tls1/out')} equal the journal's ({node['in']}, "
+              f"{node['out']})")
+        with open(os.path.join(good.state, "mqtt-acked")) as f:
+            check(f"acked {events[-1]['seq']}\n" in f.read(),
+                  "mqtts://: every journal event acknowledged by the broker")
+
+        with open(os.path.join(args.samples, "door.truth.json")) as f:
+            truth = json.load(f)
+        # 10 s in real time: the client retries (1, 2, 4 s apart) and the
+        # error must still be one line. The truth up to frame 150 is what
+        # counting must give.
+        frames = 150
+        bad = Node(args, tmp, "tls2", ["door"], url, ["--mqtt-ca", wrong_ca, "--frames",
+                                                      str(frames)])
+        bad.start(realtime=True)
+        rc, out = bad.wait(120)
+        truth = {d: sum(1 for e in truth["events"] if e["frame"] < frames and e["direction"] == d)
+                 for d in ("in", "out")}
+        err = [l for l in bad.stderr().splitlines() if "mqtt" in l]
+        check(len(err) == 1 and url in err[0] and "certificate verify failed" in err[0],
+              f"wrong CA: one error line naming the URL and the reason: {err}")
+        try:
+            cams = json.loads(out)["cameras"]
+        except (ValueError, KeyError):
+            cams = []
+        check(rc == 0 and cams and cams[0]["in"] == truth["in"] and
+              cams[0]["out"] == truth["out"],
+              f"wrong CA: counting went on: in/out equal the truth of its {frames} frames "
+              f"({truth['in']}, {truth['out']})")
+    finally:
+        broker.stop()
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=["e2e", "tls", "memory"])
+    ap.add_argument("--turnstile", required=True)
+    ap.add_argument("--samples", required=True)
+    ap.add_argument("--scenegen")
+    ap.add_argument("--mqtt-feed", dest="mqtt_feed")
+    ap.add_argument("--sanitized", action="store_true")
+    args = ap.parse_args()
+    for prog in ("mosquitto", "mosquitto_sub", "openssl"):
+        if not shutil.which(prog) and not os.path.exists("/usr/sbin/" + prog):
+            print(f"SKIP: {prog} is not installed (tools/install-deps.sh)")
+            return 77
+    if not os.path.exists(os.path.join(args.samples, "door.avi")):
+        print("SKIP: no samples (tools/make-samples.sh)")
+        return 77
+    os.environ["PATH"] += ":/usr/sbin"
+    with tempfile.TemporaryDirectory(prefix="turnstile-mqtt-") as tmp:
+        {"e2e": case_e2e, "tls": case_tls, "memory": case_memory}[args.case](args, tmp)
+        # The processes' stderr is in files: a sanitizer report there fails
+        # the test even from a process that was killed before its exit code.
+        for name in sorted(os.listdir(tmp)):
+            if name.endswith(".stderr"):
+                with open(os.path.join(tmp, name), errors="replace") as f:
+                    text = f.read()
+                if "Sanitizer" in text or "runtime error:" in text:
+                    check(False, f"{name}: a sanitizer report:\n{text[-3000:]}")
+    print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
+    return 1 if RESULTS["failed"] else 0
+
+
+def case_memory(args, tmp):
+    broker = Broker(tmp)
+    broker.start()
+    url = f"mqtt://127.0.0.1:{broker.port}"
+    agg = Aggregator(args, tmp, url)
+    n_events = 5000
+    state = os.path.join(tmp, "feed.state")
+    feed = None
+    try:
+        agg.start()
+        # Its persistent session exists before the broker goes away.
+        check(wait_for(lambda: sub_one(broker.port, "turnstile/site/status") == "online", 10),
+              "aggregator online")
+        broker.stop()
+        feed = subprocess.Popen([args.mqtt_feed, "--mqtt", url, "--node", "feed", "--state",
+                                 state, "--events", str(n_events), "--wait", "60"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        rss = []
+        for line in feed.stdout:
+            if line.startswith("rss_kb"):
+                rss.append(int(line.split()[2]))
+            if line.startswith("posted"):
+                break
+        # Posted; the coordinator journals what is still in its queue.
+        wait_for(lambda: len(read_journal(state)) >= n_events, 30, 0.2)
+        journal = read_journal(state)
+        check(len(journal) == n_events and [e["seq"] for e in journal] == list(range(n_events)),
+              f"broker down: {len(journal)} events journaled, numbered 0..{n_events - 1}")
+        # After the first tenth the process has all it will ever hold; the
+        # rest of the outage is on disk. (ASan's quarantine needs more room.)
+        slack = 4096 if args.sanitized else 1024
+        check(len(rss) == 10 and max(rss) - rss[0] <= slack,
+              f"RSS flat while {n_events} events wait for the broker: {rss[0]} -> {max(rss)} kB "
+              f"(allowed +{slack} kB)")
+        broker.start()
+        out, err = feed.communicate(timeout=90)
+        check("Sanitizer" not in err and "runtime error:" not in err,
+              "mqtt_feed: no sanitizer report" + (f":\n{err[-3000:]}" if err else ""))
+        check(feed.returncode == 0 and f"acked {n_events - 1} " in out,
+              f"broker back: every event acknowledged ({out.strip().splitlines()[-1:]})")
+        site = {}
+        wait_for(lambda: site.update(sub_retained(broker.port, ["turnstile/site/+"])) or
+                 site.get("turnstile/site/in") == str(n_events // 2), 30, 0.3)
+        rc, out = agg.finish()
+        check(rc == 0, f"aggregator exited 0 after SIGTERM (rc {rc})")
+        summary = json.loads(out)
+        compare_node(summary, "feed", journal, "memory")
+    finally:
+        if feed and feed.poll() is None:
+            feed.kill()
+            feed.wait()
+        if agg.proc.poll() is None:
+            agg.proc.kill()
+            agg.proc.wait()
+        broker.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
