@@ -198,7 +198,8 @@ def node_ini(tmp, samples, name, clips):
     with open(path, "w") as f:
         for clip in clips:
             sec = cp[f"camera {clip}"]
-            src = os.path.join(os.path.dirname(os.path.abspath(samples)), sec["source"])
+            # Paths in a config are relative to the config file's folder.
+            src = os.path.join(os.path.abspath(samples), sec["source"])
             f.write(f"[camera {clip}]\nsource={src}\nline={sec['line']}\n\n")
     return path
 
