@@ -69,9 +69,11 @@ void draw_fill_rect(struct rgb_image *im, int x0, int y0, int x1, int y1, struct
 static void line_brush(struct rgb_image *im, int x0, int y0, int x1, int y1, int thick, int dashed,
 		       struct rgb c)
 {
-	int dx = abs(x1 - x0), sx = x0 < x1 ? 1 : -1;
-	int dy = -abs(y1 - y0), sy = y0 < y1 ? 1 : -1;
-	int err = dx + dy, step = 0, lo = -(thick - 1) / 2, hi = thick / 2;
+	/* In 64 bits: ends far outside the picture must not overflow. */
+	long long dx = llabs((long long)x1 - x0), dy = -llabs((long long)y1 - y0);
+	int sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
+	long long err = dx + dy;
+	int step = 0, lo = -(thick - 1) / 2, hi = thick / 2;
 
 	for (;;) {
 		if (!dashed || (step / 4) % 2 == 0)
@@ -85,7 +87,7 @@ static void line_brush(struct rgb_image *im, int x0, int y0, int x1, int y1, int
 		 * coordinate must not mean a huge loop. */
 		if (step > 4 * (im->w + im->h) + 16)
 			break;
-		int e2 = 2 * err;
+		long long e2 = 2 * err;
 		if (e2 >= dy) {
 			err += dy;
 			x0 += sx;
