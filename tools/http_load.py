@@ -10,8 +10,10 @@
    a stream and never read a byte, and 4 send half a request and stop. The
    same replay without --http first: the counts must be exactly equal, and
    no camera may drop or fall behind. Peak RSS (VmHWM) of each run.
-   (wrk is the tool the issue names; without it, the pollers here measure
-   the same thing: requests answered a second while counting.)
+   With wrk (Debian's package) on the PATH, two wrk processes do the
+   hammering of /metrics and /api/v1/status instead of the pollers (4
+   connections each, for the replay's length); without it, the pollers
+   measure the same thing: requests answered a second while counting.
 2. Cost: 4 cameras on a 60 s clip as fast as they go (no --realtime), with
    no server, with the server and no client, and with one client watching a
    stream: CPU seconds (wait4) per frame counted, median of --runs.
@@ -23,6 +25,9 @@ Prints Markdown tables.
 import argparse
 import json
 import os
+import re
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -146,8 +151,18 @@ def load_clients(pollers, streams, stalled, slow):
             s = socket.create_connection(("127.0.0.1", port))
             s.sendall(b"GET /metr")
             socks.append(s)
-        threads = [threading.Thread(target=poller, args=("/metrics" if i % 2 else "/api/v1/status",))
-                   for i in range(pollers)]
+        wrks = []
+        if shutil.which("wrk"):
+            # Through the replay (wait_finished ends it); wrk's own
+            # duration is only an upper bound.
+            wrks = [subprocess.Popen(["wrk", "-t1", "-c4", "-d120s", "--latency", base + path],
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                    for path in ("/metrics", "/api/v1/status")]
+            threads = []
+        else:
+            threads = [threading.Thread(target=poller,
+                                        args=("/metrics" if i % 2 else "/api/v1/status",))
+                       for i in range(pollers)]
         threads += [threading.Thread(target=streamer) for _ in range(streams)]
         t0 = time.time()
         for t in threads:
@@ -157,6 +172,18 @@ def load_clients(pollers, streams, stalled, slow):
         dt = time.time() - t0
         for t in threads:
             t.join()
+        stats["wrk"] = []
+        for w in wrks:
+            w.send_signal(signal.SIGINT)  # wrk prints its summary on SIGINT
+            out = w.communicate(timeout=30)[0]
+            m = re.search(r"^\s*(\d+) requests in ([\d.]+)s", out, re.M)
+            if m:
+                stats["requests"] += int(m.group(1))
+            e = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", out)
+            if e:
+                stats["errors"] += 1
+            lat = re.search(r"^\s*99%\s+(\S+)", out, re.M)
+            stats["wrk"].append(lat.group(1) if lat else "?")
         for s in socks:
             s.close()
         stats["rate"] = stats["requests"] / dt
@@ -217,10 +244,11 @@ def main():
     print("|---|---|---|---|---|")
     print("| no server | %s | %.1f | %.1f | %.0f |" % (counts(base), wall0, cpu0, rss0))
     print("| server under load | %s | %.1f | %.1f | %.0f |" % (counts(loaded), wall1, cpu1, rss1))
-    print("\ncounts equal: %s; %.0f status+metrics requests/s answered (%d errors), %d stream "
-          "frames to 2 readers; %d clients never reading, %d with half a request\n"
-          % (counts(base) == counts(loaded), st["rate"], st["errors"], st["frames"], a.stalled,
-             a.stalled))
+    print("\ncounts equal: %s; %.0f status+metrics requests/s answered by %s (%d errors%s), "
+          "%d stream frames to 2 readers; %d clients never reading, %d with half a request\n"
+          % (counts(base) == counts(loaded), st["rate"], "wrk" if st["wrk"] else "the pollers",
+             st["errors"], ", p99 latency " + " / ".join(st["wrk"]) if st["wrk"] else "",
+             st["frames"], a.stalled, a.stalled))
 
     print("## Cost: 4 cameras as fast as they go (%d runs each, median)\n" % a.runs)
     long_clip = os.path.join(tmp, "long")

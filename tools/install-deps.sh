@@ -25,6 +25,9 @@ PACKAGES="$PACKAGES libsystemd-dev systemd groff man-db"
 # The HTTP server (libmicrohttpd), and headless chromium with its WebDriver
 # to test its pages in a real browser; ffmpeg decodes snapshots in its test.
 PACKAGES="$PACKAGES libmicrohttpd-dev chromium chromium-driver ffmpeg"
+# promtool (Debian's prometheus package) checks /metrics in that test; wrk
+# is tools/http_load.py's load generator.
+PACKAGES="$PACKAGES prometheus wrk"
 # The leak check by hand (tools/valgrind.sh).
 PACKAGES="$PACKAGES valgrind"
 # MQTT (libmosquitto), and the real broker, its clients and openssl for the
