@@ -2,6 +2,7 @@
  * nodes, each a few cameras. */
 #include "site.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,4 +122,48 @@ void site_free(struct site *s)
 	}
 	free(s->nodes);
 	memset(s, 0, sizeof(*s));
+}
+
+/* A copy of n elements of size bytes; NULL for none (and on failure, with
+ * *ok cleared). */
+static void *dup_array(const void *v, int n, size_t size, bool *ok)
+{
+	void *d;
+
+	if (n <= 0)
+		return NULL;
+	d = malloc((size_t)n * size);
+	if (!d) {
+		*ok = false;
+		return NULL;
+	}
+	memcpy(d, v, (size_t)n * size);
+	return d;
+}
+
+int site_copy(struct site *dst, const struct site *src)
+{
+	bool ok = true;
+
+	*dst = *src;
+	dst->nodes = dup_array(src->nodes, src->nnodes, sizeof(*src->nodes), &ok);
+	if (!ok)
+		dst->nnodes = 0;
+	for (int i = 0; i < dst->nnodes; i++) {
+		struct site_node *n = &dst->nodes[i];
+		n->cams = dup_array(n->cams, n->ncameras, sizeof(*n->cams), &ok);
+		if (!n->cams)
+			n->ncameras = 0;
+		for (int k = 0; k < n->ncameras; k++) {
+			struct site_camera *c = &n->cams[k];
+			c->lines = dup_array(c->lines, c->nlines, sizeof(*c->lines), &ok);
+			if (!c->lines)
+				c->nlines = 0;
+		}
+	}
+	if (!ok) {
+		site_free(dst);
+		return -ENOMEM;
+	}
+	return 0;
 }

@@ -60,6 +60,11 @@ enum site_result { SITE_COUNTED, SITE_REPEAT, SITE_GAP, SITE_BAD };
 /* An empty site: zero it. */
 void site_free(struct site *s);
 
+/* Makes dst (empty or freed) a deep copy of src, for readers that must not
+ * hold the caller's lock while they render (the HTTP API, the live view).
+ * Returns 0, or -ENOMEM with dst empty. */
+int site_copy(struct site *dst, const struct site *src);
+
 /* Finds the node, camera or line by name; creates it (zero) when create is
  * set. NULL when absent, out of memory, or the name is not valid. */
 struct site_node *site_node_get(struct site *s, const char *name, bool create);

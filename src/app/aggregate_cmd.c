@@ -13,9 +13,14 @@
  * with the aggregator's memory comes back on the restart; one counted
  * twice cannot happen, since a repeat is recognised by its seq.
  *
- * Threads: main (the loop: saves, publishes, resend requests, signals) and
- * libmosquitto's (on_message counts). The mutex guards the site and the
- * requests; it is a leaf. */
+ * What it shows: --json at exit, GET /api/v1/status with --http (the same
+ * writer, site_report.h), /metrics and a page (site_http.h), the live view
+ * on a terminal (tui.h), or status lines on standard error.
+ *
+ * Threads: main (the loop: saves, publishes, resend requests, signals, the
+ * view) and libmosquitto's (on_message counts), and libmicrohttpd's (they
+ * take copies of the site through snapshot). The mutex guards the site,
+ * the requests and the figures; it is a leaf. */
 #include "aggregate_cmd.h"
 
 #include <errno.h>
@@ -32,7 +37,10 @@
 #include "mqtt.h"
 #include "mqtt_conn.h"
 #include "site.h"
+#include "site_http.h"
+#include "site_report.h"
 #include "site_store.h"
+#include "tui.h"
 #include "util.h"
 
 #define LOOP_NS 50000000LL
@@ -52,7 +60,7 @@ struct agg {
 	bool pending[MAX_REQ], urgent[MAX_REQ];
 	int64_t asked_at[MAX_REQ];
 	int nreq;
-	uint64_t bad;
+	uint64_t bad, received;
 };
 
 static void usage(FILE *f)
@@ -67,6 +75,11 @@ static void usage(FILE *f)
 	      "      --client-id ID      the persistent session's id (default turnstile-aggregate)\n"
 	      "      --state DIR         keep the totals there and carry on from them\n"
 	      "  -j, --json              print the totals as JSON on stdout at exit\n"
+	      "      --http [ADDR:]PORT  serve /api/v1/status (the --json totals), /metrics and\n"
+	      "                          a page at / (ADDR defaults to 127.0.0.1)\n"
+	      "      --no-tui            no live view on a terminal\n"
+	      "      --status-interval S a status line on stderr every S seconds (0: none;\n"
+	      "                          default 1 when stderr is a terminal and no view is up)\n"
 	      "  -d, --duration SECONDS  stop after SECONDS\n"
 	      "  -h, --help              show this help\n",
 	      f);
@@ -143,6 +156,7 @@ static void on_message(void *ctx, const char *topic, const void *payload, int le
 		return;
 	}
 	mutex_lock(&a->lock);
+	a->received++;
 	enum site_result r = site_apply(&a->site, node, (uint64_t)seq, is_null ? -1 : prev, cam, line,
 					strcmp(dir, "in") == 0 ? DIR_IN : DIR_OUT);
 	if (r == SITE_COUNTED)
@@ -171,37 +185,32 @@ static void on_disconnected(void *ctx)
 	mutex_unlock(&a->lock);
 }
 
-static void print_totals(FILE *f, const struct totals *t)
+/* site_http's and the view's snapshot: a copy taken under the lock. */
+static int snapshot(void *ctx, struct site *copy, struct site_status *st)
 {
-	fprintf(f, "\"in\":%" PRIu64 ",\"out\":%" PRIu64 ",\"occupancy\":%" PRId64
-		",\"corrections\":%" PRIu64, t->in, t->out, t->occupancy, t->corrections);
+	struct agg *a = ctx;
+
+	mutex_lock(&a->lock);
+	int rc = site_copy(copy, &a->site);
+	st->received = a->received;
+	st->bad = a->bad;
+	st->connected = a->connected;
+	mutex_unlock(&a->lock);
+	return rc;
 }
 
-static void print_json(const struct site *s)
+static void status_line(struct agg *a)
 {
-	printf("{\"site\":{");
-	print_totals(stdout, &s->t);
-	printf("},\"nodes\":[");
-	for (int i = 0; i < s->nnodes; i++) {
-		const struct site_node *n = &s->nodes[i];
-		printf("%s{\"node\":\"%s\",\"last_seq\":%" PRId64 ",", i ? "," : "", n->name, n->last);
-		print_totals(stdout, &n->t);
-		printf(",\"repeats\":%" PRIu64 ",\"gaps\":%" PRIu64 ",\"cameras\":[", n->repeats,
-		       n->gaps);
-		for (int k = 0; k < n->ncameras; k++) {
-			const struct site_camera *c = &n->cams[k];
-			printf("%s{\"camera\":\"%s\",", k ? "," : "", c->name);
-			print_totals(stdout, &c->t);
-			printf(",\"lines\":[");
-			for (int l = 0; l < c->nlines; l++)
-				printf("%s{\"line\":\"%s\",\"in\":%" PRIu64 ",\"out\":%" PRIu64 "}",
-				       l ? "," : "", c->lines[l].name, c->lines[l].in, c->lines[l].out);
-			printf("]}");
-		}
-		printf("]}");
-	}
-	printf("]}\n");
-	fflush(stdout);
+	mutex_lock(&a->lock);
+	struct totals t = a->site.t;
+	int nnodes = a->site.nnodes;
+	uint64_t received = a->received, repeats = site_report_repeats(&a->site);
+	bool connected = a->connected;
+	mutex_unlock(&a->lock);
+	fprintf(stderr, "turnstile aggregate: %d node%s  in %" PRIu64 " out %" PRIu64
+		" occupancy %" PRId64 " corrections %" PRIu64 "  received %" PRIu64 " repeats %" PRIu64
+		"%s\n", nnodes, nnodes == 1 ? "" : "s", t.in, t.out, t.occupancy, t.corrections,
+		received, repeats, connected ? "" : "  broker disconnected");
 }
 
 static const char *stat_names[] = {"in", "out", "occupancy", "corrections"};
@@ -243,6 +252,9 @@ int aggregate_main(int argc, char **argv)
 		{"state", required_argument, NULL, 's'},
 		{"json", no_argument, NULL, 'j'},
 		{"duration", required_argument, NULL, 'd'},
+		{"http", required_argument, NULL, 'H'},
+		{"no-tui", no_argument, NULL, 'T'},
+		{"status-interval", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -251,11 +263,13 @@ int aggregate_main(int argc, char **argv)
 		.disconnected = on_disconnected,
 		.message = on_message,
 	};
-	const char *url = NULL, *ca = NULL, *pwfile = NULL, *state = NULL;
+	const char *url = NULL, *ca = NULL, *pwfile = NULL, *state = NULL, *listen = NULL;
 	const char *client_id = "turnstile-aggregate";
-	bool json = false;
-	double duration = 0;
+	bool json = false, no_tui = false;
+	double duration = 0, every = -1;
 	struct agg *a = NULL;
+	struct site_http *http = NULL;
+	struct tui *tui = NULL;
 	struct site_store *store = NULL;
 	int64_t published[4] = {-1, -1, -1, -1};
 	int status = EXIT_FAILURE, c;
@@ -271,6 +285,16 @@ int aggregate_main(int argc, char **argv)
 		case 'i': client_id = optarg; break;
 		case 's': state = optarg; break;
 		case 'j': json = true; break;
+		case 'H': listen = optarg; break;
+		case 'T': no_tui = true; break;
+		case 'S':
+			every = strtod(optarg, &end);
+			if (end == optarg || *end || !(every >= 0) || every > 86400) {
+				fprintf(stderr, "turnstile aggregate: --status-interval: '%s' is not a "
+					"number of seconds from 0 to 86400 (try --help)\n", optarg);
+				return 2;
+			}
+			break;
 		case 'd':
 			duration = strtod(optarg, &end);
 			if (end == optarg || *end || !(duration > 0)) {
@@ -297,6 +321,10 @@ int aggregate_main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
+	/* Taken by the view when it is up, ignored (blocked, never waited for)
+	 * otherwise. */
+	sigaddset(&sigs, SIGWINCH);
+	sigaddset(&sigs, SIGTSTP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	a = calloc(1, sizeof(*a));
@@ -322,10 +350,28 @@ int aggregate_main(int argc, char **argv)
 		.will_topic = SITE_TOPIC "/status",
 		.will_payload = "offline",
 	};
+	if (listen) {
+		struct site_http_config hc = {.listen = listen, .snapshot = snapshot, .ctx = a};
+		if (site_http_start(&hc, &http, err, sizeof(err)) < 0) {
+			log_error("aggregate: %s", err);
+			goto out;
+		}
+	}
 	if (mqtt_conn_open(&cc, &ops, a, &a->conn, err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		goto out;
 	}
+	if (!no_tui && isatty(STDOUT_FILENO)) {
+		struct tui_site_config tc = {
+			.broker = url, .state_dir = state, .snapshot = snapshot, .ctx = a,
+		};
+		/* No terminal to draw on or read keys from: status lines instead. */
+		tui_open_site(&tc, &tui);
+	}
+	if (every < 0)
+		every = !tui && isatty(STDERR_FILENO) ? 1.0 : 0.0;
+	const int64_t status_ns = tui ? 0 : (int64_t)(every * 1e9);
+	int64_t last_status = now_ns(CLOCK_MONOTONIC);
 
 	const int64_t start = now_ns(CLOCK_MONOTONIC);
 	int64_t last_save = 0;
@@ -333,7 +379,25 @@ int aggregate_main(int argc, char **argv)
 	for (;;) {
 		int sig = sigtimedwait(&sigs, NULL, &tick);
 		int64_t now = now_ns(CLOCK_MONOTONIC);
-		bool stop = (sig > 0) || (duration > 0 && now - start >= (int64_t)(duration * 1e9));
+		bool quit = false;
+
+		if (sig == SIGWINCH || sig == SIGTSTP) {
+			if (tui && sig == SIGWINCH)
+				tui_resize(tui);
+			else if (tui)
+				tui_suspend(tui);
+			else if (sig == SIGTSTP)
+				kill(getpid(), SIGSTOP); /* Ctrl-Z without the view: stop as usual */
+			sig = 0;
+		}
+		if (tui && tui_poll(tui, now, false) == TUI_QUIT)
+			quit = true;
+		if (status_ns > 0 && now - last_status >= status_ns) {
+			status_line(a);
+			last_status = now;
+		}
+		bool stop = quit || (sig > 0) ||
+			    (duration > 0 && now - start >= (int64_t)(duration * 1e9));
 		bool subscribe, connected, save;
 		char ask[MAX_REQ][SITE_NAME_MAX + 1];
 		int64_t from[MAX_REQ];
@@ -405,6 +469,8 @@ int aggregate_main(int argc, char **argv)
 	}
 	status = EXIT_SUCCESS;
 out:
+	tui_close(tui);
+	site_http_stop(http);
 	if (a) {
 		mqtt_conn_close(a->conn, SITE_TOPIC "/status", "offline");
 		a->conn = NULL;
@@ -413,8 +479,10 @@ out:
 			if (rc < 0)
 				log_error("aggregate: state '%s': cannot save: %s", state, strerror(-rc));
 		}
-		if (json && status == EXIT_SUCCESS)
-			print_json(&a->site);
+		if (json && status == EXIT_SUCCESS) {
+			site_report_json(stdout, &a->site);
+			fflush(stdout);
+		}
 		site_store_close(store);
 		site_free(&a->site);
 		pthread_mutex_destroy(&a->lock);

@@ -4,19 +4,17 @@
  * (open_memstream) and handed to libmicrohttpd to free. */
 #include "http.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
+#include "httpd.h"
 #include "json.h"
 #include "preview.h"
 #include "summary.h"
@@ -34,7 +32,7 @@ struct cam_preview {
 
 struct http {
 	struct http_config c;
-	struct MHD_Daemon *d;
+	struct httpd *srv;
 	struct cam_preview *cp;
 	int ncp;                /* cp entries whose lock is initialised */
 	atomic_bool stopping;
@@ -49,102 +47,6 @@ struct stream {
 	size_t len, cap, off;
 	int64_t next_ns;        /* when the next part may be rendered */
 };
-
-/* ------------------------------------------------------------------ */
-/* Escaping */
-
-static void html_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default: fputc(*s, f);
-		}
-	}
-}
-
-/* A URL path segment: every byte but RFC 3986's unreserved ones as %XX,
- * which is also safe inside an HTML attribute. */
-static void url_escape(FILE *f, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '_' || *p == '.' || *p == '~')
-			fputc(*p, f);
-		else
-			fprintf(f, "%%%02X", *p);
-	}
-}
-
-/* A JSON string literal that is also safe inside a <script> element:
- * '<', '>' and '&' as \u escapes, so a name cannot close the element. */
-static void json_script_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&')
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
-/* A Prometheus label value (text format 0.0.4): backslash, quote, newline. */
-static void label_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fprintf(f, "\\%c", *s);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*s, f);
-	}
-}
-
-/* ------------------------------------------------------------------ */
-/* Responses */
-
-static enum MHD_Result send_buffer(struct MHD_Connection *conn, unsigned status, const char *type,
-				   char *buf, size_t len)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(buf);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	enum MHD_Result ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result send_text(struct MHD_Connection *conn, unsigned status, const char *msg)
-{
-	char *buf = strdup(msg);
-	return buf ? send_buffer(conn, status, "text/plain; charset=utf-8", buf, strlen(buf))
-		   : MHD_NO;
-}
-
-/* Closes f, an open_memstream over *buf and *len, and sends what it holds. */
-static enum MHD_Result send_stream(struct MHD_Connection *conn, FILE *f, char **buf, size_t *len,
-				   const char *type)
-{
-	if (fclose(f) != 0) {
-		free(*buf);
-		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
-	}
-	return send_buffer(conn, MHD_HTTP_OK, type, *buf, *len);
-}
 
 /* ------------------------------------------------------------------ */
 /* Pages */
@@ -185,7 +87,7 @@ static enum MHD_Result page_index(struct http *h, struct MHD_Connection *conn)
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
-		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+		return httpd_send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 	fprintf(f, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>turnstile</title>%s"
 		   "</head><body><h1>turnstile</h1><div id=\"site\">site: in <b id=\"sin\" "
 		   "class=\"num\">0</b> out <b id=\"sout\" class=\"num\">0</b> occupancy <b "
@@ -194,13 +96,13 @@ static enum MHD_Result page_index(struct http *h, struct MHD_Connection *conn)
 	for (int i = 0; i < h->c.ncameras; i++) {
 		const char *name = h->c.cfgs[i].name;
 		fprintf(f, "<div class=\"tile\" id=\"cam%d\"><a href=\"/cameras/", i);
-		url_escape(f, name);
+		httpd_url_escape(f, name);
 		fputs("\"><img alt=\"\" data-src=\"/cameras/", f);
-		url_escape(f, name);
+		httpd_url_escape(f, name);
 		fputs("/snapshot.jpg\"></a><div><b class=\"name\">", f);
-		html_escape(f, name);
+		httpd_html_escape(f, name);
 		fputs("</b> <small class=\"src\">", f);
-		html_escape(f, h->c.cfgs[i].source);
+		httpd_html_escape(f, h->c.cfgs[i].source);
 		fputs("</small> in <b class=\"in num\">0</b> out <b class=\"out num\">0</b></div>"
 		      "<div class=\"st\"></div></div>",
 		      f);
@@ -208,7 +110,7 @@ static enum MHD_Result page_index(struct http *h, struct MHD_Connection *conn)
 	fprintf(f, "</div><p><a href=\"/api/v1/status\">status</a> · <a href=\"/api/v1/events\">"
 		   "events</a> · <a href=\"/metrics\">metrics</a></p>%s</body></html>\n",
 		index_script);
-	return send_stream(conn, f, &buf, &len, "text/html; charset=utf-8");
+	return httpd_send_stream(conn, f, &buf, &len, "text/html; charset=utf-8");
 }
 
 /* GET /cameras/NAME: the picture large, the lines over it as SVG with a
@@ -264,14 +166,14 @@ static enum MHD_Result page_camera(struct http *h, struct MHD_Connection *conn, 
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
-		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+		return httpd_send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 	fprintf(f, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>");
-	html_escape(f, cfg->name);
+	httpd_html_escape(f, cfg->name);
 	fprintf(f, " · turnstile</title>%s</head><body><p><a href=\"/\">all cameras</a></p><h1>",
 		page_style);
-	html_escape(f, cfg->name);
+	httpd_html_escape(f, cfg->name);
 	fputs("</h1><p class=\"src\">", f);
-	html_escape(f, cfg->source);
+	httpd_html_escape(f, cfg->source);
 	fputs("</p><div id=\"counts\"></div><div style=\"position:relative;display:inline-block\">"
 	      "<img id=\"pic\" alt=\"\" style=\"display:block;min-width:320px;min-height:240px;"
 	      "background:#000\"><svg id=\"ov\" style=\"position:absolute;left:0;top:0\"></svg>"
@@ -286,22 +188,22 @@ static enum MHD_Result page_camera(struct http *h, struct MHD_Connection *conn, 
 	FILE *s = open_memstream(&src, &srclen);
 	if (s) {
 		fputs("/cameras/", s);
-		url_escape(s, cfg->name);
+		httpd_url_escape(s, cfg->name);
 		fputs("/snapshot.jpg", s);
 		fclose(s);
 	}
-	json_script_string(f, src ? src : "");
+	httpd_json_script_string(f, src ? src : "");
 	free(src);
 	fputs(",\"lines\":[", f);
 	for (int l = 0; l < cfg->nlines; l++) {
 		const struct line *ln = &cfg->lines[l].line;
 		fprintf(f, "%s{\"name\":", l ? "," : "");
-		json_script_string(f, cfg->lines[l].name);
+		httpd_json_script_string(f, cfg->lines[l].name);
 		fprintf(f, ",\"ax\":%g,\"ay\":%g,\"bx\":%g,\"by\":%g}", ln->ax, ln->ay, ln->bx,
 			ln->by);
 	}
 	fprintf(f, "]}</script>%s</body></html>\n", camera_script);
-	return send_stream(conn, f, &buf, &len, "text/html; charset=utf-8");
+	return httpd_send_stream(conn, f, &buf, &len, "text/html; charset=utf-8");
 }
 
 /* ------------------------------------------------------------------ */
@@ -333,10 +235,10 @@ static enum MHD_Result send_snapshot(struct http *h, struct MHD_Connection *conn
 	}
 	mutex_unlock(&cp->lock);
 	if (rc == -EAGAIN)
-		return send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no picture from this camera yet\n");
+		return httpd_send_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no picture from this camera yet\n");
 	if (rc || !copy)
-		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot render the picture\n");
-	return send_buffer(conn, MHD_HTTP_OK, "image/jpeg", copy, len);
+		return httpd_send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot render the picture\n");
+	return httpd_send_buffer(conn, MHD_HTTP_OK, "image/jpeg", copy, len);
 }
 
 /* The next part of a stream: waits for its time (at most preview_fps a
@@ -410,7 +312,7 @@ static enum MHD_Result send_mjpeg(struct http *h, struct MHD_Connection *conn, i
 
 	if (!s || preview_create(h->c.cams[i], &h->c.cfgs[i], h->c.co, i, &s->pv) != 0) {
 		free(s);
-		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+		return httpd_send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 	}
 	s->h = h;
 	query_opts(conn, &s->o);
@@ -438,9 +340,9 @@ static enum MHD_Result send_status(struct http *h, struct MHD_Connection *conn)
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
-		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+		return httpd_send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 	summary_json(f, h->c.cams, h->c.cfgs, h->c.ncameras, h->c.co);
-	return send_stream(conn, f, &buf, &len, "application/json");
+	return httpd_send_stream(conn, f, &buf, &len, "application/json");
 }
 
 /* The coordinator's recent events (its last COORD_RECENT) after ?after=SEQ,
@@ -457,7 +359,7 @@ static enum MHD_Result send_events(struct http *h, struct MHD_Connection *conn)
 		errno = 0;
 		after = strtoull(after_s, &end, 10);
 		if (errno || end == after_s || *end || after_s[0] == '-')
-			return send_text(conn, MHD_HTTP_BAD_REQUEST, "after= wants a sequence number\n");
+			return httpd_send_text(conn, MHD_HTTP_BAD_REQUEST, "after= wants a sequence number\n");
 		all = false;
 	}
 	struct coord_recent *rec = malloc(COORD_RECENT * sizeof(*rec));
@@ -466,7 +368,7 @@ static enum MHD_Result send_events(struct http *h, struct MHD_Connection *conn)
 	FILE *f = rec ? open_memstream(&buf, &len) : NULL;
 	if (!f) {
 		free(rec);
-		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+		return httpd_send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 	}
 	int n = coord_get_recent(h->c.co, rec, COORD_RECENT), first = 1;
 	fputc('[', f);
@@ -483,7 +385,7 @@ static enum MHD_Result send_events(struct http *h, struct MHD_Connection *conn)
 	}
 	fputs("]\n", f);
 	free(rec);
-	return send_stream(conn, f, &buf, &len, "application/json");
+	return httpd_send_stream(conn, f, &buf, &len, "application/json");
 }
 
 static void metric_head(FILE *f, const char *name, const char *type, const char *help)
@@ -494,7 +396,7 @@ static void metric_head(FILE *f, const char *name, const char *type, const char 
 static void metric_cam(FILE *f, const char *name, const char *cam, unsigned long long v)
 {
 	fprintf(f, "%s{camera=\"", name);
-	label_escape(f, cam);
+	httpd_label_escape(f, cam);
 	fprintf(f, "\"} %llu\n", v);
 }
 
@@ -516,7 +418,7 @@ static enum MHD_Result send_metrics(struct http *h, struct MHD_Connection *conn)
 			fclose(f);
 		free(buf);
 		free(st);
-		return send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+		return httpd_send_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
 	}
 	for (int i = 0; i < n; i++)
 		camera_get_stats(h->c.cams[i], &st[i]);
@@ -529,9 +431,9 @@ static enum MHD_Result send_metrics(struct http *h, struct MHD_Connection *conn)
 			coord_get_line_totals(h->c.co, i, l, &t);
 			for (int d = 0; d < 2; d++) {
 				fputs("turnstile_crossings_total{camera=\"", f);
-				label_escape(f, h->c.cfgs[i].name);
+				httpd_label_escape(f, h->c.cfgs[i].name);
 				fputs("\",line=\"", f);
-				label_escape(f, h->c.cfgs[i].lines[l].name);
+				httpd_label_escape(f, h->c.cfgs[i].lines[l].name);
 				fprintf(f, "\",direction=\"%s\"} %llu\n", d ? "out" : "in",
 					(unsigned long long)(d ? t.out : t.in));
 			}
@@ -573,9 +475,9 @@ static enum MHD_Result send_metrics(struct http *h, struct MHD_Connection *conn)
 	metric_head(f, "turnstile_camera_info", "gauge", "Each camera's source; always 1.");
 	for (int i = 0; i < n; i++) {
 		fputs("turnstile_camera_info{camera=\"", f);
-		label_escape(f, h->c.cfgs[i].name);
+		httpd_label_escape(f, h->c.cfgs[i].name);
 		fputs("\",source=\"", f);
-		label_escape(f, h->c.cfgs[i].source);
+		httpd_label_escape(f, h->c.cfgs[i].source);
 		fputs("\"} 1\n", f);
 	}
 	metric_head(f, "turnstile_capture_to_count_seconds", "histogram",
@@ -588,20 +490,20 @@ static enum MHD_Result send_metrics(struct http *h, struct MHD_Connection *conn)
 			stagetime_buckets(tm, latency_buckets, NBUCKETS, counts, &total, &sum);
 		for (int b = 0; b <= NBUCKETS; b++) {
 			fputs("turnstile_capture_to_count_seconds_bucket{camera=\"", f);
-			label_escape(f, h->c.cfgs[i].name);
+			httpd_label_escape(f, h->c.cfgs[i].name);
 			if (b < NBUCKETS)
 				fprintf(f, "\",le=\"%g\"} %" PRIu64 "\n", latency_buckets[b], counts[b]);
 			else
 				fprintf(f, "\",le=\"+Inf\"} %" PRIu64 "\n", total);
 		}
 		fputs("turnstile_capture_to_count_seconds_sum{camera=\"", f);
-		label_escape(f, h->c.cfgs[i].name);
+		httpd_label_escape(f, h->c.cfgs[i].name);
 		fprintf(f, "\"} %.9f\n", sum);
 		metric_cam(f, "turnstile_capture_to_count_seconds_count", h->c.cfgs[i].name,
 			   (unsigned long long)total);
 	}
 	free(st);
-	return send_stream(conn, f, &buf, &len, "text/plain; version=0.0.4; charset=utf-8");
+	return httpd_send_stream(conn, f, &buf, &len, "text/plain; version=0.0.4; charset=utf-8");
 }
 
 /* ------------------------------------------------------------------ */
@@ -616,77 +518,62 @@ static int find_camera(const struct http *h, const char *name, size_t len)
 	return -1;
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version, const char *upload_data,
-				  size_t *upload_size, void **req_cls)
+static enum MHD_Result route_index(void *ctx, struct MHD_Connection *conn, const char *rest)
 {
-	struct http *h = cls;
-	(void)version;
-	(void)upload_data;
-
-	/* The first call only announces the headers: answer on the second. */
-	if (!*req_cls) {
-		*req_cls = h;
-		return MHD_YES;
-	}
-	if (*upload_size)
-		return send_text(conn, MHD_HTTP_CONTENT_TOO_LARGE, "no request bodies here\n");
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return send_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET\n");
-	if (strcmp(url, "/") == 0)
-		return page_index(h, conn);
-	if (strcmp(url, "/api/v1/status") == 0)
-		return send_status(h, conn);
-	if (strcmp(url, "/api/v1/events") == 0)
-		return send_events(h, conn);
-	if (strcmp(url, "/metrics") == 0)
-		return send_metrics(h, conn);
-	if (strncmp(url, "/cameras/", 9) == 0) {
-		const char *name = url + 9, *slash = strchr(name, '/');
-		size_t nlen = slash ? (size_t)(slash - name) : strlen(name);
-		int i = find_camera(h, name, nlen);
-		if (i >= 0 && !slash)
-			return page_camera(h, conn, i);
-		if (i >= 0 && strcmp(slash, "/snapshot.jpg") == 0)
-			return send_snapshot(h, conn, i);
-		if (i >= 0 && strcmp(slash, "/stream.mjpg") == 0)
-			return send_mjpeg(h, conn, i);
-	}
-	return send_text(conn, MHD_HTTP_NOT_FOUND, "not found\n");
+	(void)rest;
+	return page_index(ctx, conn);
 }
+
+static enum MHD_Result route_status(void *ctx, struct MHD_Connection *conn, const char *rest)
+{
+	(void)rest;
+	return send_status(ctx, conn);
+}
+
+static enum MHD_Result route_events(void *ctx, struct MHD_Connection *conn, const char *rest)
+{
+	(void)rest;
+	return send_events(ctx, conn);
+}
+
+static enum MHD_Result route_metrics(void *ctx, struct MHD_Connection *conn, const char *rest)
+{
+	(void)rest;
+	return send_metrics(ctx, conn);
+}
+
+/* /cameras/NAME, /cameras/NAME/snapshot.jpg, /cameras/NAME/stream.mjpg */
+static enum MHD_Result route_camera(void *ctx, struct MHD_Connection *conn, const char *name)
+{
+	struct http *h = ctx;
+	const char *slash = strchr(name, '/');
+	size_t nlen = slash ? (size_t)(slash - name) : strlen(name);
+	int i = find_camera(h, name, nlen);
+
+	if (i >= 0 && !slash)
+		return page_camera(h, conn, i);
+	if (i >= 0 && strcmp(slash, "/snapshot.jpg") == 0)
+		return send_snapshot(h, conn, i);
+	if (i >= 0 && strcmp(slash, "/stream.mjpg") == 0)
+		return send_mjpeg(h, conn, i);
+	return httpd_not_found(conn);
+}
+
+static const struct httpd_route routes[] = {
+	{"/", false, route_index},
+	{"/api/v1/status", false, route_status},
+	{"/api/v1/events", false, route_events},
+	{"/metrics", false, route_metrics},
+	{"/cameras/", true, route_camera},
+};
 
 /* ------------------------------------------------------------------ */
-
-int http_parse_listen(const char *text, char *addr, size_t addrlen, int *port)
-{
-	const char *colon = strrchr(text, ':');
-	const char *p = colon ? colon + 1 : text;
-	char *end;
-	struct in_addr ia;
-
-	errno = 0;
-	long v = strtol(p, &end, 10);
-	if (errno || end == p || *end || v < 1 || v > 65535 || *p == '-' || *p == '+')
-		return -EINVAL;
-	size_t alen = colon ? (size_t)(colon - text) : 0;
-	if (!colon)
-		snprintf(addr, addrlen, "127.0.0.1");
-	else if (alen == 0 || alen >= addrlen)
-		return -EINVAL;
-	else
-		snprintf(addr, addrlen, "%.*s", (int)alen, text);
-	if (inet_pton(AF_INET, addr, &ia) != 1)
-		return -EINVAL;
-	*port = (int)v;
-	return 0;
-}
 
 int http_start(const struct http_config *cfg, struct http **out, char *err, size_t errlen)
 {
 	struct http *h = calloc(1, sizeof(*h));
-	struct sockaddr_in sa = {.sin_family = AF_INET};
 	char addr[64];
-	int port;
+	int port, rc;
 
 	*out = NULL;
 	if (!h) {
@@ -696,14 +583,12 @@ int http_start(const struct http_config *cfg, struct http **out, char *err, size
 	h->c = *cfg;
 	if (!(h->c.preview_fps > 0))
 		h->c.preview_fps = HTTP_DEFAULT_PREVIEW_FPS;
-	if (http_parse_listen(cfg->listen, addr, sizeof(addr), &port)) {
+	if (httpd_parse_listen(cfg->listen, addr, sizeof(addr), &port)) {
 		snprintf(err, errlen, "--http: '%s' is not [ADDR:]PORT (an IPv4 address, a port 1-65535)",
 			 cfg->listen);
 		free(h);
 		return -EINVAL;
 	}
-	inet_pton(AF_INET, addr, &sa.sin_addr);
-	sa.sin_port = htons((uint16_t)port);
 	h->cp = calloc((size_t)cfg->ncameras + 1, sizeof(*h->cp));
 	if (!h->cp)
 		goto nomem;
@@ -715,18 +600,16 @@ int http_start(const struct http_config *cfg, struct http **out, char *err, size
 		preview_create(cfg->cams[h->ncp], &cfg->cfgs[h->ncp], cfg->co, h->ncp, &cp->pv);
 		camera_view_request(cfg->cams[h->ncp]);
 	}
-	h->d = MHD_start_daemon(
-		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0,
-		NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
-		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)HTTP_PER_IP_CONNECTIONS,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_SECONDS,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_REQUEST_MEMORY, MHD_OPTION_END);
-	if (!h->d) {
-		int e = errno ? errno : EADDRINUSE;
-		snprintf(err, errlen, "--http: cannot listen on %s:%d: %s", addr, port, strerror(e));
+	struct httpd_config hc = {
+		.listen = cfg->listen,
+		.routes = routes,
+		.nroutes = (int)(sizeof(routes) / sizeof(routes[0])),
+		.ctx = h,
+	};
+	rc = httpd_start(&hc, &h->srv, err, errlen);
+	if (rc) {
 		http_stop(h);
-		return -e;
+		return rc;
 	}
 	*out = h;
 	return 0;
@@ -741,8 +624,7 @@ void http_stop(struct http *h)
 	if (!h)
 		return;
 	atomic_store(&h->stopping, true);
-	if (h->d)
-		MHD_stop_daemon(h->d);
+	httpd_stop(h->srv);
 	for (int i = 0; i < h->ncp; i++) {
 		preview_destroy(h->cp[i].pv);
 		pthread_mutex_destroy(&h->cp[i].lock);

@@ -1,6 +1,7 @@
 /* The embedded HTTP server (libmicrohttpd): live pictures, line placement,
  * a status API, recent events and Prometheus metrics; docs/http.md lists
- * the endpoints. It only reads what the cameras and the coordinator
+ * the endpoints; the server itself (threads, limits, routing, escaping) is
+ * httpd.h, shared with the aggregator's. It only reads what the cameras and the coordinator
  * publish (their getters are thread-safe) and serves nothing from disk.
  *
  * Threads: libmicrohttpd's, one per connection (at most HTTP_MAX_CONNECTIONS),
@@ -16,10 +17,6 @@
 #include "camera.h"
 #include "coord.h"
 
-#define HTTP_MAX_CONNECTIONS 32
-#define HTTP_PER_IP_CONNECTIONS 16
-#define HTTP_IDLE_SECONDS 15
-#define HTTP_REQUEST_MEMORY (32 * 1024) /* per connection: request line and headers */
 #define HTTP_DEFAULT_PREVIEW_FPS 5.0
 
 struct http_config {
@@ -32,10 +29,6 @@ struct http_config {
 };
 
 struct http;
-
-/* Parses "[ADDR:]PORT" (IPv4 dotted quad, PORT 1..65535). Returns 0 or
- * -EINVAL. */
-int http_parse_listen(const char *text, char *addr, size_t addrlen, int *port);
 
 /* Starts listening. Returns 0, or -errno with one line in err naming the
  * address. Before the cameras start, so their first frame is kept for

@@ -75,6 +75,11 @@ struct tui {
 	size_t captured_len;
 	uint64_t captured_lost;
 	uint64_t log_dropped0, log_dropped; /* log_dropped() at open, and last seen */
+
+	/* tui_open_site: the site view; selected is then its first row shown. */
+	bool is_site;
+	struct tui_site_config site;
+	int site_rows;
 };
 
 /* ---- standard error ---------------------------------------------------- */
@@ -361,25 +366,33 @@ static void draw_title(struct tui *t, int64_t now)
 	attrset(A_NORMAL);
 }
 
+/* "SITE  in N   out N   occupancy N" on row y: the node's and the
+ * aggregator's views share it. */
+static void draw_totals(struct tui *t, int y, const struct totals *s)
+{
+	int x;
+
+	put(y, 1, A_BOLD, "SITE");
+	x = 7;
+	put(y, x, A_NORMAL, "in ");
+	put(y, x + 3, pair(t, PAIR_IN) | A_BOLD, "%" PRIu64, s->in);
+	x += 3 + snprintf(NULL, 0, "%" PRIu64, s->in) + 3;
+	put(y, x, A_NORMAL, "out ");
+	put(y, x + 4, pair(t, PAIR_OUT) | A_BOLD, "%" PRIu64, s->out);
+	x += 4 + snprintf(NULL, 0, "%" PRIu64, s->out) + 3;
+	put(y, x, A_NORMAL, "occupancy ");
+	put(y, x + 10, A_BOLD, "%" PRId64, s->occupancy);
+	x += 10 + snprintf(NULL, 0, "%" PRId64, s->occupancy) + 3;
+	if (s->corrections)
+		put(y, x, pair(t, PAIR_DIM), "(%" PRIu64 " exits with nobody inside)", s->corrections);
+}
+
 static void draw_site(struct tui *t)
 {
 	struct totals s;
-	int x;
 
 	coord_get_totals(t->cfg.coord, -1, &s);
-	put(1, 1, A_BOLD, "SITE");
-	x = 7;
-	put(1, x, A_NORMAL, "in ");
-	put(1, x + 3, pair(t, PAIR_IN) | A_BOLD, "%" PRIu64, s.in);
-	x += 3 + snprintf(NULL, 0, "%" PRIu64, s.in) + 3;
-	put(1, x, A_NORMAL, "out ");
-	put(1, x + 4, pair(t, PAIR_OUT) | A_BOLD, "%" PRIu64, s.out);
-	x += 4 + snprintf(NULL, 0, "%" PRIu64, s.out) + 3;
-	put(1, x, A_NORMAL, "occupancy ");
-	put(1, x + 10, A_BOLD, "%" PRId64, s.occupancy);
-	x += 10 + snprintf(NULL, 0, "%" PRId64, s.occupancy) + 3;
-	if (s.corrections)
-		put(1, x, pair(t, PAIR_DIM), "(%" PRIu64 " exits with nobody inside)", s.corrections);
+	draw_totals(t, 1, &s);
 }
 
 static void draw_chart(const struct tui *t, const struct layout *l, int y, int cam)
@@ -621,6 +634,8 @@ static void draw_help(void)
 	put(y0 + 1, x0 + 2, A_BOLD, "%.*s", w - 4, text[0]);
 }
 
+static void draw_site_view(struct tui *t, int64_t now);
+
 static void draw(struct tui *t, int64_t now)
 {
 	struct layout l;
@@ -630,6 +645,13 @@ static void draw(struct tui *t, int64_t now)
 	if (COLS < 20 || LINES < 6) {
 		put(0, 0, A_BOLD, "turnstile: terminal too small");
 		refresh();
+		return;
+	}
+	if (t->is_site) {
+		draw_site_view(t, now);
+		refresh();
+		t->last_draw_ns = now;
+		t->dirty = false;
 		return;
 	}
 	l = layout_for(t);
@@ -682,7 +704,7 @@ static void start_colour(struct tui *t)
 
 static void move_selection(struct tui *t, int by)
 {
-	int n = t->cfg.ncameras;
+	int n = t->is_site ? t->site_rows : t->cfg.ncameras;
 	int s = t->selected + by;
 
 	t->selected = s < 0 ? 0 : s >= n ? n - 1 : s;
@@ -729,7 +751,7 @@ static int handle_key(struct tui *t, int ch)
 		break;
 	case KEY_END:
 	case 'G':
-		move_selection(t, t->cfg.ncameras);
+		move_selection(t, t->is_site ? t->site_rows : t->cfg.ncameras);
 		break;
 	case 'f':
 		t->filter = !t->filter;
@@ -891,4 +913,204 @@ void tui_close(struct tui *t)
 	free(t->cam_row);
 	free(t->cv);
 	free(t);
+}
+
+/* ---- the site view (turnstile aggregate) ---------------------------------- */
+
+/* One row of the site table: a node (depth 0), camera (1) or line (2);
+ * t NULL for a line (in and out only), node_extra for a node's own
+ * figures. */
+static void draw_site_row(struct tui *t, int y, int name_w, int depth, const char *name,
+			  uint64_t in, uint64_t out, const struct totals *tt,
+			  const struct site_node *node_extra)
+{
+	char a[32], b[32];
+	int x = 1 + name_w + 1;
+
+	if (depth > 0) {
+		mvaddch(y, 1 + 2 * depth - 1, ACS_LLCORNER);
+		put(y, 1 + 2 * depth + 1, A_NORMAL, "%.*s", name_w - 2 * depth - 1, name);
+	} else {
+		bool cut = (int)strlen(name) > name_w;
+		put(y, 1, A_BOLD, "%.*s%s", cut ? name_w - 1 : name_w, name, cut ? "~" : "");
+	}
+	put(y, x, pair(t, PAIR_IN) | (depth < 2 ? A_BOLD : A_NORMAL), "%7s",
+	    fmt_count(a, sizeof(a), in, 7));
+	put(y, x + 8, pair(t, PAIR_OUT) | (depth < 2 ? A_BOLD : A_NORMAL), "%7s",
+	    fmt_count(b, sizeof(b), out, 7));
+	if (tt) {
+		put(y, x + 16, A_NORMAL, "%9" PRId64, tt->occupancy);
+		put(y, x + 26, tt->corrections ? pair(t, PAIR_WARN) : A_NORMAL, "%6s",
+		    fmt_count(a, sizeof(a), tt->corrections, 6));
+	}
+	if (node_extra) {
+		put(y, x + 33, node_extra->repeats ? pair(t, PAIR_DIM) : A_NORMAL, "%8s",
+		    fmt_count(a, sizeof(a), node_extra->repeats, 8));
+		put(y, x + 42, node_extra->gaps ? pair(t, PAIR_WARN) : A_NORMAL, "%5s",
+		    fmt_count(b, sizeof(b), node_extra->gaps, 5));
+		put(y, x + 48, A_NORMAL, "%9" PRId64, node_extra->last);
+	}
+}
+
+static void draw_site_help(void)
+{
+	static const char *const text[] = {
+		"turnstile aggregate: live view",
+		"",
+		"  q, F10          quit: finish cleanly (as Ctrl-C)",
+		"  ?, h, F1        this help; any key closes it",
+		"  Up/Down, k/j    scroll; PgUp/PgDn a page, Home/End",
+		"  space, p        pause the view (counting goes on)",
+		"  c               colour on/off",
+		"",
+		"A row per node, its cameras and their lines: each event",
+		"counted once across every host (docs/mqtt.md).",
+		"OCC  in minus out, never below zero; CORR  exits with",
+		"nobody inside; REPEATS  events dropped as already",
+		"counted; GAPS  events that came early (the node was",
+		"asked to send again); LAST SEQ  the node's last counted.",
+	};
+	const int n = (int)(sizeof(text) / sizeof(text[0]));
+	int w = 0, h = n + 2, x0, y0;
+
+	for (int i = 0; i < n; i++)
+		w = (int)strlen(text[i]) > w ? (int)strlen(text[i]) : w;
+	w += 4;
+	x0 = COLS > w ? (COLS - w) / 2 : 0;
+	y0 = LINES > h ? (LINES - h) / 2 : 0;
+	if (w > COLS)
+		w = COLS;
+	attrset(A_NORMAL);
+	for (int i = 0; i < h && y0 + i < LINES; i++) {
+		bool edge = i == 0 || i == h - 1;
+		mvhline(y0 + i, x0, edge ? ACS_HLINE : ' ', w);
+		mvaddch(y0 + i, x0, i == 0 ? ACS_ULCORNER : i == h - 1 ? ACS_LLCORNER : ACS_VLINE);
+		mvaddch(y0 + i, x0 + w - 1, i == 0 ? ACS_URCORNER : i == h - 1 ? ACS_LRCORNER : ACS_VLINE);
+		if (!edge)
+			mvaddnstr(y0 + i, x0 + 2, text[i - 1], w - 4);
+	}
+	put(y0 + 1, x0 + 2, A_BOLD, "%.*s", w - 4, text[0]);
+}
+
+static void draw_site_view(struct tui *t, int64_t now)
+{
+	static const char *const keys[][2] = {
+		{"q", "Quit"}, {"?", "Help"}, {NULL, "Scroll"}, {"space", "Pause"}, {"c", "Colour"},
+	};
+	struct site s = {0};
+	struct site_status st = {0};
+	char left[256], right[256], clock[16];
+	int64_t up = (now - t->start_ns) / 1000000000;
+	time_t wall = time(NULL);
+	struct tm tm;
+	int name_w = 12, rows = 0, y, bottom, x;
+
+	if (t->site.snapshot(t->site.ctx, &s, &st) < 0) {
+		put(1, 1, pair(t, PAIR_BAD) | A_BOLD, "out of memory");
+		return;
+	}
+	localtime_r(&wall, &tm);
+	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	snprintf(left, sizeof(left), " turnstile aggregate %s  %d node%s  %s  up %" PRId64
+		 ":%02d:%02d%s", TURNSTILE_VERSION, s.nnodes, s.nnodes == 1 ? "" : "s", clock,
+		 up / 3600, (int)(up / 60 % 60), (int)(up % 60), t->paused ? "  PAUSED" : "");
+	snprintf(right, sizeof(right), "%s%s%s ", t->site.state_dir ? "state " : "",
+		 t->site.state_dir ? t->site.state_dir : "", t->site.state_dir ? "  " : "");
+	attrset(pair(t, PAIR_BAR) | (t->colour ? A_NORMAL : A_REVERSE));
+	mvhline(0, 0, ' ', COLS);
+	mvaddnstr(0, 0, left, COLS);
+	int rx = COLS - (int)strlen(right);
+	if (rx > (int)strlen(left) + 1)
+		mvaddstr(0, rx, right);
+	attrset(A_NORMAL);
+
+	draw_totals(t, 1, &s.t);
+	put(2, 1, st.connected ? pair(t, PAIR_OK) : pair(t, PAIR_BAD) | A_BOLD, "%s",
+	    st.connected ? "broker connected" : "BROKER DISCONNECTED");
+	put(2, 21, pair(t, PAIR_DIM), "%.200s  %" PRIu64 " events received, %" PRIu64
+	    " repeats dropped%s", t->site.broker ? t->site.broker : "", st.received,
+	    site_report_repeats(&s), st.bad ? ", some not turnstile's (ignored)" : "");
+
+	/* The name column fits the longest name, within a third of the width. */
+	for (int i = 0; i < s.nnodes; i++) {
+		const struct site_node *n = &s.nodes[i];
+		int w = (int)strlen(n->name);
+		name_w = w > name_w ? w : name_w;
+		rows += 1 + n->ncameras;
+		for (int k = 0; k < n->ncameras; k++) {
+			w = 3 + (int)strlen(n->cams[k].name);
+			name_w = w > name_w ? w : name_w;
+			rows += n->cams[k].nlines;
+			for (int l = 0; l < n->cams[k].nlines; l++) {
+				w = 5 + (int)strlen(n->cams[k].lines[l].name);
+				name_w = w > name_w ? w : name_w;
+			}
+		}
+	}
+	if (name_w > COLS / 3 && COLS / 3 > 12)
+		name_w = COLS / 3;
+	t->site_rows = rows;
+	put(4, 1, A_BOLD | A_UNDERLINE, "%-*s %7s %7s %9s %6s %8s %5s %9s", name_w,
+	    "NODE / CAMERA / LINE", "IN", "OUT", "OCC", "CORR", "REPEATS", "GAPS", "LAST SEQ");
+	y = 5;
+	bottom = LINES - 1;
+	if (t->msg[0] && now - t->msg_ns < MSG_SHOW_NS) {
+		bottom--;
+		put(bottom, 1, pair(t, PAIR_BAD) | A_BOLD, "%s", t->msg);
+	}
+	int max_rows = bottom - y;
+	if (t->selected > rows - max_rows)
+		t->selected = rows - max_rows > 0 ? rows - max_rows : 0;
+	if (t->selected < 0)
+		t->selected = 0;
+	int row = 0;
+	for (int i = 0; i < s.nnodes; i++) {
+		const struct site_node *n = &s.nodes[i];
+		if (row >= t->selected && row - t->selected < max_rows)
+			draw_site_row(t, y + row - t->selected, name_w, 0, n->name, n->t.in, n->t.out,
+				      &n->t, n);
+		row++;
+		for (int k = 0; k < n->ncameras; k++) {
+			const struct site_camera *c = &n->cams[k];
+			if (row >= t->selected && row - t->selected < max_rows)
+				draw_site_row(t, y + row - t->selected, name_w, 1, c->name, c->t.in,
+					      c->t.out, &c->t, NULL);
+			row++;
+			for (int l = 0; l < c->nlines; l++, row++)
+				if (row >= t->selected && row - t->selected < max_rows)
+					draw_site_row(t, y + row - t->selected, name_w, 2,
+						      c->lines[l].name, c->lines[l].in, c->lines[l].out,
+						      NULL, NULL);
+		}
+	}
+	if (rows == 0)
+		put(y, 1, pair(t, PAIR_DIM), "no events from any node yet");
+	else if (rows > max_rows && max_rows > 0)
+		put(y + max_rows - 1, COLS - 16 > 0 ? COLS - 16 : 0, pair(t, PAIR_DIM) | A_BOLD,
+		    " %d more rows ", rows - max_rows - t->selected);
+	site_free(&s);
+
+	mvhline(LINES - 1, 0, ' ', COLS);
+	x = 0;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && x < COLS; i++) {
+		const char *k = keys[i][0] ? keys[i][0] : t->utf8 ? "\u2191\u2193" : "Up/Dn";
+		put(LINES - 1, x, pair(t, PAIR_KEY) | (t->colour ? A_NORMAL : A_REVERSE), "%s", k);
+		x += t->utf8 && !keys[i][0] ? 2 : (int)strlen(k);
+		put(LINES - 1, x, A_NORMAL, " %s  ", keys[i][1]);
+		x += (int)strlen(keys[i][1]) + 3;
+	}
+	if (t->help)
+		draw_site_help();
+}
+
+int tui_open_site(const struct tui_site_config *cfg, struct tui **out)
+{
+	const struct tui_config none = {.ncameras = 0};
+	int rc = tui_open(&none, out);
+
+	if (rc == 0) {
+		(*out)->is_site = true;
+		(*out)->site = *cfg;
+	}
+	return rc;
 }

@@ -15,6 +15,8 @@
 
 #include "camera.h"
 #include "coord.h"
+#include "site.h"
+#include "site_report.h"
 
 struct journal;
 
@@ -34,6 +36,20 @@ struct tui;
  * there is no terminal to draw on or read keys from, or -errno; on failure
  * the terminal is as it was. */
 int tui_open(const struct tui_config *cfg, struct tui **out);
+
+/* `turnstile aggregate`'s view: the site across hosts instead of cameras
+ * (title, site totals, a row per node, camera and line, the aggregator's
+ * own figures). The same life cycle: tui_poll, tui_resize, tui_suspend,
+ * tui_close. */
+struct tui_site_config {
+	const char *broker;     /* shown in the title: the URL */
+	const char *state_dir;  /* shown in the title; NULL without --state */
+	/* Fills *copy (empty; the view frees it) and *st. Returns 0 or -errno. */
+	int (*snapshot)(void *ctx, struct site *copy, struct site_status *st);
+	void *ctx;
+};
+
+int tui_open_site(const struct tui_site_config *cfg, struct tui **out);
 
 #define TUI_QUIT 1
 
