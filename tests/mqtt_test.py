@@ -18,6 +18,16 @@ CASE is one of:
   memory  the broker is down while a node journals thousands of events
           (a fast replay of a long generated stream): its RSS stays flat, and
           every event arrives, in order, once the broker is back.
+  http    the aggregator's HTTP API (--http): two fed nodes and one whose
+          events are hand-written (a correction, a repeat, a gap, a message
+          that is not turnstile's); /api/v1/status equals the final --json,
+          which equals the journals and the hand-written truth; /metrics
+          passes promtool and its counters equal the totals; anything else
+          is 404; the page shows the site totals; its status lines too; a
+          bad --http address is one error line.
+  view    the aggregator's live view in a tmux pane: each node's, camera's
+          and line's row and the site row equal the final --json (which
+          equals the journals); 'q' exits 0 and prints the JSON.
 Prints one line per check and 'N passed, N failed'; exits 1 on any failure,
 77 (meson's skip) when mosquitto, openssl or the samples are missing.
 """
@@ -231,15 +241,16 @@ class Node:
 
 
 class Aggregator:
-    def __init__(self, args, tmp, url):
+    def __init__(self, args, tmp, url, extra=()):
         self.args, self.url = args, url
         self.state = os.path.join(tmp, "aggregate.state")
         self.errpath = os.path.join(tmp, "aggregate.stderr")
+        self.extra = list(extra)
 
     def start(self):
         self.err = open(self.errpath, "a")
         self.proc = subprocess.Popen([self.args.turnstile, "aggregate", "--mqtt", self.url,
-                                      "--state", self.state, "--json"],
+                                      "--state", self.state, "--json"] + self.extra,
                                      stdout=subprocess.PIPE, stderr=self.err, text=True)
 
     def finish(self):
@@ -508,14 +519,15 @@ def rss_kb(pid):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["e2e", "tls", "memory"])
+    ap.add_argument("case", choices=["e2e", "tls", "memory", "http", "view"])
     ap.add_argument("--turnstile", required=True)
     ap.add_argument("--samples", required=True)
     ap.add_argument("--scenegen")
     ap.add_argument("--mqtt-feed", dest="mqtt_feed")
     ap.add_argument("--sanitized", action="store_true")
     args = ap.parse_args()
-    for prog in ("mosquitto", "mosquitto_sub", "openssl"):
+    for prog in ("mosquitto", "mosquitto_sub", "mosquitto_pub", "openssl") + \
+            (("tmux",) if args.case == "view" else ()):
         if not shutil.which(prog) and not os.path.exists("/usr/sbin/" + prog):
             print(f"SKIP: {prog} is not installed (tools/install-deps.sh)")
             return 77
@@ -524,7 +536,8 @@ def main():
         return 77
     os.environ["PATH"] += ":/usr/sbin"
     with tempfile.TemporaryDirectory(prefix="turnstile-mqtt-") as tmp:
-        {"e2e": case_e2e, "tls": case_tls, "memory": case_memory}[args.case](args, tmp)
+        {"e2e": case_e2e, "tls": case_tls, "memory": case_memory, "http": case_http,
+         "view": case_view}[args.case](args, tmp)
         # The processes' stderr is in files: a sanitizer report there fails
         # the test even from a process that was killed before its exit code.
         for name in sorted(os.listdir(tmp)):
@@ -591,6 +604,330 @@ def case_memory(args, tmp):
         if agg.proc.poll() is None:
             agg.proc.kill()
             agg.proc.wait()
+        broker.stop()
+
+
+# ---- the aggregator's HTTP API and live view ----
+
+# Node m1's events, written by hand and published with mosquitto_pub: an
+# exit first (a correction), a repeat of it, an entry on another camera, an
+# message that is not turnstile's JSON, and an event whose predecessor
+# never came (a gap: m1 is asked to send again, and nobody answers). The gap
+# comes last: once it shows, every message before it has arrived.
+M1_MESSAGES = [
+    {"node": "m1", "seq": 0, "prev": None, "camera": "hall", "line": "east", "direction": "out"},
+    {"node": "m1", "seq": 0, "prev": None, "camera": "hall", "line": "east", "direction": "out"},
+    {"node": "m1", "seq": 1, "prev": 0, "camera": "yard", "line": "gate", "direction": "in"},
+    "not turnstile's",
+    {"node": "m1", "seq": 3, "prev": 2, "camera": "yard", "line": "gate", "direction": "in"},
+]
+# What the aggregator must make of them: (node totals, repeats, gaps,
+# {(camera, line): (in, out)}); and how many are events (received).
+M1_TRUTH = ({"in": 1, "out": 1, "occupancy": 1, "corrections": 1}, 1, 1,
+            {("hall", "east"): (0, 1), ("yard", "gate"): (1, 0)})
+
+
+def publish_m1(port):
+    for m in M1_MESSAGES:
+        payload = m if isinstance(m, str) else json.dumps(m)
+        subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-q", "1",
+                        "-t", "turnstile/m1/events", "-m", payload], check=True, timeout=30)
+
+
+def feed(args, tmp, url, name, n):
+    """mqtt_feed as node name: n events (in, out, in, ...) on door/main, all
+    acknowledged by the broker; returns its journal."""
+    state = os.path.join(tmp, name + ".state")
+    with open(os.path.join(tmp, name + ".stderr"), "w") as err:
+        p = subprocess.run([args.mqtt_feed, "--mqtt", url, "--node", name, "--state", state,
+                            "--events", str(n), "--wait", "60"], stdout=subprocess.PIPE,
+                           stderr=err, text=True, timeout=120)
+    check(p.returncode == 0, f"node {name}: {n} events acknowledged by the broker")
+    return read_journal(state)
+
+
+def site_truth(journals):
+    """The site's totals, the nodes' events applied in the order sent."""
+    site = zero()
+    for events in journals:
+        for e in events:
+            add(site, e["direction"])
+    return site
+
+
+def check_m1(summary, what):
+    n = agg_node(summary, "m1")
+    want, repeats, gaps, lines = M1_TRUTH
+    got = None if n is None else (
+        {k: n[k] for k in want}, n["repeats"], n["gaps"],
+        {(c["camera"], l["line"]): (l["in"], l["out"]) for c in n["cameras"] for l in c["lines"]})
+    return check(got == M1_TRUTH, f"{what}: node m1 (hand-written events) is {M1_TRUTH}: {got}")
+
+
+def http_get(port, path):
+    import urllib.error
+    import urllib.request
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read().decode()
+    except OSError:
+        return None, "", ""
+
+
+SAMPLE = None
+
+
+def parse_metrics(text):
+    """{(name, ((label, value), ...)): value} of a Prometheus text page."""
+    import re
+    label = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        head, _, value = line.rpartition(" ")
+        name, _, labels = head.partition("{")
+        pairs = tuple((k, v.replace('\\"', '"').replace("\\\\", "\\"))
+                      for k, v in label.findall(labels))
+        out[(name, pairs)] = float(value)
+    return out
+
+
+def case_http(args, tmp):
+    broker = Broker(tmp)
+    broker.start()
+    url = f"mqtt://127.0.0.1:{broker.port}"
+    port = free_port()
+    agg = Aggregator(args, tmp, url, ["--http", str(port), "--status-interval", "0.2"])
+    try:
+        # A bad address or a port in use: one line naming it, nothing runs.
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            taken = busy.getsockname()[1]
+            for listen, needle in [("127.0.0.1:99999", "127.0.0.1:99999"),
+                                   ("nohost:80", "nohost:80"),
+                                   (str(taken), f"127.0.0.1:{taken}")]:
+                p = subprocess.run([args.turnstile, "aggregate", "--mqtt", url, "--http", listen],
+                                   capture_output=True, text=True, timeout=30)
+                lines = p.stderr.strip().splitlines()
+                check(p.returncode != 0 and len(lines) == 1 and needle in lines[0],
+                      f"--http {listen}: refused in one line ({lines})")
+
+        agg.start()
+        check(wait_for(lambda: http_get(port, "/api/v1/status")[0] == 200, 15),
+              f"--http {port}: /api/v1/status answers")
+        journals = {"f1": feed(args, tmp, url, "f1", 30)}
+        # One node after the other: the site's occupancy is then that of the
+        # events in this order. m1's exit comes with nobody inside the site:
+        # a correction there too.
+        wait_for(lambda: json.loads(http_get(port, "/api/v1/status")[2])["site"]["in"] == 15, 15)
+        publish_m1(broker.port)
+
+        def m1_gap():
+            n = agg_node(json.loads(http_get(port, "/api/v1/status")[2]), "m1")
+            return n is not None and n["gaps"] == 1
+        wait_for(m1_gap, 15)
+        journals["f2"] = feed(args, tmp, url, "f2", 17)
+        site = site_truth([journals["f1"]])
+        for m in (M1_MESSAGES[0], M1_MESSAGES[2]):
+            add(site, m["direction"])
+        for e in journals["f2"]:
+            add(site, e["direction"])
+
+        def settled():
+            code, _, body = http_get(port, "/api/v1/status")
+            st = json.loads(body) if code == 200 else {}
+            return st and st["site"]["in"] == site["in"] and st["site"]["out"] == site["out"]
+        check(wait_for(settled, 15), "the aggregator has every event")
+        code, ctype, body = http_get(port, "/api/v1/status")
+        status = json.loads(body)
+        mcode, mtype, metrics = http_get(port, "/metrics")
+        pcode, ptype, page = http_get(port, "/")
+        missing = {path: http_get(port, path)[0] for path in
+                   ("/nope", "/api/v1", "/api/v1/status/x", "/metrics/", "/api/v1/events",
+                    "/cameras/door", "/index.html")}
+        time.sleep(0.5)  # a status line after the last event
+        rc, out = agg.finish()
+        check(rc == 0, f"aggregator exited 0 after SIGTERM (rc {rc})")
+        final = json.loads(out)
+
+        check(code == 200 and ctype.startswith("application/json") and status == final,
+              f"GET /api/v1/status ({code}, {ctype}) equals the final --json")
+        for name in ("f1", "f2"):
+            compare_node(final, name, journals[name], "http")
+        check_m1(final, "http")
+        check({k: final["site"][k] for k in site} == site,
+              f"http: site {final['site']} is the sum, in the order sent: {site}")
+
+        check(mcode == 200 and mtype.startswith("text/plain; version=0.0.4"),
+              f"GET /metrics: 200, Prometheus text ({mcode}, {mtype})")
+        promtool = shutil.which("promtool")
+        if promtool:
+            p = subprocess.run([promtool, "check", "metrics"], input=metrics, capture_output=True,
+                               text=True, timeout=30)
+            check(p.returncode == 0, f"promtool check metrics: clean ({(p.stdout + p.stderr).strip()})")
+        else:
+            print("  (promtool not installed: the format is checked by parsing only)")
+        m = parse_metrics(metrics)
+        want = {}
+        for n in final["nodes"]:
+            for c in n["cameras"]:
+                for l in c["lines"]:
+                    for d in ("in", "out"):
+                        key = ("turnstile_site_crossings_total",
+                               (("node", n["node"]), ("camera", c["camera"]), ("line", l["line"]),
+                                ("direction", d)))
+                        want[key] = l[d]
+            want[("turnstile_site_repeats_dropped_total", (("node", n["node"]),))] = n["repeats"]
+            want[("turnstile_site_gaps_total", (("node", n["node"]),))] = n["gaps"]
+            want[("turnstile_site_node_occupancy", (("node", n["node"]),))] = n["occupancy"]
+            want[("turnstile_site_node_corrections_total", (("node", n["node"]),))] = \
+                n["corrections"]
+            want[("turnstile_site_node_last_seq", (("node", n["node"]),))] = n["last_seq"]
+        got = {k: m.get(k) for k in want}
+        check(got == want, "/metrics: crossings per node, camera, line and direction, repeats, "
+              "gaps, occupancy, corrections and last seq per node equal the --json"
+              + ("" if got == want else f" (differ: {[(k, got[k], v) for k, v in want.items() if got[k] != v][:3]})"))
+        crossings = sum(v for (k, _), v in m.items() if k == "turnstile_site_crossings_total")
+        # Each event received is counted, dropped as a repeat (a node
+        # coming online is asked to send again from the last counted, so
+        # repeats happen here), or a gap.
+        received = sum(n["in"] + n["out"] + n["repeats"] + n["gaps"] for n in final["nodes"])
+        checks = {"turnstile_site_occupancy": final["site"]["occupancy"],
+                  "turnstile_site_corrections_total": final["site"]["corrections"],
+                  "turnstile_site_events_received_total": received,
+                  "turnstile_site_bad_events_total": 1,
+                  "turnstile_site_broker_connected": 1}
+        got = {k: m.get((k, ())) for k in checks}
+        check(got == checks and crossings == final["site"]["in"] + final["site"]["out"],
+              f"/metrics: site occupancy, corrections, events received ({received}: counted + "
+              f"repeats + gaps), bad messages, broker connected "
+              f"{got} == {checks}; crossings sum to the site's in + out")
+        check(all(code == 404 for code in missing.values()), f"anything else is 404: {missing}")
+        import re
+        shown = {k: re.search(rf'id="s_{k}">(-?\d+)<', page) for k in site}
+        shown = {k: int(v.group(1)) if v else None for k, v in shown.items()}
+        check(pcode == 200 and ptype.startswith("text/html") and shown == final["site"] and
+              all(f"<td>{n}</td>" in page for n in ("f1", "f2", "m1", "door", "hall", "gate")) and
+              "setInterval(" in page and "fetch('/api/v1/status')" in page,
+              f"GET /: a page with the site totals {shown}, a row per node, camera and line, "
+              f"refreshing itself from /api/v1/status")
+        with open(agg.errpath) as f:
+            lines = [l for l in f.read().splitlines() if l.startswith("turnstile aggregate: ")]
+        last = re.search(r"(\d+) nodes?\s+in (\d+) out (\d+) occupancy (\d+) corrections (\d+)",
+                         lines[-1] if lines else "")
+        check(len(lines) >= 3 and last and
+              [int(g) for g in last.groups()] == [3, final["site"]["in"], final["site"]["out"],
+                                                   final["site"]["occupancy"],
+                                                   final["site"]["corrections"]],
+              f"--status-interval 0.2: {len(lines)} status lines, the last with the final "
+              f"totals: {lines[-1:]}")
+    finally:
+        if getattr(agg, "proc", None) and agg.proc.poll() is None:
+            agg.proc.kill()
+            agg.proc.wait()
+        broker.stop()
+
+
+def view_rows(lines):
+    """The site view's table: {(node, camera, line): [numbers]} by indent
+    (node at column 1, camera at 4, line at 6), and the SITE row."""
+    import re
+    rows, node, cam, site = {}, None, None, None
+    for line in lines:
+        m = re.match(r"^ SITE\s+in (\d+)\s+out (\d+)\s+occupancy (\d+)(?:\s+\((\d+) exits)?", line)
+        if m:
+            site = [int(g or 0) for g in m.groups()]
+            continue
+        m = re.match(r"^( +)(?:\S )?(?:└ )?([A-Za-z0-9._-]+)((?:\s+-?\d+)+)\s*$", line)
+        if not m:
+            continue
+        indent = m.start(2)  # where the name starts
+        nums = [int(x) for x in m.group(3).split()]
+        if indent == 1:
+            node, cam = m.group(2), None
+            rows[(node, None, None)] = nums
+        elif indent == 4:
+            cam = m.group(2)
+            rows[(node, cam, None)] = nums
+        else:
+            rows[(node, cam, m.group(2))] = nums
+    return rows, site
+
+
+def view_want(summary):
+    want = {}
+    for n in summary["nodes"]:
+        want[(n["node"], None, None)] = [n["in"], n["out"], n["occupancy"], n["corrections"],
+                                         n["repeats"], n["gaps"], n["last_seq"]]
+        for c in n["cameras"]:
+            want[(n["node"], c["camera"], None)] = [c["in"], c["out"], c["occupancy"],
+                                                   c["corrections"]]
+            for l in c["lines"]:
+                want[(n["node"], c["camera"], l["line"])] = [l["in"], l["out"]]
+    s = summary["site"]
+    return want, [s["in"], s["out"], s["occupancy"], s["corrections"]]
+
+
+def case_view(args, tmp):
+    import shlex
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from tui_test import Tmux, wait_screen, wait_exit
+    broker = Broker(tmp)
+    broker.start()
+    url = f"mqtt://127.0.0.1:{broker.port}"
+    tmux = Tmux(tmp)
+    errpath = os.path.join(tmp, "aggregate-view.stderr")
+    turnstile = os.path.abspath(args.turnstile)
+    try:
+        cmd = (f"env LC_ALL=C.UTF-8 {shlex.quote(turnstile)} aggregate --mqtt {url} --json "
+               f"--state {shlex.quote(os.path.join(tmp, 'agg.state'))} 2>{shlex.quote(errpath)}; "
+               f"echo $? > {shlex.quote(tmux.status)}")
+        p = tmux.start(cmd, 100, 30)
+        if not check(p.returncode == 0, f"tmux started a 100x30 pane {p.stderr.strip()}"):
+            return
+        lines = wait_screen(tmux, lambda ls: any("no events from any node yet" in l for l in ls), 20)
+        check(lines and lines[0].startswith(" turnstile aggregate ") and
+              any("broker connected" in l for l in lines),
+              "the view is up: title, 'broker connected', no events yet")
+        journals = [feed(args, tmp, url, "f1", 21)]
+        journals.append(feed(args, tmp, url, "f2", 8))
+        publish_m1(broker.port)
+        total_in = sum(1 for j in journals for e in j if e["direction"] == "in") + 1
+        total_out = sum(1 for j in journals for e in j if e["direction"] == "out") + 1
+
+        def done(ls):
+            rows, site = view_rows(ls)
+            return site is not None and site[:2] == [total_in, total_out] and \
+                rows.get(("m1", None, None), [0] * 6)[5] == 1
+        lines = wait_screen(tmux, done, 20)
+        rows, site = view_rows(lines)
+        tmux.keys("q")
+        status = wait_exit(tmux, 30)
+        check(status == "0", f"'q' quits, exit status 0 ({status!r})")
+        p = tmux("capture-pane", "-p", "-J", "-t", "t", "-S", "-200")
+        out = [l for l in p.stdout.splitlines() if l.startswith('{"site":')]
+        try:
+            final = json.loads(out[-1])
+        except (IndexError, ValueError):
+            check(False, f"the --json after the view: {p.stdout[-500:]!r}")
+            return
+        compare_node(final, "f1", journals[0], "view")
+        compare_node(final, "f2", journals[1], "view")
+        check_m1(final, "view")
+        want, want_site = view_want(final)
+        check(site == want_site, f"view: SITE row {site} == --json {want_site}")
+        bad = {k: (rows.get(k), v) for k, v in want.items() if rows.get(k) != v}
+        check(not bad and len(rows) == len(want),
+              f"view: {len(want)} rows (node, camera, line) equal the --json"
+              + (f"; differ: {list(bad.items())[:4]}" if bad else ""))
+        if bad or site != want_site:
+            print("  screen:\n  | " + "\n  | ".join(lines))
+    finally:
+        tmux.stop()
         broker.stop()
 
 
