@@ -63,8 +63,8 @@ static void usage(FILE *f)
 	      "  -V, --version           show the version\n"
 	      "      --list-cameras      list V4L2 cameras: stable names, formats, sizes, rates\n"
 	      "\n"
-	      "   or: turnstile aggregate --mqtt URL [--state DIR] [--json]: site totals\n"
-	      "       from every node's events (turnstile aggregate --help)\n",
+	      "   or: turnstile aggregate --mqtt URL [--state DIR] [--json] [--http PORT]: site\n"
+	      "       totals from every node's events (turnstile aggregate --help)\n",
 	      f);
 }
 
