@@ -10,7 +10,11 @@
  * camera, a row per line when a camera has several); the events pane (the
  * newest at the bottom); the latest log message, if any; the key bar. It
  * redraws into ncurses' buffer and lets doupdate send only what changed, so
- * nothing flickers; erase, never clear, except on resize and Ctrl-L. */
+ * nothing flickers; erase, never clear, except on resize and Ctrl-L.
+ *
+ * tui_open_site (turnstile aggregate) is the same view with no cameras: its
+ * draw is draw_site_view (the last section), over a copy of the site taken
+ * through the caller's snapshot at each redraw. */
 #include "tui.h"
 
 #include <curses.h>
@@ -1027,9 +1031,9 @@ static void draw_site_view(struct tui *t, int64_t now)
 	draw_totals(t, 1, &s.t);
 	put(2, 1, st.connected ? pair(t, PAIR_OK) : pair(t, PAIR_BAD) | A_BOLD, "%s",
 	    st.connected ? "broker connected" : "BROKER DISCONNECTED");
-	put(2, 21, pair(t, PAIR_DIM), "%.200s  %" PRIu64 " events received, %" PRIu64
-	    " repeats dropped%s", t->site.broker ? t->site.broker : "", st.received,
-	    site_report_repeats(&s), st.bad ? ", some not turnstile's (ignored)" : "");
+	put(2, 21, pair(t, PAIR_DIM), "%" PRIu64 " events received, %" PRIu64 " repeats dropped%s"
+	    "  %.200s", st.received, site_report_repeats(&s),
+	    st.bad ? ", some not turnstile's (ignored)" : "", t->site.broker ? t->site.broker : "");
 
 	/* The name column fits the longest name, within a third of the width. */
 	for (int i = 0; i < s.nnodes; i++) {
@@ -1085,7 +1089,7 @@ static void draw_site_view(struct tui *t, int64_t now)
 	}
 	if (rows == 0)
 		put(y, 1, pair(t, PAIR_DIM), "no events from any node yet");
-	else if (rows > max_rows && max_rows > 0)
+	else if (rows - t->selected > max_rows && max_rows > 0)
 		put(y + max_rows - 1, COLS - 16 > 0 ? COLS - 16 : 0, pair(t, PAIR_DIM) | A_BOLD,
 		    " %d more rows ", rows - max_rows - t->selected);
 	site_free(&s);
