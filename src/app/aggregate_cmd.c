@@ -263,7 +263,7 @@ int aggregate_main(int argc, char **argv)
 		.disconnected = on_disconnected,
 		.message = on_message,
 	};
-	const char *url = NULL, *ca = NULL, *pwfile = NULL, *state = NULL, *listen = NULL;
+	const char *url = NULL, *ca = NULL, *pwfile = NULL, *state = NULL, *http_listen = NULL;
 	const char *client_id = "turnstile-aggregate";
 	bool json = false, no_tui = false;
 	double duration = 0, every = -1;
@@ -285,7 +285,7 @@ int aggregate_main(int argc, char **argv)
 		case 'i': client_id = optarg; break;
 		case 's': state = optarg; break;
 		case 'j': json = true; break;
-		case 'H': listen = optarg; break;
+		case 'H': http_listen = optarg; break;
 		case 'T': no_tui = true; break;
 		case 'S':
 			every = strtod(optarg, &end);
@@ -321,8 +321,8 @@ int aggregate_main(int argc, char **argv)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
-	/* Taken by the view when it is up, ignored (blocked, never waited for)
-	 * otherwise. */
+	/* Taken in the loop too: the view's resize and suspend; without the
+	 * view, Ctrl-Z stops the process as usual. */
 	sigaddset(&sigs, SIGWINCH);
 	sigaddset(&sigs, SIGTSTP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
@@ -350,8 +350,8 @@ int aggregate_main(int argc, char **argv)
 		.will_topic = SITE_TOPIC "/status",
 		.will_payload = "offline",
 	};
-	if (listen) {
-		struct site_http_config hc = {.listen = listen, .snapshot = snapshot, .ctx = a};
+	if (http_listen) {
+		struct site_http_config hc = {.listen = http_listen, .snapshot = snapshot, .ctx = a};
 		if (site_http_start(&hc, &http, err, sizeof(err)) < 0) {
 			log_error("aggregate: %s", err);
 			goto out;
