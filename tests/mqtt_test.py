@@ -695,6 +695,43 @@ def parse_metrics(text):
     return out
 
 
+def browser_refresh(args, tmp, port, broker_port, site):
+    """Headless chromium on the page: it shows the site's totals, and when a
+    new node's event comes, the page updates itself (the new total, a row
+    for the node) without a reload. Returns whether the event was sent."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from http_test import WebDriver
+    driver = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    if not os.path.exists(driver) or not shutil.which("chromium"):
+        print("  (chromium or chromedriver not installed: the page's refresh is not checked)")
+        return False
+    try:
+        wd = WebDriver(driver)
+    except Exception as e:
+        print(f"  (chromium cannot run here: {e}: the page's refresh is not checked)")
+        return False
+    try:
+        wd.go(f"http://127.0.0.1:{port}/")
+        shown = lambda: wd.js("return ['in','out','occupancy','corrections'].map("
+                              "k=>+document.getElementById('s_'+k).textContent)")
+        check(shown() == [site[k] for k in ("in", "out", "occupancy", "corrections")],
+              f"browser: the page shows the site's totals {shown()}")
+        loaded = wd.js("return document.querySelectorAll('#rows tr').length")
+        time.sleep(2.5)  # a page that refreshed only once, or a few times, has stopped by now
+        subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(broker_port), "-q", "1",
+                        "-t", "turnstile/m2/events", "-m",
+                        json.dumps({"node": "m2", "seq": 0, "prev": None, "camera": "dock",
+                                    "line": "ramp", "direction": "in"})], check=True, timeout=30)
+        rows = lambda: wd.js("return [...document.querySelectorAll('#rows tr')].map("
+                             "r=>[...r.cells].map(c=>c.textContent).join('|'))")
+        ok = wait_for(lambda: shown()[0] == site["in"] + 1 and "m2|||1|0|1|0" in rows(), 10, 0.2)
+        check(ok, f"browser: a new node's event shows on the page by itself within 10 s "
+              f"(site in {shown()[0]}, {len(rows())} rows, was {loaded})")
+        return True
+    finally:
+        wd.quit()
+
+
 def case_http(args, tmp):
     broker = Broker(tmp)
     broker.start()
@@ -742,6 +779,12 @@ def case_http(args, tmp):
             st = json.loads(body) if code == 200 else {}
             return st and st["site"]["in"] == site["in"] and st["site"]["out"] == site["out"]
         check(wait_for(settled, 15), "the aggregator has every event")
+        if browser_refresh(args, tmp, port, broker.port, site):
+            add(site, "in")  # m2's event, counted
+
+            def settled2():
+                return json.loads(http_get(port, "/api/v1/status")[2])["site"]["in"] == site["in"]
+            wait_for(settled2, 10)
         code, ctype, body = http_get(port, "/api/v1/status")
         status = json.loads(body)
         mcode, mtype, metrics = http_get(port, "/metrics")
@@ -820,7 +863,8 @@ def case_http(args, tmp):
         last = re.search(r"(\d+) nodes?\s+in (\d+) out (\d+) occupancy (\d+) corrections (\d+)",
                          lines[-1] if lines else "")
         check(len(lines) >= 3 and last and
-              [int(g) for g in last.groups()] == [3, final["site"]["in"], final["site"]["out"],
+              [int(g) for g in last.groups()] == [len(final["nodes"]), final["site"]["in"],
+                                                   final["site"]["out"],
                                                    final["site"]["occupancy"],
                                                    final["site"]["corrections"]],
               f"--status-interval 0.2: {len(lines)} status lines, the last with the final "
