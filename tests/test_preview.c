@@ -23,11 +23,14 @@ static void no_post(void *ctx, const struct event *ev)
 	(void)ev;
 }
 
-static struct camera *run_door(struct camera_config *cfg, bool request, uint64_t frames)
+static struct camera *run_door_with(struct camera_config *cfg, bool request, uint64_t frames,
+				    const struct regions *regions)
 {
 	struct camera *cam;
 	char err[256];
 	memset(cfg, 0, sizeof(*cfg));
+	if (regions)
+		cfg->regions = *regions;
 	snprintf(cfg->name, sizeof(cfg->name), "door");
 	snprintf(cfg->source, sizeof(cfg->source), "%s/door.avi", SAMPLES_DIR);
 	snprintf(cfg->lines[0].name, sizeof(cfg->lines[0].name), "main");
@@ -42,6 +45,11 @@ static struct camera *run_door(struct camera_config *cfg, bool request, uint64_t
 	assert_int_equal(camera_start(cam), 0);
 	camera_join(cam);
 	return cam;
+}
+
+static struct camera *run_door(struct camera_config *cfg, bool request, uint64_t frames)
+{
+	return run_door_with(cfg, request, frames, NULL);
 }
 
 static void nothing_is_copied_unless_requested(void **state)
@@ -110,6 +118,97 @@ static void annotated_picture_is_640_wide_with_the_line(void **state)
 	camera_close(cam);
 }
 
+/* The annotated picture (640x480) of door with regions, decoded by an
+ * independent path (TurboJPEG here, the writer's JPEG). */
+static void render_door(const struct regions *r, uint8_t *rgb)
+{
+	struct camera_config cfg;
+	struct camera *cam = run_door_with(&cfg, true, 5, r);
+	struct preview *p;
+	const uint8_t *jpeg;
+	size_t len;
+	const struct preview_opts o = {0};
+	assert_int_equal(preview_create(cam, &cfg, NULL, 0, &p), 0);
+	assert_int_equal(preview_render(p, &o, 0, &jpeg, &len), 0);
+	tjhandle tj = tjInitDecompress();
+	assert_int_equal(tjDecompress2(tj, jpeg, (unsigned long)len, rgb, 640, 0, 480, TJPF_RGB, 0), 0);
+	tjDestroy(tj);
+	preview_destroy(p);
+	camera_close(cam);
+}
+
+static int is_blue(const uint8_t *px)
+{
+	return px[2] > 180 && px[0] < 110 && px[1] < 150;
+}
+
+static int is_red(const uint8_t *px)
+{
+	return px[0] > 180 && px[1] < 100 && px[2] < 100;
+}
+
+/* Samples n points along the segment (x0,y0)-(x1,y1) (normalised), kept
+ * `margin` pixels from its ends, and counts those pred holds for. */
+static int along(const uint8_t *rgb, float x0, float y0, float x1, float y1, int n,
+		 int (*pred)(const uint8_t *))
+{
+	int hits = 0;
+	for (int i = 0; i < n; i++) {
+		float t = 0.1f + 0.8f * (float)i / (float)(n - 1);
+		int x = (int)((x0 + (x1 - x0) * t) * 640), y = (int)((y0 + (y1 - y0) * t) * 480);
+		hits += pred(rgb + ((size_t)y * 640 + (size_t)x) * 3);
+	}
+	return hits;
+}
+
+/* roi= is outlined blue on its edges, mask= outlined red and hatched red
+ * inside; without them, none of those pixels have those colours. The
+ * polygons keep clear of the default line (y = 0.5) and the picture's edge. */
+static void roi_and_mask_are_drawn_where_they_are(void **state)
+{
+	(void)state;
+	static uint8_t rgb[640 * 480 * 3];
+	struct regions r = {.nroi = 1, .nmask = 1};
+	r.roi[0] = (struct polygon){.n = 4, .x = {0.1f, 0.9f, 0.9f, 0.1f}, .y = {0.1f, 0.1f, 0.4f, 0.4f}};
+	r.mask[0] = (struct polygon){.n = 3, .x = {0.3f, 0.7f, 0.3f}, .y = {0.6f, 0.6f, 0.9f}};
+
+	for (int with = 1; with >= 0; with--) {
+		render_door(with ? &r : NULL, rgb);
+		int roi = 0, mask = 0, roi_edges = 0, mask_edges = 0;
+		for (int i = 0; i < 4; i++) {
+			const struct polygon *g = &r.roi[0];
+			int j = (i + 1) % 4;
+			roi += along(rgb, g->x[i], g->y[i], g->x[j], g->y[j], 20, is_blue);
+			roi_edges += 20;
+		}
+		for (int i = 0; i < 3; i++) {
+			const struct polygon *g = &r.mask[0];
+			int j = (i + 1) % 3;
+			mask += along(rgb, g->x[i], g->y[i], g->x[j], g->y[j], 20, is_red);
+			mask_edges += 20;
+		}
+		/* The hatch: red strokes inside the mask, none in the middle of the roi. */
+		int hatch = 0, in_roi = 0;
+		for (int y = 300; y < 400; y++)
+			for (int x = 200; x < 260; x++)
+				hatch += is_red(rgb + ((size_t)y * 640 + (size_t)x) * 3);
+		for (int y = 80; y < 170; y++)
+			for (int x = 100; x < 540; x++)
+				in_roi += is_red(rgb + ((size_t)y * 640 + (size_t)x) * 3) ||
+					  is_blue(rgb + ((size_t)y * 640 + (size_t)x) * 3);
+		if (with) {
+			assert_true(roi >= roi_edges * 9 / 10);
+			assert_true(mask >= mask_edges * 9 / 10);
+			assert_true(hatch >= 6000 / 12); /* a sixth of the pixels, less JPEG's blur */
+			assert_int_equal(in_roi, 0);
+		} else {
+			assert_int_equal(roi, 0);
+			assert_int_equal(mask, 0);
+			assert_int_equal(hatch, 0);
+		}
+	}
+}
+
 /* Drawing clips: lines and text far outside the picture, and a huge
  * coordinate, touch nothing outside it (ASan watches) and end. */
 static void drawing_is_clipped(void **state)
@@ -135,6 +234,7 @@ int main(void)
 		cmocka_unit_test(nothing_is_copied_unless_requested),
 		cmocka_unit_test(one_request_is_one_copy_of_that_frame),
 		cmocka_unit_test(annotated_picture_is_640_wide_with_the_line),
+		cmocka_unit_test(roi_and_mask_are_drawn_where_they_are),
 		cmocka_unit_test(drawing_is_clipped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

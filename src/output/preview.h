@@ -1,6 +1,7 @@
 /* The annotated picture of one camera: its latest view (camera_view_get)
  * decoded at the size nearest PREVIEW_WIDTH pixels wide, in colour, drawn
- * with the camera's lines (name, and an arrow on the side that counts as
+ * with the camera's roi= regions (outlined blue) and mask= regions (outlined
+ * and hatched red), its lines (name, and an arrow on the side that counts as
  * in), each track's box, id and trail (confirmed solid, tentative dashed),
  * the camera's in/out counts and optionally the foreground mask, then
  * encoded as a JPEG with TurboJPEG.
