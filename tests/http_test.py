@@ -12,7 +12,8 @@ CASE is one of:
              none of them with ?raw=1; the MJPEG stream yields two frames;
              unknown paths are 404; a camera named a"b<c&d comes out escaped
              in HTML, JSON and labels; --snapshot DIR writes NAME.jpg for
-             --frames 1; bad --http values are one clear error.
+             --frames 1, with a camera's roi= outlined blue and mask=
+             outlined and hatched red where their edges are; bad --http values are one clear error.
   browser    headless chromium through chromedriver (WebDriver, spoken
              here over HTTP): the index shows every sample camera with a
              picture and counts equal to the truth files' when the replays
@@ -136,6 +137,37 @@ def is_yellow(px):
 
 def is_green(px):
     return px[1] > 160 and px[0] < 100 and px[2] < 150
+
+
+def is_blue(px):
+    return px[2] > 180 and px[0] < 110 and px[1] < 150
+
+
+def is_red(px):
+    return px[0] > 180 and px[1] < 100 and px[2] < 100
+
+
+# A roi= rectangle and a mask= triangle clear of door's line (y=0.5).
+ROI = [(0.1, 0.1), (0.9, 0.1), (0.9, 0.4), (0.1, 0.4)]
+MASK = [(0.3, 0.6), (0.7, 0.6), (0.3, 0.9)]
+
+
+def region_pixels(rgb):
+    """(blue pixels on the roi's edges, red on the mask's, points tried
+    each): 20 points along each edge of a 640x480 picture, away from the
+    corners."""
+    def along(poly, pred):
+        hits = n = 0
+        for i, (x0, y0) in enumerate(poly):
+            x1, y1 = poly[(i + 1) % len(poly)]
+            for k in range(20):
+                t = 0.1 + 0.8 * k / 19
+                x, y = int((x0 + (x1 - x0) * t) * 640), int((y0 + (y1 - y0) * t) * 480)
+                hits += pred(rgb[(y * 640 + x) * 3:(y * 640 + x) * 3 + 3])
+                n += 1
+        return hits, n
+    (roi, n), (mask, m) = along(ROI, is_blue), along(MASK, is_red)
+    return roi, mask, n, m
 
 
 def parse_metrics(text):
@@ -344,6 +376,30 @@ def case_endpoints(a):
         rgb = jpeg_rgb(data)
         on_line = sum(is_yellow(px(x, 240)) for x in range(100, 600, 10))
         check(on_line >= 45, "the one-frame snapshot shows the line")
+        roi, mask, _, _ = region_pixels(rgb)
+        check(roi == 0 and mask == 0, "no roi=/mask= outline without them (%d blue, %d red)"
+              % (roi, mask))
+    # roi= and mask= from a config: drawn where their edges are.
+    rdir = os.path.join(tmp, "regions")
+    os.mkdir(rdir)
+    conf = os.path.join(tmp, "regions.ini")
+    with open(conf, "w") as f:
+        f.write("[camera door]\nsource=%s\nline=0,0.5,1,0.5\nroi=%s\nmask=%s\n" % (
+            os.path.join(os.path.abspath(a.samples), "door.avi"),
+            ",".join("%g,%g" % p for p in ROI), ",".join("%g,%g" % p for p in MASK)))
+    p = subprocess.run([a.turnstile, "--frames", "1", "--snapshot", rdir, "-c", conf],
+                       capture_output=True)
+    path = os.path.join(rdir, "door.jpg")
+    data = open(path, "rb").read() if os.path.exists(path) else b""
+    if check(p.returncode == 0 and jpeg_size(data) == (640, 480),
+             "a camera with roi= and mask=: its snapshot %s" % p.stderr.decode().strip()):
+        rgb = jpeg_rgb(data)
+        roi, mask, n, m = region_pixels(rgb)
+        check(roi >= n * 9 // 10 and mask >= m * 9 // 10,
+              "roi= outlined blue (%d of %d edge points), mask= red (%d of %d)" % (roi, n, mask, m))
+        if a.artefacts:
+            os.makedirs(a.artefacts, exist_ok=True)
+            shutil.copy(path, os.path.join(a.artefacts, "snapshot-regions.jpg"))
     # A luma plane (Y4M, 160x120) is scaled by a whole factor to 640 wide.
     ydir = os.path.join(tmp, "y4m")
     os.mkdir(ydir)
