@@ -88,6 +88,11 @@ void preview_size(const struct preview *p, int *w, int *h)
 	*h = p->h;
 }
 
+const struct camera_view *preview_view(const struct preview *p)
+{
+	return p->view;
+}
+
 static int ensure_rgb(struct preview *p, int w, int h)
 {
 	size_t need = (size_t)w * (size_t)h * 3;
@@ -228,7 +233,7 @@ static void draw_tracks(struct preview *p, struct rgb_image *im, int scale)
 		}
 		int x0 = (int)((t->x - t->w / 2) * (float)im->w), y0 = (int)((t->y - t->h / 2) * (float)im->h);
 		int x1 = (int)((t->x + t->w / 2) * (float)im->w), y1 = (int)((t->y + t->h / 2) * (float)im->h);
-		draw_rect(im, x0, y0, x1, y1, t->confirmed ? 2 : 1, !t->confirmed, c);
+		draw_rect(im, x0, y0, x1, y1, 2, !t->confirmed, c); /* 1 pixel dashed does not survive JPEG */
 		snprintf(label, sizeof(label), "%u", (unsigned)t->id);
 		int ly = y0 - 6 * scale < 2 ? y0 + 2 : y0 - 6 * scale;
 		draw_text(im, x0 < 2 ? 2 : x0 + 2, ly < 2 ? 2 : ly, scale, label, c);

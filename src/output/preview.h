@@ -46,6 +46,10 @@ int preview_render(struct preview *p, const struct preview_opts *o, int timeout_
 /* The size of the last rendered picture. */
 void preview_size(const struct preview *p, int *w, int *h);
 
+/* The view last rendered (its frame index, tracks and mask), valid until
+ * the next preview_render; NULL before the camera opened. */
+const struct camera_view *preview_view(const struct preview *p);
+
 void preview_destroy(struct preview *p);
 
 #endif
