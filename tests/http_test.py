@@ -13,7 +13,9 @@ CASE is one of:
              unknown paths are 404; a camera named a"b<c&d comes out escaped
              in HTML, JSON and labels; --snapshot DIR writes NAME.jpg for
              --frames 1, with a camera's roi= outlined blue and mask=
-             outlined and hatched red where their edges are; bad --http values are one clear error.
+             outlined and hatched red where their edges are, and
+             replaces it about once a second while it runs; http= in
+             [turnstile] listens on 127.0.0.1 alone; bad --http values are one clear error.
   browser    headless chromium through chromedriver (WebDriver, spoken
              here over HTTP): the index shows every sample camera with a
              picture and counts equal to the truth files' when the replays
@@ -412,6 +414,8 @@ def case_endpoints(a):
                         os.path.join(a.samples, "door.avi")], capture_output=True)
     check(p.returncode != 0 and b"missing" in p.stderr and p.stderr.count(b"\n") == 1,
           "--snapshot to a missing directory: one error line naming it")
+    check_snapshot_period(a, tmp)
+    check_config_http(a, tmp)
     for bad in ("0", "70000", "x", "1.2.3:80", "127.0.0.1:", ":80"):
         p = subprocess.run([a.turnstile, "--http", bad, os.path.join(a.samples, "door.avi")],
                            capture_output=True)
@@ -425,6 +429,79 @@ def case_endpoints(a):
     check(p.returncode != 0 and b"cannot listen on 127.0.0.1:" in p.stderr,
           "a port in use: one error naming the address")
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_snapshot_period(a, tmp):
+    """--snapshot DIR while it runs: DIR/NAME.jpg replaced (a new file by
+    rename, so a new inode) about once a second, and no temporary file left."""
+    sdir = os.path.join(tmp, "periodic")
+    os.mkdir(sdir)
+    path = os.path.join(sdir, "door.jpg")
+    proc = subprocess.Popen([a.turnstile, "--realtime", "--duration", "4.5", "--snapshot", sdir,
+                             os.path.join(a.samples, "door.avi")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    start, first, inodes = time.time(), None, []
+    while proc.poll() is None and time.time() - start < 30:
+        try:
+            ino = os.stat(path).st_ino
+            first = first or time.time() - start
+            if not inodes or inodes[-1] != ino:
+                inodes.append(ino)
+        except OSError:
+            pass
+        time.sleep(0.02)
+    rc = proc.wait()
+    data = open(path, "rb").read() if os.path.exists(path) else b""
+    check(rc == 0 and first is not None and first < 3.0 and 3 <= len(inodes) <= 7,
+          "--snapshot while running: the first in %s s, then replaced %d times in 4.5 s"
+          % (first and round(first, 2), len(inodes) - 1))
+    check(jpeg_size(data) == (640, 480) and os.listdir(sdir) == ["door.jpg"],
+          "... a whole JPEG at the end, and no temporary file left: %s" % os.listdir(sdir))
+
+
+def listening(port):
+    """The local addresses (hex, as /proc/net/tcp{,6} write them) listening on port."""
+    addrs = []
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name) as f:
+                for line in f.readlines()[1:]:
+                    local, st = line.split()[1], line.split()[3]
+                    if st == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                        addrs.append(local.rsplit(":", 1)[0])
+        except OSError:
+            pass
+    return addrs
+
+
+def check_config_http(a, tmp):
+    """http=PORT in [turnstile] starts the server, on 127.0.0.1 only."""
+    port = free_port()
+    conf = os.path.join(tmp, "http.ini")
+    with open(conf, "w") as f:
+        f.write("[turnstile]\nhttp=%d\n[camera door]\nsource=%s\n"
+                % (port, os.path.join(os.path.abspath(a.samples), "door.avi")))
+    proc = subprocess.Popen([a.turnstile, "-c", conf, "-n", "30"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        addrs, code = [], 0
+        deadline = time.time() + 20
+        while time.time() < deadline and proc.poll() is None:
+            addrs = listening(port)
+            if addrs:
+                code = get("http://127.0.0.1:%d/api/v1/status" % port)[0]
+                break
+            time.sleep(0.05)
+        check(code == 200 and addrs == ["0100007F"],
+              "http=%d in [turnstile]: the server answers, listening on 127.0.0.1 alone (%s)"
+              % (port, addrs))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 class WebDriver:
