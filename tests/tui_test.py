@@ -322,12 +322,14 @@ def run(args, tmp, tmux, root, want):
 
 def run_monochrome(args, tmp, root, want):
     """A terminal without colour (vt100) gets none, and neither does NO_COLOR."""
-    for env, what in (("TERM=vt100", "vt100"), ("NO_COLOR=1", "NO_COLOR=1")):
+    # NO_COLOR needs no whole replay: 60 frames a camera (sanitizer builds
+    # on a loaded machine are slow, and this test runs four replays).
+    for env, what, extra in (("TERM=vt100", "vt100", ""), ("NO_COLOR=1", "NO_COLOR=1", "-n 60")):
         sub = os.path.join(tmp, what.replace("=", ""))
         os.mkdir(sub)
         tmux = Tmux(sub)
         try:
-            tmux.start(command(tmux, args, root, env=f"LC_ALL=C.UTF-8 {env}"), 100, 30)
+            tmux.start(command(tmux, args, root, extra, env=f"LC_ALL=C.UTF-8 {env}"), 100, 30)
             lines = wait_screen(tmux, all_finished(want), TIMEOUT)
             check(all_finished(want)(lines), f"{what}: the view came up and the replays ended")
             coloured = "\n".join(tmux.screen(escapes=True))
@@ -335,6 +337,8 @@ def run_monochrome(args, tmp, root, want):
             tmux.keys("q")
             status = wait_exit(tmux)
             check(status == "0", f"{what}: 'q' exits 0 ({status!r})")
+            if extra:
+                continue
             text = "\n".join(tmux.screen())
             sin, sout = sum(w[0] for w in want.values()), sum(w[1] for w in want.values())
             check(re.search(rf"^site\s+in\s+{sin}\s+out\s+{sout}\s", text, re.M) is not None,
