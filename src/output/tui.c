@@ -301,16 +301,6 @@ struct layout {
 	int why_x;   /* where SEEN BACK SIZE start; 0: they do not fit */
 };
 
-/* SEEN BACK SIZE take WHY_W of the spare columns after LAT ms when they
- * fit, before the name grows or the chart gets any. Returns their x or 0. */
-static int why_layout(int *spare, int x)
-{
-	if (*spare < WHY_W)
-		return 0;
-	*spare -= WHY_W;
-	return x;
-}
-
 /* A size as the summary's object_size, "-" while it is being learnt. */
 static const char *fmt_size(char *buf, size_t size, float area)
 {
@@ -367,14 +357,18 @@ static struct layout layout_for(const struct tui *t)
 	}
 	/* Columns left for the chart, one kept free at the right edge. */
 	int spare = COLS - (1 + l.name_w + fixed + 1) - 1;
-	l.why_x = why_layout(&spare, 1 + l.name_w + fixed);
+	/* SEEN BACK SIZE, after LAT ms, when they fit: before the name grows
+	 * or the chart gets any. */
+	bool why = spare >= WHY_W;
+	if (why)
+		spare -= WHY_W;
 	if (spare > 8 && longest > l.name_w) {
 		int grow = longest - l.name_w < spare / 3 ? longest - l.name_w : spare / 3;
 		l.name_w += grow;
 		spare -= grow;
 	}
 	l.chart_x = 1 + l.name_w + fixed + 1;
-	if (l.why_x) {
+	if (why) {
 		l.why_x = l.chart_x - 1;
 		l.chart_x += WHY_W;
 	}
