@@ -12,7 +12,10 @@ CASE is one of:
              none of them with ?raw=1; the MJPEG stream yields two frames;
              unknown paths are 404; a camera named a"b<c&d comes out escaped
              in HTML, JSON and labels; --snapshot DIR writes NAME.jpg for
-             --frames 1; bad --http values are one clear error.
+             --frames 1, with a camera's roi= outlined blue and mask=
+             outlined and hatched red where their edges are, and
+             replaces it about once a second while it runs; http= in
+             [turnstile] listens on 127.0.0.1 alone; bad --http values are one clear error.
   browser    headless chromium through chromedriver (WebDriver, spoken
              here over HTTP): the index shows every sample camera with a
              picture and counts equal to the truth files' when the replays
@@ -136,6 +139,37 @@ def is_yellow(px):
 
 def is_green(px):
     return px[1] > 160 and px[0] < 100 and px[2] < 150
+
+
+def is_blue(px):
+    return px[2] > 180 and px[0] < 110 and px[1] < 150
+
+
+def is_red(px):
+    return px[0] > 180 and px[1] < 100 and px[2] < 100
+
+
+# A roi= rectangle and a mask= triangle clear of door's line (y=0.5).
+ROI = [(0.1, 0.1), (0.9, 0.1), (0.9, 0.4), (0.1, 0.4)]
+MASK = [(0.3, 0.6), (0.7, 0.6), (0.3, 0.9)]
+
+
+def region_pixels(rgb):
+    """(blue pixels on the roi's edges, red on the mask's, points tried
+    each): 20 points along each edge of a 640x480 picture, away from the
+    corners."""
+    def along(poly, pred):
+        hits = n = 0
+        for i, (x0, y0) in enumerate(poly):
+            x1, y1 = poly[(i + 1) % len(poly)]
+            for k in range(20):
+                t = 0.1 + 0.8 * k / 19
+                x, y = int((x0 + (x1 - x0) * t) * 640), int((y0 + (y1 - y0) * t) * 480)
+                hits += pred(rgb[(y * 640 + x) * 3:(y * 640 + x) * 3 + 3])
+                n += 1
+        return hits, n
+    (roi, n), (mask, m) = along(ROI, is_blue), along(MASK, is_red)
+    return roi, mask, n, m
 
 
 def parse_metrics(text):
@@ -344,6 +378,30 @@ def case_endpoints(a):
         rgb = jpeg_rgb(data)
         on_line = sum(is_yellow(px(x, 240)) for x in range(100, 600, 10))
         check(on_line >= 45, "the one-frame snapshot shows the line")
+        roi, mask, _, _ = region_pixels(rgb)
+        check(roi == 0 and mask == 0, "no roi=/mask= outline without them (%d blue, %d red)"
+              % (roi, mask))
+    # roi= and mask= from a config: drawn where their edges are.
+    rdir = os.path.join(tmp, "regions")
+    os.mkdir(rdir)
+    conf = os.path.join(tmp, "regions.ini")
+    with open(conf, "w") as f:
+        f.write("[camera door]\nsource=%s\nline=0,0.5,1,0.5\nroi=%s\nmask=%s\n" % (
+            os.path.join(os.path.abspath(a.samples), "door.avi"),
+            ",".join("%g,%g" % p for p in ROI), ",".join("%g,%g" % p for p in MASK)))
+    p = subprocess.run([a.turnstile, "--frames", "1", "--snapshot", rdir, "-c", conf],
+                       capture_output=True)
+    path = os.path.join(rdir, "door.jpg")
+    data = open(path, "rb").read() if os.path.exists(path) else b""
+    if check(p.returncode == 0 and jpeg_size(data) == (640, 480),
+             "a camera with roi= and mask=: its snapshot %s" % p.stderr.decode().strip()):
+        rgb = jpeg_rgb(data)
+        roi, mask, n, m = region_pixels(rgb)
+        check(roi >= n * 9 // 10 and mask >= m * 9 // 10,
+              "roi= outlined blue (%d of %d edge points), mask= red (%d of %d)" % (roi, n, mask, m))
+        if a.artefacts:
+            os.makedirs(a.artefacts, exist_ok=True)
+            shutil.copy(path, os.path.join(a.artefacts, "snapshot-regions.jpg"))
     # A luma plane (Y4M, 160x120) is scaled by a whole factor to 640 wide.
     ydir = os.path.join(tmp, "y4m")
     os.mkdir(ydir)
@@ -356,6 +414,8 @@ def case_endpoints(a):
                         os.path.join(a.samples, "door.avi")], capture_output=True)
     check(p.returncode != 0 and b"missing" in p.stderr and p.stderr.count(b"\n") == 1,
           "--snapshot to a missing directory: one error line naming it")
+    check_snapshot_period(a, tmp)
+    check_config_http(a, tmp)
     for bad in ("0", "70000", "x", "1.2.3:80", "127.0.0.1:", ":80"):
         p = subprocess.run([a.turnstile, "--http", bad, os.path.join(a.samples, "door.avi")],
                            capture_output=True)
@@ -369,6 +429,79 @@ def case_endpoints(a):
     check(p.returncode != 0 and b"cannot listen on 127.0.0.1:" in p.stderr,
           "a port in use: one error naming the address")
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_snapshot_period(a, tmp):
+    """--snapshot DIR while it runs: DIR/NAME.jpg replaced (a new file by
+    rename, so a new inode) about once a second, and no temporary file left."""
+    sdir = os.path.join(tmp, "periodic")
+    os.mkdir(sdir)
+    path = os.path.join(sdir, "door.jpg")
+    proc = subprocess.Popen([a.turnstile, "--realtime", "--duration", "4.5", "--snapshot", sdir,
+                             os.path.join(a.samples, "door.avi")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    start, first, inodes = time.time(), None, []
+    while proc.poll() is None and time.time() - start < 30:
+        try:
+            ino = os.stat(path).st_ino
+            first = first or time.time() - start
+            if not inodes or inodes[-1] != ino:
+                inodes.append(ino)
+        except OSError:
+            pass
+        time.sleep(0.02)
+    rc = proc.wait()
+    data = open(path, "rb").read() if os.path.exists(path) else b""
+    check(rc == 0 and first is not None and first < 3.0 and 3 <= len(inodes) <= 7,
+          "--snapshot while running: the first in %s s, then replaced %d times in 4.5 s"
+          % (first and round(first, 2), len(inodes) - 1))
+    check(jpeg_size(data) == (640, 480) and os.listdir(sdir) == ["door.jpg"],
+          "... a whole JPEG at the end, and no temporary file left: %s" % os.listdir(sdir))
+
+
+def listening(port):
+    """The local addresses (hex, as /proc/net/tcp{,6} write them) listening on port."""
+    addrs = []
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name) as f:
+                for line in f.readlines()[1:]:
+                    local, st = line.split()[1], line.split()[3]
+                    if st == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                        addrs.append(local.rsplit(":", 1)[0])
+        except OSError:
+            pass
+    return addrs
+
+
+def check_config_http(a, tmp):
+    """http=PORT in [turnstile] starts the server, on 127.0.0.1 only."""
+    port = free_port()
+    conf = os.path.join(tmp, "http.ini")
+    with open(conf, "w") as f:
+        f.write("[turnstile]\nhttp=%d\n[camera door]\nsource=%s\n"
+                % (port, os.path.join(os.path.abspath(a.samples), "door.avi")))
+    proc = subprocess.Popen([a.turnstile, "-c", conf, "-n", "30"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        addrs, code = [], 0
+        deadline = time.time() + 20
+        while time.time() < deadline and proc.poll() is None:
+            addrs = listening(port)
+            if addrs:
+                code = get("http://127.0.0.1:%d/api/v1/status" % port)[0]
+                break
+            time.sleep(0.05)
+        check(code == 200 and addrs == ["0100007F"],
+              "http=%d in [turnstile]: the server answers, listening on 127.0.0.1 alone (%s)"
+              % (port, addrs))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 class WebDriver:

@@ -404,9 +404,11 @@ def case_cli(args, tmp):
         p = run([t, "--events", "-", out + ".avi"])
         lines = [json.loads(x) for x in p.stdout.splitlines() if x.startswith("{")]
         check(p.returncode == 0 and len(lines) == truth["in"] + truth["out"] and
-              all({"seq", "time", "camera", "direction", "frame", "track"} <= set(e) for e in lines)
+              all({"seq", "time", "camera", "direction", "frame", "track", "objects"} <= set(e)
+                  and isinstance(e["objects"], int) and e["objects"] >= 1 for e in lines)
               and [e["seq"] for e in lines] == list(range(len(lines))),
-              f"--events -: one JSON object per crossing with seq/time/camera/direction/frame/track")
+              f"--events -: one JSON object per crossing with seq/time/camera/direction/frame/track"
+              f"/objects (>= 1)")
         res = turnstile_json(args, [out + ".avi"], extra=["--frames", "50"])
         check(res is not None and res["cameras"][0]["frames"] == 50, "--frames 50 stops at 50 frames")
         p = run([t, "--realtime", "--duration", "1", "--json", out + ".avi"])

@@ -387,7 +387,8 @@ int main(int argc, char **argv)
 	 * own thread: nothing left to wait for. */
 	notify_ready(list.n);
 	const bool events_stdout = events == stdout;
-	bool quiet = o.json || events_stdout;
+	/* --json=FILE leaves stdout (and the terminal) free for the view. */
+	bool quiet = (o.json && !o.json_file) || events_stdout;
 	if (!quiet && !o.no_tui && isatty(STDOUT_FILENO)) {
 		bool stdin_camera = false;
 		for (int i = 0; i < list.n; i++)

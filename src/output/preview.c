@@ -10,6 +10,7 @@
 
 #include "draw.h"
 #include "line.h"
+#include "region.h"
 
 #define JPEG_QUALITY 80
 
@@ -37,7 +38,12 @@ struct preview {
 
 static const struct rgb LINE_COLOUR = {255, 220, 0}, IN_COLOUR = {0, 230, 80},
 			TRACK_COLOUR = {0, 200, 255}, TENTATIVE_COLOUR = {255, 140, 0},
-			TEXT_COLOUR = {255, 255, 255}, MASK_COLOUR = {255, 0, 200};
+			TEXT_COLOUR = {255, 255, 255}, MASK_COLOUR = {255, 0, 200},
+			ROI_COLOUR = {40, 90, 255}, MASKED_COLOUR = {255, 30, 30};
+
+#define REGION_THICK 3 /* outlines: as thick as the line, so they survive JPEG's 4:2:0 */
+#define HATCH_STEP 12  /* masked regions: a diagonal stroke every 12 pixels ... */
+#define HATCH_THICK 2  /* ... 2 pixels wide */
 
 int preview_create(struct camera *cam, const struct camera_config *cfg, struct coord *co,
 		   int index, struct preview **out)
@@ -80,6 +86,11 @@ void preview_size(const struct preview *p, int *w, int *h)
 {
 	*w = p->w;
 	*h = p->h;
+}
+
+const struct camera_view *preview_view(const struct preview *p)
+{
+	return p->view;
 }
 
 static int ensure_rgb(struct preview *p, int w, int h)
@@ -222,10 +233,60 @@ static void draw_tracks(struct preview *p, struct rgb_image *im, int scale)
 		}
 		int x0 = (int)((t->x - t->w / 2) * (float)im->w), y0 = (int)((t->y - t->h / 2) * (float)im->h);
 		int x1 = (int)((t->x + t->w / 2) * (float)im->w), y1 = (int)((t->y + t->h / 2) * (float)im->h);
-		draw_rect(im, x0, y0, x1, y1, t->confirmed ? 2 : 1, !t->confirmed, c);
+		draw_rect(im, x0, y0, x1, y1, 2, !t->confirmed, c); /* 1 pixel dashed does not survive JPEG */
 		snprintf(label, sizeof(label), "%u", (unsigned)t->id);
 		int ly = y0 - 6 * scale < 2 ? y0 + 2 : y0 - 6 * scale;
 		draw_text(im, x0 < 2 ? 2 : x0 + 2, ly < 2 ? 2 : ly, scale, label, c);
+	}
+}
+
+static void draw_outline(struct rgb_image *im, const struct polygon *pg, struct rgb c)
+{
+	for (int i = 0, j = pg->n - 1; i < pg->n; j = i++)
+		draw_line(im, (int)(pg->x[j] * (float)im->w), (int)(pg->y[j] * (float)im->h),
+			  (int)(pg->x[i] * (float)im->w), (int)(pg->y[i] * (float)im->h),
+			  REGION_THICK, c);
+}
+
+/* Diagonal strokes over the pixels whose centres are inside pg: only the
+ * stroke pixels are tested, within the polygon's bounding box. */
+static void draw_hatch(struct rgb_image *im, const struct polygon *pg, struct rgb c)
+{
+	float x0 = 1, y0 = 1, x1 = 0, y1 = 0;
+
+	for (int i = 0; i < pg->n; i++) {
+		x0 = fminf(x0, pg->x[i]);
+		x1 = fmaxf(x1, pg->x[i]);
+		y0 = fminf(y0, pg->y[i]);
+		y1 = fmaxf(y1, pg->y[i]);
+	}
+	int px0 = (int)(x0 * (float)im->w), px1 = (int)(x1 * (float)im->w);
+	int py0 = (int)(y0 * (float)im->h), py1 = (int)(y1 * (float)im->h);
+	px1 = px1 >= im->w ? im->w - 1 : px1;
+	py1 = py1 >= im->h ? im->h - 1 : py1;
+	for (int y = py0; y <= py1; y++)
+		for (int x = px0; x <= px1; x++) {
+			if ((x + y) % HATCH_STEP >= HATCH_THICK)
+				continue;
+			float fx = ((float)x + 0.5f) / (float)im->w, fy = ((float)y + 0.5f) / (float)im->h;
+			if (polygon_contains(pg, fx, fy)) {
+				uint8_t *px = im->px + ((size_t)y * (size_t)im->w + (size_t)x) * 3;
+				px[0] = c.r;
+				px[1] = c.g;
+				px[2] = c.b;
+			}
+		}
+}
+
+/* roi= polygons outlined in blue (where motion may count); mask= polygons
+ * outlined and hatched in red (where it is ignored). */
+static void draw_regions(struct rgb_image *im, const struct regions *r)
+{
+	for (int k = 0; k < r->nroi; k++)
+		draw_outline(im, &r->roi[k], ROI_COLOUR);
+	for (int k = 0; k < r->nmask; k++) {
+		draw_hatch(im, &r->mask[k], MASKED_COLOUR);
+		draw_outline(im, &r->mask[k], MASKED_COLOUR);
 	}
 }
 
@@ -237,8 +298,7 @@ static void annotate(struct preview *p, const struct preview_opts *o)
 
 	if (o->mask)
 		draw_tint(&im, p->view->mask, p->view->mask_w, p->view->mask_h, MASK_COLOUR, 110);
-	/* roi=/mask= regions (camera_config, once it has them) are drawn here,
-	 * under the lines. */
+	draw_regions(&im, &p->cfg->regions); /* under the lines */
 	for (int l = 0; l < p->cfg->nlines; l++)
 		draw_count_line(&im, &p->cfg->lines[l], scale);
 	draw_tracks(p, &im, scale);

@@ -1,6 +1,7 @@
 /* The annotated picture of one camera: its latest view (camera_view_get)
  * decoded at the size nearest PREVIEW_WIDTH pixels wide, in colour, drawn
- * with the camera's lines (name, and an arrow on the side that counts as
+ * with the camera's roi= regions (outlined blue) and mask= regions (outlined
+ * and hatched red), its lines (name, and an arrow on the side that counts as
  * in), each track's box, id and trail (confirmed solid, tentative dashed),
  * the camera's in/out counts and optionally the foreground mask, then
  * encoded as a JPEG with TurboJPEG.
@@ -44,6 +45,10 @@ int preview_render(struct preview *p, const struct preview_opts *o, int timeout_
 
 /* The size of the last rendered picture. */
 void preview_size(const struct preview *p, int *w, int *h);
+
+/* The view last rendered (its frame index, tracks and mask), valid until
+ * the next preview_render; NULL before the camera opened. */
+const struct camera_view *preview_view(const struct preview *p);
 
 void preview_destroy(struct preview *p);
 

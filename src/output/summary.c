@@ -57,6 +57,18 @@ static void print_why(FILE *f, const struct counter_stats *c)
 		c->object_area > 0 ? sqrt(c->object_area) : 0.0);
 }
 
+void summary_camera_why(const struct camera_stats *s, struct counter_stats *out)
+{
+	/* Every line sees every track; turned back on any. */
+	*out = (struct counter_stats){0};
+	for (int l = 0; l < s->nlines; l++)
+		out->turned_back += s->lines[l].turned_back;
+	if (s->nlines) {
+		out->tracks_seen = s->lines[0].tracks_seen;
+		out->object_area = s->lines[0].object_area;
+	}
+}
+
 void summary_json(FILE *f, struct camera **cams, const struct camera_config *cfgs, int n,
 		  struct coord *co)
 {
@@ -92,14 +104,8 @@ void summary_json(FILE *f, struct camera **cams, const struct camera_config *cfg
 			fputs("}", f);
 		}
 		fputs("]", f);
-		/* The camera's: every line sees every track; turned back on any. */
-		struct counter_stats cs = {0};
-		for (int l = 0; l < s.nlines; l++)
-			cs.turned_back += s.lines[l].turned_back;
-		if (s.nlines) {
-			cs.tracks_seen = s.lines[0].tracks_seen;
-			cs.object_area = s.lines[0].object_area;
-		}
+		struct counter_stats cs;
+		summary_camera_why(&s, &cs);
 		print_why(f, &cs);
 		print_stages(f, &s);
 		fputs("}", f);

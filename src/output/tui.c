@@ -7,7 +7,9 @@
  * Threads: main only; nothing here locks anything but through the getters.
  *
  * Layout, top to bottom: title bar; site totals; the camera table (a row per
- * camera, a row per line when a camera has several); the events pane (the
+ * camera, a row per line when a camera has several; why the counts are what
+ * they are in SEEN BACK SIZE where the width allows, else for the selected
+ * camera on the events pane's rule); the events pane (the
  * newest at the bottom); the latest log message, if any; the key bar. It
  * redraws into ncurses' buffer and lets doupdate send only what changed, so
  * nothing flickers; erase, never clear, except on resize and Ctrl-L.
@@ -23,6 +25,7 @@
 #include <inttypes.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -34,6 +37,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "summary.h"
 #include "util.h"
 
 #define REDRAW_NS 100000000LL   /* at most ten frames a second */
@@ -43,6 +47,7 @@
 #define MSG_SHOW_NS 30000000000LL
 #define CAPTURE_MAX (64u << 10) /* standard error kept for tui_close */
 #define MIN_EVENT_ROWS 3
+#define WHY_W 17                /* " SEEN BACK  SIZE": see draw_why */
 
 enum {
 	PAIR_BAR = 1, PAIR_IN, PAIR_OUT, PAIR_OK, PAIR_WARN, PAIR_BAD, PAIR_DIM, PAIR_CHART,
@@ -302,7 +307,51 @@ struct layout {
 	int name_w;  /* camera column */
 	int chart_x; /* where the chart starts, and how many buckets fit */
 	int chart_n;
+	int why_x;   /* where SEEN BACK SIZE start; 0: they do not fit */
 };
+
+/* A size as the summary's object_size, "-" while it is being learnt. */
+static const char *fmt_size(char *buf, size_t size, float area)
+{
+	if (area > 0)
+		snprintf(buf, size, "%.3f", sqrt(area));
+	else
+		snprintf(buf, size, "-");
+	return buf;
+}
+
+/* Tracks seen, turned back in the band, one object's size: a camera's (all
+ * its lines) or one line's. */
+static void draw_why(const struct layout *l, int y, const struct counter_stats *cs, attr_t attr)
+{
+	char a[32], b[32], c[32];
+
+	if (!l->why_x)
+		return;
+	put(y, l->why_x, attr, " %5s %4s %5s", fmt_count(a, sizeof(a), cs->tracks_seen, 5),
+	    fmt_count(b, sizeof(b), cs->turned_back, 4), fmt_size(c, sizeof(c), cs->object_area));
+}
+
+/* Without the columns: the selected camera's on the events pane's rule, at
+ * its right end. */
+static void draw_why_selected(const struct tui *t, const struct layout *l, int y)
+{
+	struct camera_stats s;
+	struct counter_stats cs;
+	char a[32], text[CONFIG_NAME_MAX + 96];
+
+	if (l->why_x || t->selected >= t->cfg.ncameras)
+		return;
+	camera_get_stats(t->cfg.cams[t->selected], &s);
+	summary_camera_why(&s, &cs);
+	int n = snprintf(text, sizeof(text), " %s: seen %" PRIu64 " back %" PRIu64 " size %s ",
+			 t->cfg.cam_cfgs[t->selected].name, cs.tracks_seen, cs.turned_back,
+			 fmt_size(a, sizeof(a), cs.object_area));
+	/* Right of the pane's title (" EVENTS of NAME "), or not at all. */
+	int x = COLS - 1 - n, title = 13 + (int)strlen(t->cfg.cam_cfgs[t->selected].name);
+	if (x > title)
+		put(y, x, pair(t, PAIR_DIM), "%s", text);
+}
 
 static struct layout layout_for(const struct tui *t)
 {
@@ -317,12 +366,21 @@ static struct layout layout_for(const struct tui *t)
 	}
 	/* Columns left for the chart, one kept free at the right edge. */
 	int spare = COLS - (1 + l.name_w + fixed + 1) - 1;
+	/* SEEN BACK SIZE, after LAT ms, when they fit: before the name grows
+	 * or the chart gets any. */
+	bool why = spare >= WHY_W;
+	if (why)
+		spare -= WHY_W;
 	if (spare > 8 && longest > l.name_w) {
 		int grow = longest - l.name_w < spare / 3 ? longest - l.name_w : spare / 3;
 		l.name_w += grow;
 		spare -= grow;
 	}
 	l.chart_x = 1 + l.name_w + fixed + 1;
+	if (why) {
+		l.why_x = l.chart_x - 1;
+		l.chart_x += WHY_W;
+	}
 	l.chart_n = spare > BUCKETS ? BUCKETS : spare < 0 ? 0 : spare;
 	return l;
 }
@@ -482,6 +540,8 @@ static int draw_table(struct tui *t, const struct layout *l, int y, int max_rows
 
 	put(y, 1, A_BOLD | A_UNDERLINE, "%-*s %-12s %5s %5s %5s %6s %5s %4s %5s %6s", l->name_w,
 	    "CAMERA", "STATE", "IN", "OUT", "CAP/s", "PROC/s", "DROP", "CORR", "RING", "LAT ms");
+	if (l->why_x)
+		put(y, l->why_x, A_BOLD | A_UNDERLINE, " %5s %4s %5s", "SEEN", "BACK", "SIZE");
 	if (l->chart_n > 0) {
 		/* The header names the span the chart covers. */
 		int secs = l->chart_n * (int)(BUCKET_NS / 1000000000);
@@ -508,6 +568,7 @@ static int draw_table(struct tui *t, const struct layout *l, int y, int max_rows
 	for (int i = 0; i < t->cfg.ncameras; i++) {
 		const struct camera_config *cc = &t->cfg.cam_cfgs[i];
 		struct camera_stats s;
+		struct counter_stats why;
 		struct totals ct;
 
 		camera_get_stats(t->cfg.cams[i], &s);
@@ -515,6 +576,8 @@ static int draw_table(struct tui *t, const struct layout *l, int y, int max_rows
 		if (row >= t->top && row < t->top + max_rows) {
 			int yy = y + row - t->top;
 			draw_row(t, l, yy, cc->name, false, &s, &t->cv[i], &ct, i == t->selected);
+			summary_camera_why(&s, &why);
+			draw_why(l, yy, &why, i == t->selected ? A_REVERSE : A_NORMAL);
 			draw_chart(t, l, yy, i);
 		}
 		row++;
@@ -523,6 +586,8 @@ static int draw_table(struct tui *t, const struct layout *l, int y, int max_rows
 				continue;
 			coord_get_line_totals(t->cfg.coord, i, k, &ct);
 			draw_row(t, l, y + row - t->top, cc->lines[k].name, true, NULL, NULL, &ct, false);
+			if (k < s.nlines)
+				draw_why(l, y + row - t->top, &s.lines[k], A_NORMAL);
 		}
 	}
 	if (rows > max_rows)
@@ -614,6 +679,8 @@ static void draw_help(void)
 		"CAP/s, PROC/s  frames captured and processed per second",
 		"DROP  frames a live camera lost; CORR  damaged frames skipped",
 		"RING  frames waiting for detection; LAT ms  ring to counted",
+		"SEEN  tracks confirmed; BACK  tracks that came into a line's",
+		"  band and turned back; SIZE  one object's side (of the frame)",
 		"LAST ...  crossings per 10 seconds, newest on the right",
 	};
 	const int n = (int)(sizeof(text) / sizeof(text[0]));
@@ -676,6 +743,8 @@ static void draw(struct tui *t, int64_t now)
 		table = avail > 0 ? (avail < rows ? avail : rows) : 0;
 	y = draw_table(t, &l, 3, table);
 	draw_events(t, y, bottom - y);
+	if (bottom - y >= 1)
+		draw_why_selected(t, &l, y);
 	draw_keys(t);
 	if (t->help)
 		draw_help();
