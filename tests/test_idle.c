@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "detect.h"
 #include "idle.h"
 
 #define BAND 0.03
@@ -260,6 +261,81 @@ static void gap_never_exceeds_the_cap(void **state)
 	assert_int_equal(s.n, 29);
 }
 
+/* The background model (detect.c) runs on seconds, not frames: one that
+ * sees one frame in five while idle learns as fast, in time, as one that
+ * sees them all, and its noise scale stays sound. A patch of light
+ * brightening (10 levels a second, a cloud's shadow leaving) stays background in both, with
+ * sensor noise; then an object appears and both see it. */
+#define DW 160
+#define DH 120
+
+static uint32_t rng = 777;
+
+static float noise(void)
+{
+	float s = 0;
+	for (int i = 0; i < 4; i++) {
+		rng = rng * 1664525u + 1013904223u;
+		s += (float)(rng >> 8) / (float)(1u << 24) - 0.5f;
+	}
+	return s * 1.732f * 2.0f; /* sigma about 2 */
+}
+
+static void render(uint8_t *px, double t, bool object)
+{
+	float ramp = t > 2.0 ? (float)(t - 2.0) * 10.0f : 0.0f;
+	for (int y = 0; y < DH; y++)
+		for (int x = 0; x < DW; x++) {
+			float v = 90 + 30 * sinf(x * 0.11f) * cosf(y * 0.07f);
+			if (x >= 100 && x < 140 && y >= 20 && y < 60)
+				v += ramp;
+			if (object && x >= 30 && x < 55 && y >= 60 && y < 90)
+				v += 45;
+			v += noise();
+			px[y * DW + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5f);
+		}
+}
+
+static void background_model_keeps_time_across_skipped_frames(void **state)
+{
+	(void)state;
+	static uint8_t px[DW * DH];
+	struct detect_params p = DETECT_PARAMS_DEFAULT;
+	struct detector *every, *skipping;
+	struct blob b[DETECT_MAX_BLOBS];
+	int n;
+
+	p.fps = 30.0f;
+	assert_int_equal(detector_create(DW, DH, &p, &every), 0);
+	assert_int_equal(detector_create(DW, DH, &p, &skipping), 0);
+	int f = 0;
+	for (; f < 14 * 30; f++) {
+		double t = f / 30.0;
+		struct gray g = {px, DW, DH};
+		render(px, t, false);
+		detector_process(every, &g, t, b, &n);
+		assert_int_equal(n, 0);
+		/* Every frame for 2 s, then one in five: what idle skipping does. */
+		if (t < 2.0 || f % 5 == 0) {
+			detector_process(skipping, &g, t, b, &n);
+			assert_int_equal(n, 0);
+		}
+	}
+	for (int k = 0; k < 2; k++, f++) {
+		double t = f / 30.0;
+		struct gray g = {px, DW, DH};
+		render(px, t, true);
+		detector_process(every, &g, t, b, &n);
+		assert_int_equal(n, 1);
+		assert_true(fabs(b[0].cx - 42.5 / DW) < 0.03 && fabs(b[0].cy - 75.0 / DH) < 0.03);
+		detector_process(skipping, &g, t, b, &n);
+		assert_int_equal(n, 1);
+		assert_true(fabs(b[0].cx - 42.5 / DW) < 0.03 && fabs(b[0].cy - 75.0 / DH) < 0.03);
+	}
+	detector_destroy(every);
+	detector_destroy(skipping);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +352,7 @@ int main(void)
 		cmocka_unit_test(jittery_timestamps_never_exceed_the_limit),
 		cmocka_unit_test(off_or_n_one_never_skips),
 		cmocka_unit_test(gap_never_exceeds_the_cap),
+		cmocka_unit_test(background_model_keeps_time_across_skipped_frames),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
