@@ -264,8 +264,10 @@ static void gap_never_exceeds_the_cap(void **state)
 /* The background model (detect.c) runs on seconds, not frames: one that
  * sees one frame in five while idle learns as fast, in time, as one that
  * sees them all, and its noise scale stays sound. A patch of light
- * brightening (10 levels a second, a cloud's shadow leaving) stays background in both, with
- * sensor noise; then an object appears and both see it. */
+ * brightening 10 levels a second (a cloud's shadow leaving) stays
+ * background in both, with sensor noise; then an object appears and both
+ * see it. (A model learning per frame lags five times more, in time, in
+ * the one that skips, and the patch comes out as a blob there.) */
 #define DW 160
 #define DH 120
 
