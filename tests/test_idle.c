@@ -311,7 +311,7 @@ static void background_model_keeps_time_across_skipped_frames(void **state)
 	assert_int_equal(detector_create(DW, DH, &p, &every), 0);
 	assert_int_equal(detector_create(DW, DH, &p, &skipping), 0);
 	int f = 0;
-	for (; f < 14 * 30; f++) {
+	for (; f < 8 * 30; f++) {
 		double t = f / 30.0;
 		struct gray g = {px, DW, DH};
 		render(px, t, false);
