@@ -623,6 +623,17 @@ def idle_wake(args, tmp, ic):
           f"idle-wake: decodes 1 in {r[5]} while idle (3), {r[4]} of {r[3]} frames skipped")
     check(score(args, out + ".truth.json", os.path.join(tmp, "idle-wake-on.jsonl")),
           "idle-wake, skipping on: events match the truth in time")
+    # The decisions hang on the frames alone, not on the clock: paced at the
+    # file's rate (its first 5 s: an object, and skipping before and after)
+    # they are the same as flat out.
+    fast, paced = (ic.count(args.turnstile, out + ".avi", truth["line"], True, tmp,
+                            f"idle-wake-{tag}", ["--frames", "150", *extra])
+                   for tag, extra in (("fast", []), ("paced", ["--realtime"])))
+    check(not isinstance(fast, str) and not isinstance(paced, str) and fast[4] > 0 and
+          (fast[2], fast[4]) == (paced[2], paced[4]),
+          f"idle-wake: the same skips and crossings with --realtime "
+          f"({ic.skip_cell(paced)}, {ic.cell(paced)}) as without ({ic.skip_cell(fast)}, "
+          f"{ic.cell(fast)})")
 
 
 def idle_on_off(args, tmp, ic):
