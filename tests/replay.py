@@ -4,12 +4,13 @@ crossings are known and require exact counts.
 
 Usage: replay.py CASE --turnstile BIN --scenegen BIN --score PY --samples DIR
 CASE is one of: samples, generated, scenarios, hard, multicam, stdin, formats, cli, lines,
-hostile.
+hostile, idle.
 Prints one line per check and 'N passed, N failed' at the end; exits 1 on any
 failure, 77 (meson's skip) when the inputs are missing.
 """
 import argparse
 import concurrent.futures
+import importlib.util
 import json
 import re
 import os
@@ -579,6 +580,100 @@ def case_hostile(args, tmp):
           f"no camera opens: exit 1, no summary, one line each ({p.returncode}, {lines})")
 
 
+# Idle skipping (docs/idle-skip.md): the clips compared with it on and off.
+# The plain build compares every sample and scenario; ASan, which is for
+# memory, three scenarios and the samples; TSan (ten times slower) one
+# sample, on and off, which runs both threads through skipping (the
+# idle-wake scene is accuracy, which the other two builds check).
+IDLE_UNDER_ASAN = ["single", "fast", "segment"]
+IDLE_UNDER_TSAN_SAMPLES = ["door"]
+
+
+def idle_compare_module(args):
+    """tools/idle-compare.py, beside tools/score.py."""
+    path = os.path.join(os.path.dirname(os.path.abspath(args.score)), "idle-compare.py")
+    spec = importlib.util.spec_from_file_location("idle_compare", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def case_idle(args, tmp):
+    """Idle skipping: the idle-wake scene (objects coming into sight in skipped
+    frames) counts its truth exactly with skipping on, and does skip; every
+    sample and scenario counts the same with skipping on and off, with its
+    line and with that line cut short of the edges (where skipping works)."""
+    ic = idle_compare_module(args)
+    if not under_tsan(args):
+        idle_wake(args, tmp, ic)
+    idle_on_off(args, tmp, ic)
+
+
+def idle_wake(args, tmp, ic):
+    """idle-wake counts its truth with skipping on, and does skip."""
+    out = generate(args, tmp, "idle-wake", ["--scenario", "idle-wake"])
+    if not check(out is not None, "idle-wake: generated"):
+        return
+    truth = load_truth(out + ".truth.json")
+    r = ic.count(args.turnstile, out + ".avi", truth["line"], True, tmp, "idle-wake-on")
+    if isinstance(r, str):
+        return check(False, f"idle-wake: turnstile ran ({r})")
+    check((r[0], r[1]) == (truth["in"], truth["out"]),
+          f"idle-wake, skipping on: in {r[0]}/{truth['in']} out {r[1]}/{truth['out']}")
+    # 0.19 from the top edge, max_speed 1.5, 30 fps: 0.127 s, 3 frames.
+    check(r[5] == 3 and r[4] > r[3] // 5 and r[3] == truth["frames"],
+          f"idle-wake: decodes 1 in {r[5]} while idle (3), {r[4]} of {r[3]} frames skipped")
+    check(score(args, out + ".truth.json", os.path.join(tmp, "idle-wake-on.jsonl")),
+          "idle-wake, skipping on: events match the truth in time")
+    # The decisions hang on the frames alone, not on the clock: paced at the
+    # file's rate (its first 5 s: an object, and skipping before and after)
+    # they are the same as flat out.
+    fast, paced = (ic.count(args.turnstile, out + ".avi", truth["line"], True, tmp,
+                            f"idle-wake-{tag}", ["--frames", "150", *extra])
+                   for tag, extra in (("fast", []), ("paced", ["--realtime"])))
+    check(not isinstance(fast, str) and not isinstance(paced, str) and fast[4] > 0 and
+          (fast[2], fast[4]) == (paced[2], paced[4]),
+          f"idle-wake: the same skips and crossings with --realtime "
+          f"({ic.skip_cell(paced)}, {ic.cell(paced)}) as without ({ic.skip_cell(fast)}, "
+          f"{ic.cell(fast)})")
+
+
+def idle_on_off(args, tmp, ic):
+    """Samples and scenarios count the same with skipping on and off."""
+    clips = []
+    for t in sorted(f for f in os.listdir(args.samples) if f.endswith(".truth.json")):
+        name = t[: -len(".truth.json")]
+        clips.append((name, os.path.join(args.samples, name + ".avi"),
+                      os.path.join(args.samples, t)))
+    p = run([args.scenegen, "--list-scenarios"])
+    names = [ln.split()[0] for ln in p.stdout.splitlines() if ln.strip()]
+    if under_tsan(args):
+        names = []
+        clips = [c for c in clips if c[0] in IDLE_UNDER_TSAN_SAMPLES]
+    elif args.sanitize != "none":
+        names = [n for n in names if n in IDLE_UNDER_ASAN]
+    jobs = os.cpu_count() or 2
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        made = list(pool.map(lambda n: generate(args, tmp, n, ["--scenario", n]), names))
+        clips += [(n, o + ".avi", o + ".truth.json") for n, o in zip(names, made) if o]
+        rows = list(pool.map(lambda c: ic.compare(args.turnstile, c, tmp), clips))
+    if names:
+        check(all(made), f"{len(names)} scenarios generated")
+    for row in rows:
+        name, full, short = row["name"], row["full"], row["short"]
+        on = full[1]
+        check(not isinstance(on, str) and (on[0], on[1]) == row["truth"],
+              f"{name}: its line, skipping on: {ic.cell(on)} (truth {row['truth'][0]}/"
+              f"{row['truth'][1]})")
+        check(ic.same(full), f"{name}: its line: on {ic.cell(full[1])} = off {ic.cell(full[0])}"
+              f" ({ic.skip_cell(full[1])} skipped)")
+        check(ic.same(short), f"{name}: middle half: on {ic.cell(short[1])} = off "
+              f"{ic.cell(short[0])} ({ic.skip_cell(short[1])} skipped)")
+    # Not vacuous: the middle halves do skip.
+    check(sum(1 for r in rows if not isinstance(r["short"][1], str) and r["short"][1][4] > 0) >=
+          (len(rows) + 1) // 2, "skipping worked on at least half of the middle-half runs")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case")
@@ -593,7 +688,7 @@ def main():
     cases = {"samples": case_samples, "generated": case_generated, "scenarios": case_scenarios,
              "hard": case_hard,
              "multicam": case_multicam, "stdin": case_stdin, "formats": case_formats,
-             "cli": case_cli, "lines": case_lines, "hostile": case_hostile}
+             "cli": case_cli, "lines": case_lines, "hostile": case_hostile, "idle": case_idle}
     with tempfile.TemporaryDirectory(prefix="turnstile-replay-") as tmp:
         rc = cases[args.case](args, tmp)
     if rc == 77:

@@ -9,10 +9,11 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "idle.h"
 
 /* Every test writes its INI files into one temporary directory. */
 static char tmpdir[] = "/tmp/test_config.XXXXXX";
-static char written[64][256];
+static char written[96][256];
 static int nwritten;
 
 static int group_setup(void **state)
@@ -160,7 +161,11 @@ static const struct bad_case bad_cases[] = {
 	{"unknown key", "[camera a]\nsource=a.avi\ncolour=red\n",
 	 "3: unknown key 'colour' (expected source=, line=, line.NAME=, object_size=, "
 	 "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=, anchor=, roi=, "
-	 "mask=, size=, fps=, watchdog=, transport=, credentials=)"},
+	 "mask=, size=, fps=, watchdog=, transport=, credentials=, idle_skip=, max_speed=)"},
+	{"bad idle_skip", "[camera a]\nsource=a.avi\nidle_skip=yes\n",
+	 "3: bad value 'yes' for idle_skip in camera 'a'"},
+	{"max_speed zero", "[camera a]\nsource=a.avi\nmax_speed=0\n",
+	 "3: bad value '0' for max_speed in camera 'a'"},
 	{"roi of two points", "[camera a]\nsource=a.avi\nroi=0,0,1,1\n",
 	 "3: bad roi '0,0,1,1' for camera 'a' (expected X1,Y1,X2,Y2,X3,Y3... : 3 to 16 points in "
 	 "0..1 enclosing an area)"},
@@ -307,7 +312,8 @@ static void load_reads_named_lines_and_tuning(void **state)
 				     "line.south=1,0.8,0,0.8\nobject_size=0.05,0.5\nmin_track_age=5\n"
 				     "band=0.05\nlearn_seconds=4\nabsorb_seconds=120\nobject_area=0.02\n"
 				     "anchor=bottom\nroi=0,0.2,1,0.2,1,1,0,1\nmask=0.9,0,1,0,1,0.1\n"
-				     "mask=0,0,0.1,0,0,0.1\n[camera door]\nsource=d.avi\n");
+				     "mask=0,0,0.1,0,0,0.1\nidle_skip=0\nmax_speed=3\n"
+				     "[camera door]\nsource=d.avi\n");
 	struct line def = {0.0f, 0.5f, 1.0f, 0.5f};
 	assert_int_equal(config_load(path, &def, &list, err, sizeof(err)), 0);
 	assert_int_equal(list.n, 2);
@@ -330,12 +336,16 @@ static void load_reads_named_lines_and_tuning(void **state)
 	assert_float_equal(g->regions.roi[0].y[1], 0.2f, 1e-6);
 	assert_int_equal(g->regions.nmask, 2);
 	assert_float_equal(g->regions.mask[1].x[1], 0.1f, 1e-6);
+	assert_false(g->idle_skip);
+	assert_float_equal(g->max_speed, 3.0f, 1e-6);
 	/* A camera without lines gets the default one, named "main", and default tuning. */
 	const struct camera_config *d = &list.cams[1];
 	assert_int_equal(d->nlines, 1);
 	assert_string_equal(d->lines[0].name, "main");
 	assert_int_equal(d->tuning.min_track_age, TUNING_DEFAULT.min_track_age);
 	assert_int_equal(d->regions.nroi + d->regions.nmask, 0);
+	assert_true(d->idle_skip);
+	assert_float_equal(d->max_speed, IDLE_MAX_SPEED_DEFAULT, 1e-6);
 	config_free(&list);
 }
 

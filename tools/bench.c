@@ -18,6 +18,14 @@
  *  behind schedule and every camera's p99 capture->count latency under
  *  --budget-ms.
  *
+ * With --idle, idle skipping instead (docs/idle-skip.md), every figure with
+ * skipping off (idle_skip=0) and on, in one run: a generated 720p30 clip
+ * where objects pass about 10% of the time, with a line short of the
+ * edges, and any --idle-clip FILE=LINE (the samples or development clips,
+ * looped): CPU per frame as fast as it goes; one idle camera (a generated
+ * empty 720p30 clip) in realtime, as a share of one core; and the most
+ * cameras of the mostly empty clip that keep up in realtime.
+ *
  * Prints Markdown tables on stdout (progress on stderr) headed by the
  * machine and its load average before and after, since other work on the
  * machine moves every figure: compare ratios taken in one run.
@@ -73,6 +81,9 @@ struct options {
 	int rt_max;
 	double budget_ms;
 	int scale_cams;
+	bool idle;                      /* --idle: measure idle skipping instead */
+	const char *idle_clips[MAX_CLIPS]; /* --idle-clip FILE=LINE */
+	int nidle_clips;
 };
 
 struct clip {
@@ -83,6 +94,9 @@ struct clip {
 	size_t *len;
 	size_t bytes;
 	int sw, sh;             /* turnstile's decode size */
+	/* --idle: cameras go in an INI file with this line and idle_skip=. */
+	const char *line;
+	int idle_skip;
 };
 
 /* One turnstile run, as its rusage and --json summary tell it. */
@@ -90,7 +104,8 @@ struct run {
 	double wall, cpu;
 	long maxrss_kb;
 	int cams;
-	uint64_t frames, dropped, corrupt;
+	uint64_t frames, dropped, corrupt, skipped;
+	int idle_n;             /* the first camera's "idle_skip" */
 	double min_cam_frames;
 	double stage_mean[6];   /* read decode detect track count latency, mean over cameras */
 	double lat_p99_max;     /* worst camera's p99 latency, us */
@@ -287,8 +302,9 @@ static void generate_clip(const struct options *o, int w, int h, char *path, siz
 		die("scenegen failed for '%s'", path);
 }
 
-/* Every frame of the clip in memory, through turnstile's own readers. */
-static void load_clip(const struct options *o, const char *path, struct clip *c)
+/* Every frame of the clip in memory, through turnstile's own readers
+ * (with keep false, only its size, rate and frame count). */
+static void load_clip_frames(const struct options *o, const char *path, struct clip *c, bool keep)
 {
 	char err[512];
 	struct source *src;
@@ -312,6 +328,10 @@ static void load_clip(const struct options *o, const char *path, struct clip *c)
 			continue;
 		if (rc != 0)
 			die("%s", err);
+		if (!keep) {
+			c->n++;
+			continue;
+		}
 		if (c->n == cap) {
 			cap = cap ? 2 * cap : 256;
 			c->data = realloc(c->data, (size_t)cap * sizeof(*c->data));
@@ -334,6 +354,11 @@ static void load_clip(const struct options *o, const char *path, struct clip *c)
 	decoder_get_size(dec, &c->sw, &c->sh);
 	decoder_destroy(dec);
 	source_close(src);
+}
+
+static void load_clip(const struct options *o, const char *path, struct clip *c)
+{
+	load_clip_frames(o, path, c, true);
 }
 
 /* ---- (a), (b): bare TurboJPEG --------------------------------------------- */
@@ -455,6 +480,11 @@ static void parse_summary(const char *json, int cams, struct run *r)
 	n = json_numbers(json, "corrupt", v, JSON_MAX_CAMS);
 	for (int i = 0; i < n; i++)
 		r->corrupt += (uint64_t)v[i];
+	n = json_numbers(json, "skipped", v, JSON_MAX_CAMS);
+	for (int i = 0; i < n; i++)
+		r->skipped += (uint64_t)v[i];
+	if (json_numbers(json, "idle_skip", v, 1) == 1)
+		r->idle_n = (int)v[0];
 	for (int s = 0; s < 6; s++) {
 		n = json_stage(json, stage_keys[s], "mean_us", v, JSON_MAX_CAMS);
 		double sum = 0;
@@ -473,7 +503,7 @@ static void parse_summary(const char *json, int cams, struct run *r)
 static void run_turnstile(const struct options *o, const struct clip *c, int cams, int ncpus,
 			  double duration, struct run *r)
 {
-	char wbuf[16], dbuf[32];
+	char wbuf[16], dbuf[32], ini[PATH_MAX];
 	char **argv = xmalloc(((size_t)cams + 8) * sizeof(*argv));
 	int a = 0;
 	snprintf(wbuf, sizeof(wbuf), "%d", o->detect_width);
@@ -487,8 +517,23 @@ static void run_turnstile(const struct options *o, const struct clip *c, int cam
 		argv[a++] = "--duration";
 		argv[a++] = dbuf;
 	}
-	for (int i = 0; i < cams; i++)
-		argv[a++] = (char *)c->path;
+	if (c->line) {
+		/* idle_skip= is a camera key: the cameras go in a file. */
+		snprintf(ini, sizeof(ini), "%s/bench-cameras-%d.ini", o->clip_dir, (int)getpid());
+		FILE *f = fopen(ini, "w");
+		if (!f)
+			die("cannot write '%s'", ini);
+		for (int i = 0; i < cams; i++)
+			fprintf(f, "[camera c%d]\nsource=%s\nline=%s\nidle_skip=%d\n", i, c->path,
+				c->line, c->idle_skip);
+		if (fclose(f) != 0)
+			die("cannot write '%s'", ini);
+		argv[a++] = "-c";
+		argv[a++] = ini;
+	} else {
+		for (int i = 0; i < cams; i++)
+			argv[a++] = (char *)c->path;
+	}
 	argv[a] = NULL;
 
 	int fds[2];
@@ -562,6 +607,8 @@ static void run_turnstile(const struct options *o, const struct clip *c, int cam
 	r->cpu = tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
 	r->maxrss_kb = hwm;
 	parse_summary(json, cams, r);
+	if (c->line)
+		unlink(ini);
 	r->fps = (double)r->frames / r->wall;
 	free(json);
 	free(argv);
@@ -614,6 +661,31 @@ static bool realtime_trial(const struct options *o, const struct clip *c, int ca
 	fflush(stdout);
 	fprintf(stderr, "bench: realtime %d cameras: %s\n", cams, pass ? "kept up" : "fell behind");
 	return pass;
+}
+
+/* The largest N that keeps up (lo) and the smallest that did not (hi, 0
+ * when none failed up to rt_max): N doubled, then bisected. */
+static void realtime_search(const struct options *o, const struct clip *c, double duration,
+			    int *lo_out, int *hi_out)
+{
+	struct run r;
+	int lo = 0, hi = 0;
+	for (int n = 1; n <= o->rt_max; n *= 2) {
+		if (!realtime_trial(o, c, n, duration, &r)) {
+			hi = n;
+			break;
+		}
+		lo = n;
+	}
+	while (hi && hi - lo > (lo / 32 > 1 ? lo / 32 : 1)) {
+		int mid = (lo + hi) / 2;
+		if (realtime_trial(o, c, mid, duration, &r))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*lo_out = lo;
+	*hi_out = hi;
 }
 
 static void bench_clip(const struct options *o, const struct clip *c)
@@ -710,22 +782,8 @@ static void bench_clip(const struct options *o, const struct clip *c)
 		       c->fps, duration, c->w, c->h, o->budget_ms);
 		printf("| cameras | kept up | worst p99 latency ms | frames (fewest camera) | "
 		       "CPU ms/frame | peak RSS MB |\n|---|---|---|---|---|---|\n");
-		struct run r;
-		int lo = 0, hi = 0;
-		for (int n = 1; n <= o->rt_max; n *= 2) {
-			if (!realtime_trial(o, c, n, duration, &r)) {
-				hi = n;
-				break;
-			}
-			lo = n;
-		}
-		while (hi && hi - lo > (lo / 32 > 1 ? lo / 32 : 1)) {
-			int mid = (lo + hi) / 2;
-			if (realtime_trial(o, c, mid, duration, &r))
-				lo = mid;
-			else
-				hi = mid;
-		}
+		int lo, hi;
+		realtime_search(o, c, duration, &lo, &hi);
 		if (hi)
 			printf("\nLargest N: **%d** cameras (%d failed).\n\n", lo, hi);
 		else
@@ -733,6 +791,137 @@ static void bench_clip(const struct options *o, const struct clip *c)
 		print_other_load("the realtime trials", mark);
 	}
 	fflush(stdout);
+}
+
+/* ---- --idle: idle skipping ------------------------------------------------- */
+
+#define IDLE_LINE "0.3,0.5,0.7,0.5" /* 0.27 from the side edges with its band: N = 5 at 30 fps */
+#define IDLE_CAMS 4                 /* cameras per process for CPU per frame */
+
+/* DIR/NAME.avi at 1280x720, 30 fps, rendered on first use. */
+static void generate_idle_clip(const struct options *o, const char *name, const char *seconds,
+			       const char *crossings, char *path, size_t len)
+{
+	char out[PATH_MAX];
+	struct stat st;
+	if ((size_t)snprintf(out, sizeof(out), "%s/%s", o->clip_dir, name) >= sizeof(out) ||
+	    (size_t)snprintf(path, len, "%s.avi", out) >= len)
+		die("path too long: '%s'", o->clip_dir);
+	if (stat(path, &st) == 0)
+		return;
+	mkdir(o->clip_dir, 0777);
+	char *argv[] = {(char *)o->scenegen, "--out", out, "--width", "1280", "--height", "720",
+			"--fps", "30", "--seconds", (char *)seconds, "--crossings", (char *)crossings,
+			"--transit", "2.5,3.5", "--line", IDLE_LINE, "--seed", "17", NULL};
+	fprintf(stderr, "bench: rendering %s\n", path);
+	if (run_wait(argv) != 0)
+		die("scenegen failed for '%s'", path);
+}
+
+/* CPU per frame as fast as it goes, IDLE_CAMS cameras in one process,
+ * skipping off then on; returns on's figures in *on_out. */
+static void idle_row(const struct options *o, struct clip *c, const char *label, struct run *off_out,
+		     struct run *on_out)
+{
+	c->idle_skip = 0;
+	struct run off = fastest_median(o, c, IDLE_CAMS, 0);
+	c->idle_skip = 1;
+	struct run on = fastest_median(o, c, IDLE_CAMS, 0);
+	double off_ms = off.cpu / (double)off.frames * 1e3, on_ms = on.cpu / (double)on.frames * 1e3;
+	printf("| %s | %s | %d | %d | %.0f%% | %.3f | %.3f | **%.2f** |\n", label, c->line, c->n,
+	       on.idle_n, 100.0 * (double)on.skipped / (double)on.frames, off_ms, on_ms,
+	       off_ms / on_ms);
+	fflush(stdout);
+	*off_out = off;
+	*on_out = on;
+}
+
+static void bench_idle(const struct options *o)
+{
+	char busy_path[PATH_MAX], empty_path[PATH_MAX];
+	struct clip busy = {0}, empty = {0};
+	struct run off, on;
+	struct load_mark mark = load_mark();
+	int ncpu = cpus_allowed();
+
+	/* 60 s, two objects of about 3 s each: in view about 10% of the time. */
+	generate_idle_clip(o, "bench-idle-1280x720", "60", "2", busy_path, sizeof(busy_path));
+	generate_idle_clip(o, "bench-empty-1280x720", "20", "0", empty_path, sizeof(empty_path));
+	load_clip_frames(o, busy_path, &busy, false);
+	load_clip_frames(o, empty_path, &empty, false);
+	busy.line = empty.line = IDLE_LINE;
+
+	printf("## Idle skipping (docs/idle-skip.md)\n\n");
+	printf("CPU per frame as fast as it goes, %d cameras of each clip in one process, idle_skip=0 "
+	       "then 1 (median of runs over >= %g s each). N: one frame in N decoded while idle; "
+	       "skipped: share of all frames.\n\n", IDLE_CAMS, o->seconds);
+	printf("| clip | line | frames | N | skipped | CPU ms/frame off | on | off / on |\n"
+	       "|---|---|---|---|---|---|---|---|\n");
+	idle_row(o, &busy, "720p30, objects 10% of the time", &off, &on);
+	double busy_off_ms = off.cpu / (double)off.frames * 1e3;
+	double busy_on_ms = on.cpu / (double)on.frames * 1e3;
+	for (int i = 0; i < o->nidle_clips; i++) {
+		char file[PATH_MAX];
+		struct clip c = {0};
+		const char *eq = strrchr(o->idle_clips[i], '=');
+		snprintf(file, sizeof(file), "%.*s", (int)(eq - o->idle_clips[i]), o->idle_clips[i]);
+		load_clip_frames(o, file, &c, false);
+		c.line = eq + 1;
+		const char *base = strrchr(file, '/');
+		idle_row(o, &c, base ? base + 1 : file, &off, &on);
+	}
+	printf("\n");
+	print_other_load("the runs above", mark);
+	mark = load_mark();
+
+	/* One idle camera in realtime: its CPU over its wall time, and in the
+	 * steady state, without the start (opening, the first second decoded
+	 * in full): the difference between a short run and a long one. */
+	double duration = empty.n / empty.fps - 1.0, shorter = 4.0;
+	printf("One camera of an empty 720p30 MJPEG clip in realtime (goal: at most 1%% of a core). "
+	       "Steady state: the CPU of a %g s run taken from that of a %g s one, over the "
+	       "difference in wall time.\n\n| idle_skip | N | CPU %% of one core, steady state | "
+	       "whole %g s run | CPU ms/frame |\n|---|---|---|---|---|\n",
+	       shorter, duration, duration);
+	for (int skip = 0; skip <= 1; skip++) {
+		struct run r, r0;
+		empty.idle_skip = skip;
+		run_turnstile(o, &empty, 1, 0, shorter, &r0);
+		run_turnstile(o, &empty, 1, 0, duration, &r);
+		printf("| %d | %d | **%.2f%%** | %.2f%% | %.3f |\n", skip, r.idle_n,
+		       100.0 * (r.cpu - r0.cpu) / (r.wall - r0.wall), 100.0 * r.cpu / r.wall,
+		       r.cpu / (double)r.frames * 1e3);
+		fflush(stdout);
+	}
+	printf("\n");
+	print_other_load("the idle camera", mark);
+	mark = load_mark();
+
+	/* Cameras in realtime: what the CPU per frame allows on these CPUs,
+	 * and (unless --no-realtime) the search of (d) with every camera
+	 * replaying the clip in step, so all of them see each object at once:
+	 * the worst case for skipping, which helps most when cameras are busy
+	 * at different times. */
+	printf("Cameras of the mostly empty clip in realtime at %g fps on %d CPUs, from the CPU per "
+	       "frame above (CPUs / (fps x CPU per frame)): off **%.0f**, on **%.0f**, on / off "
+	       "= **%.2f** (goal: at least 2.5).\n\n",
+	       busy.fps, ncpu, ncpu / (busy.fps * busy_off_ms / 1e3),
+	       ncpu / (busy.fps * busy_on_ms / 1e3), busy_off_ms / busy_on_ms);
+	if (o->realtime) {
+		int lo[2], hi[2];
+		double d = fmin(o->rt_seconds, busy.n / busy.fps - 1.0);
+		for (int skip = 0; skip <= 1; skip++) {
+			busy.idle_skip = skip;
+			printf("Realtime, idle_skip=%d, every camera in step, %g s:\n\n| cameras | kept up | "
+			       "worst p99 latency ms | frames (fewest camera) | CPU ms/frame | peak RSS "
+			       "MB |\n|---|---|---|---|---|---|\n", skip, d);
+			realtime_search(o, &busy, d, &lo[skip], &hi[skip]);
+			printf("\n");
+		}
+		printf("Largest N in realtime: off **%d**, on **%d** (on / off = %.2f).\n\n", lo[0],
+		       lo[1], lo[0] ? (double)lo[1] / lo[0] : 0.0);
+		print_other_load("the realtime trials", mark);
+	}
 }
 
 /* ---- command line -------------------------------------------------------- */
@@ -756,7 +945,10 @@ static void usage(FILE *f)
 		"  --no-realtime           skip the realtime search\n"
 		"  --realtime-seconds S    length of each realtime trial (default 8)\n"
 		"  --realtime-max N        most cameras tried in realtime (default 512)\n"
-		"  --budget-ms MS          p99 capture->count latency allowed (default 33)\n");
+		"  --budget-ms MS          p99 capture->count latency allowed (default 33)\n"
+		"  --idle                  measure idle skipping instead (docs/idle-skip.md)\n"
+		"  --idle-clip FILE=LINE   with --idle, this MJPEG clip too, counted with the line\n"
+		"                          X1,Y1,X2,Y2 (repeatable)\n");
 }
 
 static bool parse_list(const char *s, int *out, int max, int *n)
@@ -816,7 +1008,7 @@ static void beside_self(const char *rel, char *out, size_t len)
 int main(int argc, char **argv)
 {
 	enum { O_TS = 256, O_GEN, O_CLIPS, O_SIZES, O_CLIP, O_CAMS, O_THREADS, O_SECONDS, O_WIDTH,
-	       O_SCALE, O_NORT, O_RTS, O_RTMAX, O_BUDGET, O_HELP };
+	       O_SCALE, O_NORT, O_RTS, O_RTMAX, O_BUDGET, O_IDLE, O_IDLE_CLIP, O_HELP };
 	static const struct option longopts[] = {
 		{"turnstile", required_argument, NULL, O_TS},
 		{"scenegen", required_argument, NULL, O_GEN},
@@ -832,6 +1024,8 @@ int main(int argc, char **argv)
 		{"realtime-seconds", required_argument, NULL, O_RTS},
 		{"realtime-max", required_argument, NULL, O_RTMAX},
 		{"budget-ms", required_argument, NULL, O_BUDGET},
+		{"idle", no_argument, NULL, O_IDLE},
+		{"idle-clip", required_argument, NULL, O_IDLE_CLIP},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -913,6 +1107,14 @@ int main(int argc, char **argv)
 			if (*end || !(o.budget_ms > 0))
 				die("bad --budget-ms '%s'", optarg);
 			break;
+		case O_IDLE:
+			o.idle = true;
+			break;
+		case O_IDLE_CLIP:
+			if (o.nidle_clips == MAX_CLIPS || !strchr(optarg, '='))
+				die("bad --idle-clip '%s' (FILE=X1,Y1,X2,Y2, at most 8)", optarg);
+			o.idle_clips[o.nidle_clips++] = optarg;
+			break;
 		case O_HELP:
 			usage(stdout);
 			return 0;
@@ -928,6 +1130,15 @@ int main(int argc, char **argv)
 	if (access(o.turnstile, X_OK) != 0)
 		die("no turnstile at '%s' (--turnstile)", o.turnstile);
 
+	if (o.idle) {
+		print_machine(&o);
+		double t0 = now_s();
+		bench_idle(&o);
+		char load[128];
+		loadavg(load, sizeof(load));
+		printf("Load average at the end: %s; %.0f s in all.\n", load, now_s() - t0);
+		return 0;
+	}
 	struct clip clips[MAX_CLIPS] = {0};
 	int nclips = o.nclips ? o.nclips : o.nsizes;
 	for (int i = 0; i < nclips; i++) {

@@ -1197,6 +1197,28 @@ static void build_single(struct builder *b)
 	series(b, 5, 4.0, 3.0, false);
 }
 
+/* Idle skipping's worst case (docs/idle-skip.md): the line stops short of
+ * every edge, 0.19 of the height from the top one with its band, so at
+ * 30 fps and the default max_speed=1.5 turnstile decodes one frame in
+ * three while the scene is empty. Eight objects come in from that top
+ * edge at 1.45 heights a second, just under the limit, straight onto the
+ * line. turnstile's decode cycle starts again a hold time after each one
+ * has gone, so each comes in a different number of frames (and thirds of
+ * a frame) after the one before: some come into sight in frames that are
+ * skipped, in every phase of the cycle. Two go out the other way. */
+static void build_idle_wake(struct builder *b)
+{
+	const double speed = 1.45 * b->sc->height, frame = 1.0 / b->sc->fps;
+	double t = 3.0;
+
+	for (int i = 0; i < 8; i++) {
+		cross(b, new_object(b, 0.08), 0.15 + 0.1 * i, true, t, speed, 0.0);
+		t += 3.0 + (i + 1 + (i % 3) / 3.0) * frame;
+	}
+	cross(b, new_object(b, 0.12), 0.35, false, t, speed, 0.0);
+	cross(b, new_object(b, 0.12), 0.65, false, t + 3.0, speed, 0.0);
+}
+
 /* Across the whole frame height in 3 to 4 frames: cars at speed. */
 static void build_fast(struct builder *b)
 {
@@ -2886,6 +2908,8 @@ static const struct scenario scenarios[] = {
 	 5, 3, build_crowd},
 	{"reentry", "one object: in, then out, then in again", 15, MID_LINE, 3.0, 2, 1,
 	 build_reentry},
+	{"idle-wake", "30 fps, line short of the edges: fast entries from the nearest edge timed "
+	 "into skipped frames", 30, {0.25, 0.22, 0.75, 0.22}, 3.0, 8, 2, build_idle_wake},
 };
 #define N_SCENARIOS ((int)(sizeof(scenarios) / sizeof(scenarios[0])))
 

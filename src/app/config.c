@@ -34,6 +34,7 @@
 
 #include <ini.h>
 
+#include "idle.h"
 #include "source.h"
 
 /* libinih's MAX_SECTION: compiled into the library, not in its header. A
@@ -125,6 +126,8 @@ static int list_append(struct camera_list *list, const char *name, const struct 
 	memset(cam, 0, sizeof(*cam));
 	snprintf(cam->name, sizeof(cam->name), "%s", name);
 	cam->tuning = TUNING_DEFAULT;
+	cam->idle_skip = true;
+	cam->max_speed = IDLE_MAX_SPEED_DEFAULT;
 	if (line) {
 		snprintf(cam->lines[0].name, sizeof(cam->lines[0].name), "%s", CONFIG_MAIN_LINE);
 		cam->lines[0].line = *line;
@@ -258,6 +261,11 @@ static int set_tuning(struct parse *p, struct camera_config *cam, const char *ke
 			     ? 0
 			     : -EINVAL;
 		t->anchor_bottom = strcmp(value, "bottom") == 0;
+	} else if (strcmp(key, "idle_skip") == 0) {
+		rc = strcmp(value, "0") == 0 || strcmp(value, "1") == 0 ? 0 : -EINVAL;
+		cam->idle_skip = strcmp(value, "1") == 0;
+	} else if (strcmp(key, "max_speed") == 0) {
+		rc = parse_numbers(value, 0.01f, 100.0f, &cam->max_speed, NULL);
 	} else if (strcmp(key, "min_track_age") == 0) {
 		rc = parse_numbers(value, 1.0f, 1000.0f, &age, NULL);
 		if (rc == 0 && age != (float)(int)age)
@@ -701,7 +709,7 @@ static int config_on_key(void *user, const char *section, const char *key, const
 				    "unknown key '%s' (expected source=, line=, line.NAME=, object_size=, "
 				    "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=, "
 				    "anchor=, roi=, mask=, size=, fps=, watchdog=, transport=, "
-				    "credentials=)",
+				    "credentials=, idle_skip=, max_speed=)",
 				    key);
 		if (rc)
 			goto fail;

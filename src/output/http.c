@@ -64,7 +64,8 @@ static const char page_style[] =
 /* GET /: a tile per camera; the numbers come from /api/v1/status. */
 static const char index_script[] =
 	"<script>\n"
-	"function fmt(c){return c.state+' · '+c.fps.toFixed(1)+' fps · '+c.frames+' frames · '+"
+	"function fmt(c){return c.state+' · '+c.fps.toFixed(1)+' fps · '+c.frames+' frames'+"
+	"(c.skipped?' ('+c.skipped+' skipped idle)':'')+' · '+"
 	"c.dropped+' dropped · '+c.corrupt+' corrupt'+"
 	"(c.tracks_seen!==undefined?' · '+c.tracks_seen+' tracks, '+c.turned_back+' turned back':'');}\n"
 	"function tick(){fetch('/api/v1/status').then(r=>r.json()).then(s=>{\n"
@@ -447,8 +448,12 @@ static enum MHD_Result send_metrics(struct http *h, struct MHD_Connection *conn)
 		const char *name, *help;
 		size_t off;
 	} counters[] = {
-		{"turnstile_frames_total", "Frames decoded and run through detection.",
+		{"turnstile_frames_total",
+		 "Frames taken from the ring: decoded and run through detection, or skipped idle.",
 		 offsetof(struct camera_stats, processed)},
+		{"turnstile_skipped_frames_total",
+		 "Frames left undecoded while the scene was idle (docs/idle-skip.md); not drops.",
+		 offsetof(struct camera_stats, skipped)},
 		{"turnstile_dropped_frames_total", "Frames a live source discarded unread.",
 		 offsetof(struct camera_stats, dropped)},
 		{"turnstile_corrupt_frames_total", "Frames skipped as damaged.",
@@ -471,6 +476,12 @@ static enum MHD_Result send_metrics(struct http *h, struct MHD_Connection *conn)
 	for (int i = 0; i < n; i++)
 		metric_cam(f, "turnstile_camera_up", h->c.cfgs[i].name,
 			   st[i].state == CAMERA_STREAMING);
+
+	metric_head(f, "turnstile_idle_skip", "gauge",
+		    "While idle one frame in this many is decoded (1: never skips; 0: idle_skip=0).");
+	for (int i = 0; i < n; i++)
+		metric_cam(f, "turnstile_idle_skip", h->c.cfgs[i].name,
+			   (unsigned long long)st[i].idle_skip);
 
 	metric_head(f, "turnstile_camera_info", "gauge", "Each camera's source; always 1.");
 	for (int i = 0; i < n; i++) {

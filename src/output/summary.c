@@ -85,10 +85,12 @@ void summary_json(FILE *f, struct camera **cams, const struct camera_config *cfg
 		json_write_string(f, cfgs[i].source);
 		fprintf(f, ",\"state\":\"%s\"", camera_state_name(s.state));
 		fprintf(f,
-			",\"fps\":%g,\"frames\":%llu,\"dropped\":%llu,\"corrupt\":%llu,"
+			",\"fps\":%g,\"frames\":%llu,\"skipped\":%llu,\"idle_skip\":%d,"
+			"\"dropped\":%llu,\"corrupt\":%llu,"
 			"\"driver_drops\":%llu,\"reconnects\":%llu,"
 			"\"in\":%llu,\"out\":%llu,\"lines\":[",
-			s.fps, (unsigned long long)s.processed, (unsigned long long)s.dropped,
+			s.fps, (unsigned long long)s.processed, (unsigned long long)s.skipped,
+			s.idle_skip, (unsigned long long)s.dropped,
 			(unsigned long long)s.corrupt, (unsigned long long)s.driver_drops,
 			(unsigned long long)s.reconnects, (unsigned long long)t.in,
 			(unsigned long long)t.out);

@@ -12,6 +12,7 @@
 #include "counter.h"
 #include "decode.h"
 #include "detect.h"
+#include "idle.h"
 #include "ring.h"
 #include "size_store.h"
 #include "source.h"
@@ -51,7 +52,11 @@ struct camera {
 	atomic_bool retrying;   /* a live source not there yet: being retried */
 	atomic_bool cap_done, inf_done;
 	atomic_bool failed;
-	atomic_uint_fast64_t captured, processed, corrupt;
+	atomic_uint_fast64_t captured, processed, corrupt, skipped;
+	/* Idle skipping (idle.h): the inference thread's, and the N it uses
+	 * published for camera_get_stats. */
+	struct idle idle;
+	atomic_int idle_n;
 	atomic_int_fast64_t latency_ns; /* capture_ns to counted, smoothed; inference writes */
 	int64_t start_ns;       /* realtime replay: frame i is due at start_ns + i / fps */
 	/* The inference thread's clock for a live source (frame_seconds). */
@@ -291,6 +296,15 @@ static void publish_view(struct camera *cam, const struct grab_meta *meta,
 	mutex_unlock(&cam->view_lock);
 }
 
+/* Whether any track is live: tentative or confirmed, coasting included. */
+static bool any_track(const struct track *tracks)
+{
+	for (int i = 0; i < TRACKER_MAX_TRACKS; i++)
+		if (tracks[i].id)
+			return true;
+	return false;
+}
+
 static void *inference_main(void *arg)
 {
 	struct camera *cam = arg;
@@ -310,6 +324,17 @@ static void *inference_main(void *arg)
 		if (f->session != session) {
 			session = f->session;
 			tracking_restart(cam);
+			idle_wake(&cam->idle, t_sec);
+		}
+		/* Idle: through the ring and counted, not decoded (docs/idle-skip.md). */
+		bool skip = idle_skip(&cam->idle, t_sec);
+		if (cam->idle.enabled)
+			atomic_store_explicit(&cam->idle_n, cam->idle.n, memory_order_relaxed);
+		if (skip) {
+			ring_release(cam->ring, f);
+			atomic_fetch_add(&cam->skipped, 1);
+			atomic_fetch_add(&cam->processed, 1);
+			continue;
 		}
 		int64_t t0 = stagetime_now();
 		struct grab_meta meta = {0};
@@ -331,6 +356,7 @@ static void *inference_main(void *arg)
 		stagetime_add(&st[CAMERA_STAGE_DETECT], t2 - t1);
 		const struct track *tracks = tracker_update(cam->trk, blobs, nblobs, t_sec);
 		int64_t t3 = stagetime_now();
+		idle_decoded(&cam->idle, t_sec, nblobs > 0 || any_track(tracks));
 		stagetime_add(&st[CAMERA_STAGE_TRACK], t3 - t2);
 		if (grabbed)
 			publish_view(cam, &meta, tracks);
@@ -551,6 +577,28 @@ static int open_source(struct camera *cam)
 	return 0;
 }
 
+/* The gap rule from the camera's lines, regions and rate (idle.h). A
+ * geometry that never lets it skip is said once, with what to do. */
+static void idle_setup(struct camera *cam)
+{
+	const struct camera_config *cfg = cam->o.cfg;
+	struct line lines[TURNSTILE_MAX_LINES];
+	int closest;
+
+	for (int l = 0; l < cfg->nlines; l++)
+		lines[l] = cfg->lines[l].line;
+	double d = idle_reach(lines, cfg->nlines, cfg->tuning.band, &cfg->regions, &closest);
+	idle_init(&cam->idle, cfg->idle_skip, d / cfg->max_speed, cam->fps);
+	atomic_store(&cam->idle_n, cfg->idle_skip ? cam->idle.n : 0);
+	if (cfg->idle_skip && cam->idle.n <= 1)
+		log_info("camera '%s': idle skipping off: line '%s' comes within %.3f of where "
+			 "objects come into sight (the %s edges, masks; band included), less than "
+			 "max_speed=%g covers in one frame at %.3g fps; draw the line short of the "
+			 "edges or set roi= (docs/idle-skip.md)",
+			 cfg->name, cfg->lines[closest].name, d, cfg->regions.nroi ? "roi's" : "picture's",
+			 (double)cfg->max_speed, cam->fps);
+}
+
 /* Sizes everything after the source: ring, decoder, detector, tracker,
  * counters. Capture thread, before inference starts. */
 static int setup(struct camera *cam)
@@ -596,6 +644,7 @@ static int setup(struct camera *cam)
 		rc = view_init(cam, info, dw, dh);
 	if (rc)
 		goto fail;
+	idle_setup(cam);
 	if (opts->state_dir && tu->object_area <= 0.0f) {
 		rc = load_sizes(cam);
 		if (rc)
@@ -745,6 +794,8 @@ void camera_get_stats(struct camera *cam, struct camera_stats *out)
 						       : CAMERA_STREAMING,
 		.captured = atomic_load(&cam->captured),
 		.processed = atomic_load(&cam->processed),
+		.skipped = atomic_load(&cam->skipped),
+		.idle_skip = atomic_load_explicit(&cam->idle_n, memory_order_relaxed),
 		.corrupt = atomic_load(&cam->corrupt),
 		.dropped = rs.dropped + ss.stale,
 		.driver_drops = ss.driver_drops,

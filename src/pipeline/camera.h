@@ -52,7 +52,11 @@ struct camera_opts {
 struct camera_stats {
 	enum camera_state state;
 	uint64_t captured;   /* frames put in the ring */
-	uint64_t processed;  /* frames decoded and run through detection */
+	uint64_t processed;  /* frames taken from the ring and dealt with: decoded and run
+			      * through detection, or skipped while the scene was idle */
+	uint64_t skipped;    /* of those, frames left undecoded while idle (docs/idle-skip.md) */
+	int idle_skip;       /* N: while idle, one frame in N is decoded (1: skipping
+			      * inactive for this camera's geometry; 0: idle_skip=0) */
 	uint64_t corrupt;    /* frames skipped as damaged (by the source or the decoder) */
 	uint64_t dropped;    /* live sources: frames discarded unread (ring full, or a newer
 			      * frame was already waiting in the driver) */

@@ -52,6 +52,11 @@ struct camera_config {
 	 * it and nothing that prints source can show it; transport=udp. */
 	char credentials[CONFIG_NAME_MAX * 4];
 	bool rtsp_udp;
+	/* Idle skipping (docs/idle-skip.md): idle_skip=0 decodes every frame
+	 * always; max_speed= is the fastest object expected, in picture
+	 * widths (x) or heights (y) per second (normalised units). */
+	bool idle_skip;
+	float max_speed;
 };
 
 #endif
