@@ -281,19 +281,18 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 						  .parent = tr->parent};
 		}
 		/* A split-off piece is taken for an object once confirmed and
-		 * clearly apart from the rest: a shadow or a limb that comes
-		 * loose for a moment is not, nor are torso and legs going on
-		 * side by side. A piece whose parent is gone stays a part. */
+		 * clearly apart from the rest, or in file with it: a shadow or
+		 * a limb that comes loose for a moment is not, nor are torso
+		 * and legs going on side by side. A piece whose parent is gone
+		 * stays a part. */
 		if (tr->id && st->parent && tr->confirmed) {
 			const struct track *p = find_track(tracks, st->parent);
 			if (!p)
 				st->parent = 0;
-			else if (apart(p, tr)) {
-				if (same_way(&c->line, p, tr) && !one_above_other(p, tr))
+			else if (in_file(p, tr) || apart(p, tr)) {
+				if (same_way(&c->line, p, tr) &&
+				    (in_file(p, tr) || !one_above_other(p, tr)))
 					n += split_from(c, st, tr, out + n);
-				st->parent = 0;
-			} else if (same_way(&c->line, p, tr) && in_file(p, tr)) {
-				n += split_from(c, st, tr, out + n);
 				st->parent = 0;
 			}
 		}
