@@ -1069,6 +1069,26 @@ static void far_object_seen_small_first_counts_from_where_it_came(void **state)
 	e2e_teardown(&e);
 }
 
+/* A motorbike far up a road can stay under the smallest object size all
+ * the way across the line: seen steadily for long enough, moving, it is
+ * an object and counts once. */
+static void small_all_the_way_but_steady_counts_once(void **state)
+{
+	(void)state;
+	struct e2e e;
+	e2e_setup(&e);
+	for (float y = 0.2f; y < 0.8f; y += 0.012f) {
+		struct blob b = box(0.3f, y, 0.03f, 0.06f, FILL);
+		b.small = true;
+		e2e_frame(&e, &b, 1, 0.04);
+	}
+	for (int f = 0; f < 25; f++)
+		e2e_frame(&e, NULL, 0, 0.04);
+	assert_int_equal(e.in, 1);
+	assert_int_equal(e.out, 0);
+	e2e_teardown(&e);
+}
+
 /* A pair that walks in as one blob and never separates is one track; once
  * the size of one person is known, it counts two. */
 static void pair_never_seen_apart_counts_two_once_size_is_known(void **state)
@@ -1201,6 +1221,7 @@ int main(void)
 		cmocka_unit_test(pair_never_seen_apart_counts_two_once_size_is_known),
 		cmocka_unit_test(platoon_split_after_its_centre_crossed_counts_each_car_once),
 		cmocka_unit_test(far_object_seen_small_first_counts_from_where_it_came),
+		cmocka_unit_test(small_all_the_way_but_steady_counts_once),
 		cmocka_unit_test(fast_object_seen_once_each_side_counts_once),
 		cmocka_unit_test(stats_count_tracks_seen_and_turned_back),
 	};

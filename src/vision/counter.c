@@ -345,7 +345,7 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 		 * away, or a scrap that jumped between blobs) may tell where an
 		 * object came from, not that it crossed: it starts over on
 		 * this side. */
-		if (tr->small) {
+		if (tr->small && !tr->confirmed) {
 			st->side = st->start_side = side;
 			st->sx = st->ax = x;
 			st->sy = st->ay = y;
