@@ -847,6 +847,194 @@ static void platoon_split_after_its_centre_crossed_counts_each_car_once(void **s
 	e2e_teardown(&e);
 }
 
+/* Two tracks going down the picture at the same speed: the parent in
+ * slot 0 and a piece that split off from it in slot 1. */
+static struct track down_track(uint32_t id, uint32_t parent, float y, float h, float area, int hits,
+			       bool rebased)
+{
+	return (struct track){.id = id, .parent = parent, .x = 0.5f, .y = y, .bottom = y + h / 2,
+			      .w = 0.1f, .h = h, .vy = 0.3f, .area = area, .hits = hits,
+			      .confirmed = hits >= 3, .updated = true, .rebased = rebased};
+}
+
+/* A blob that held two cars nose to tail crossed (one count); then the
+ * car behind parts from it on the line (y 0.49, in the band) and drives
+ * on. Alike in size, it is a car of its own and counts; a piece a third
+ * the size of the rest (a cab, a bag) does not. */
+static int piece_parting_on_the_line(float piece_h, float piece_area)
+{
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	int f = 0;
+	for (float y = 0.2f; y < 0.62f; y += 0.02f, f++) {
+		s.slots[0] = down_track(1, 0, y, 0.6f, 0.06f, 5 + f, false);
+		frame(&s, f);
+	}
+	assert_int_equal(s.in, 1);
+	for (int i = 0; i < 12; i++, f++) {
+		s.slots[0] = down_track(1, 0, 0.8f + 0.012f * i, 0.3f, 0.03f, 30 + f, false);
+		s.slots[1] = down_track(2, 1, 0.49f + 0.012f * i, piece_h, piece_area, 1 + i, false);
+		frame(&s, f);
+	}
+	int in = s.in;
+	assert_int_equal(s.out, 0);
+	counter_destroy(s.c);
+	return in;
+}
+
+static void car_behind_parting_on_the_line_counts(void **state)
+{
+	(void)state;
+	assert_int_equal(piece_parting_on_the_line(0.3f, 0.03f), 2);
+}
+
+static void piece_unlike_the_rest_parting_on_the_line_does_not_count(void **state)
+{
+	(void)state;
+	assert_int_equal(piece_parting_on_the_line(0.1f, 0.01f), 1);
+}
+
+/* The blob of two cars is on the line (its centre in the band, nothing
+ * counted) when the car in front parts and is already across: the track
+ * keeps the car behind (jumping back), and the car in front counts, once,
+ * from where the blob started; then the car behind counts itself. If the
+ * blob had counted before they parted, that count was the front car's
+ * (handed over): it is not counted again, even when the front car is
+ * first seen cut by the picture's edge and so has no side of its own. */
+static int front_car_parting_across_the_line(bool counted_before)
+{
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	int f = 0;
+	float stop = counted_before ? 0.6f : 0.5f;
+	for (float y = 0.2f; y < stop; y += 0.02f, f++) {
+		s.slots[0] = down_track(1, 0, y, 0.6f, 0.06f, 5 + f, false);
+		frame(&s, f);
+	}
+	assert_int_equal(s.in, counted_before ? 1 : 0);
+	for (int i = 0; i < 30; i++, f++) {
+		s.slots[0] = down_track(1, 0, 0.35f + 0.012f * i, 0.3f, 0.03f, 30 + f, i == 0);
+		s.slots[1] = i < 12 ? down_track(2, 1, 0.84f + 0.01f * i, 0.3f, 0.03f, 1 + i, false)
+				    : (struct track){0};
+		frame(&s, f);
+	}
+	int in = s.in;
+	assert_int_equal(s.out, 0);
+	counter_destroy(s.c);
+	return in;
+}
+
+static void front_car_parting_across_the_line_counts_once(void **state)
+{
+	(void)state;
+	assert_int_equal(front_car_parting_across_the_line(false), 2);
+}
+
+static void front_car_whose_crossing_was_counted_is_not_counted_again(void **state)
+{
+	(void)state;
+	assert_int_equal(front_car_parting_across_the_line(true), 2);
+}
+
+/* Cars nose to tail, driving down as one long blob. The gap behind car i
+ * opens (and grows as they come closer) once the back of car i reaches
+ * open_at[i]: before the line, with the blob on it, or after it. Blobs
+ * are the runs of cars with no gap between them. Returns the crossings
+ * in and checks there were none out. */
+static int drive_platoon(int ncars, const float *open_at)
+{
+	const float cw = 0.1f, ch = 0.2f, v = 0.5f, dt = 0.04f;
+	struct e2e e;
+	e2e_setup(&e);
+	float gap[8] = {0};
+	for (float lead = 0.0f; lead < 1.0f + ncars * 0.3f; lead += v * dt) {
+		float top[8], bot[8];
+		float y = lead; /* the lead car's front (bottom edge: they drive down) */
+		for (int i = 0; i < ncars; i++) {
+			if (i > 0) {
+				if (bot[i - 1] - ch > open_at[i - 1] || gap[i] > 0.0f)
+					gap[i] += 0.3f * v * dt;
+				y = top[i - 1] - gap[i];
+			}
+			bot[i] = y;
+			top[i] = y - ch;
+		}
+		struct blob b[8];
+		int n = 0;
+		for (int i = 0; i < ncars;) {
+			int j = i;
+			while (j + 1 < ncars && gap[j + 1] < 0.01f)
+				j++;
+			float y0 = fmaxf(top[j], 0.0f), y1 = fminf(bot[i], 1.0f);
+			if (y1 - y0 > 0.02f)
+				b[n++] = box(0.5f, (y0 + y1) / 2, cw, y1 - y0, FILL);
+			i = j + 1;
+		}
+		e2e_frame(&e, b, n, dt);
+	}
+	for (int f = 0; f < 25; f++)
+		e2e_frame(&e, NULL, 0, dt);
+	assert_int_equal(e.out, 0);
+	int in = e.in;
+	e2e_teardown(&e);
+	return in;
+}
+
+/* Where a platoon parts (before the line, with its blob's centre on the
+ * line, after it) must not change its count; and the part that crossed
+ * inside the blob, counted by the blob's crossing, is not counted again
+ * when it pulls away. */
+static void platoon_parting_after_the_line_counts_every_car(void **state)
+{
+	(void)state;
+	assert_int_equal(drive_platoon(3, (const float[]){0.62f, 0.75f}), 3);
+}
+
+static void platoon_parting_on_the_line_counts_every_car(void **state)
+{
+	(void)state;
+	assert_int_equal(drive_platoon(3, (const float[]){0.35f, 0.55f}), 3);
+}
+
+static void platoon_parting_before_the_line_counts_every_car(void **state)
+{
+	(void)state;
+	assert_int_equal(drive_platoon(3, (const float[]){0.15f, 0.2f}), 3);
+}
+
+/* A cab and its trailer, one behind the other with road between them, are
+ * one vehicle: pieces unlike in size do not make objects. */
+static void cab_and_trailer_parting_is_one_vehicle(void **state)
+{
+	(void)state;
+	const float cw = 0.1f, v = 0.5f, dt = 0.04f, cab = 0.1f, trailer = 0.36f;
+	struct e2e e;
+	e2e_setup(&e);
+	for (float front = 0.0f; front < 1.5f; front += v * dt) {
+		/* the road between them shows once they are past the line */
+		float gap = front > 0.8f ? 0.03f : 0.0f;
+		struct blob b[2];
+		int n = 0;
+		float c0 = fmaxf(front - cab, 0.0f), c1 = fminf(front, 1.0f);
+		float t1 = front - cab - gap, t0 = fmaxf(t1 - trailer, 0.0f);
+		t1 = fminf(t1, 1.0f);
+		if (gap > 0.0f) {
+			if (c1 - c0 > 0.02f)
+				b[n++] = box(0.5f, (c0 + c1) / 2, cw, c1 - c0, FILL);
+			if (t1 - t0 > 0.02f)
+				b[n++] = box(0.5f, (t0 + t1) / 2, cw, t1 - t0, FILL);
+		} else if (c1 - t0 > 0.02f) {
+			b[n++] = box(0.5f, (t0 + c1) / 2, cw, c1 - t0, FILL);
+		}
+		e2e_frame(&e, b, n, dt);
+	}
+	for (int f = 0; f < 25; f++)
+		e2e_frame(&e, NULL, 0, dt);
+	assert_int_equal(e.out, 0);
+	assert_int_equal(e.in, 1);
+	e2e_teardown(&e);
+}
+
 /* A motorbike far up the road shows as a blob under the smallest object
  * size (marked small) until it is nearly at the line; it still counts,
  * from the side its small blobs were on. A scrap that jumps across the
@@ -878,6 +1066,26 @@ static void far_object_seen_small_first_counts_from_where_it_came(void **state)
 	for (int f = 0; f < 25; f++)
 		e2e_frame(&e, NULL, 0, 0.04);
 	assert_int_equal(e.in + e.out, 0);
+	e2e_teardown(&e);
+}
+
+/* A motorbike far up a road can stay under the smallest object size all
+ * the way across the line: seen steadily for long enough, moving, it is
+ * an object and counts once. */
+static void small_all_the_way_but_steady_counts_once(void **state)
+{
+	(void)state;
+	struct e2e e;
+	e2e_setup(&e);
+	for (float y = 0.2f; y < 0.8f; y += 0.012f) {
+		struct blob b = box(0.3f, y, 0.03f, 0.06f, FILL);
+		b.small = true;
+		e2e_frame(&e, &b, 1, 0.04);
+	}
+	for (int f = 0; f < 25; f++)
+		e2e_frame(&e, NULL, 0, 0.04);
+	assert_int_equal(e.in, 1);
+	assert_int_equal(e.out, 0);
 	e2e_teardown(&e);
 }
 
@@ -969,6 +1177,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(moving_down_across_default_line_is_one_in),
+		cmocka_unit_test(platoon_parting_after_the_line_counts_every_car),
+		cmocka_unit_test(platoon_parting_on_the_line_counts_every_car),
+		cmocka_unit_test(platoon_parting_before_the_line_counts_every_car),
+		cmocka_unit_test(cab_and_trailer_parting_is_one_vehicle),
+		cmocka_unit_test(car_behind_parting_on_the_line_counts),
+		cmocka_unit_test(piece_unlike_the_rest_parting_on_the_line_does_not_count),
+		cmocka_unit_test(front_car_parting_across_the_line_counts_once),
+		cmocka_unit_test(front_car_whose_crossing_was_counted_is_not_counted_again),
 		cmocka_unit_test(moving_up_is_out),
 		cmocka_unit_test(direction_follows_the_side_not_the_axis),
 		cmocka_unit_test(jitter_inside_the_band_never_counts),
@@ -1005,6 +1221,7 @@ int main(void)
 		cmocka_unit_test(pair_never_seen_apart_counts_two_once_size_is_known),
 		cmocka_unit_test(platoon_split_after_its_centre_crossed_counts_each_car_once),
 		cmocka_unit_test(far_object_seen_small_first_counts_from_where_it_came),
+		cmocka_unit_test(small_all_the_way_but_steady_counts_once),
 		cmocka_unit_test(fast_object_seen_once_each_side_counts_once),
 		cmocka_unit_test(stats_count_tracks_seen_and_turned_back),
 	};

@@ -357,6 +357,29 @@ static void small_blobs_start_tracks_only_away_from_objects(void **state)
 	tracker_destroy(t);
 }
 
+/* A track seen only in small blobs is confirmed once it has three times
+ * the usual hits and has gone more than its own size: a far motorbike,
+ * not a speck that stays put (above). */
+static void small_track_that_moves_steadily_is_confirmed(void **state)
+{
+	(void)state;
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	const struct track *bike = NULL;
+	for (int f = 0; f < 9; f++) {
+		struct blob b = box(0.5f, 0.2f + 0.015f * f, 0.03f, 0.05f, 0.0007f);
+		b.small = true;
+		tr = tracker_update(t, &b, 1, f * 0.04);
+		bike = find_near(tr, 0.5f, 0.2f + 0.015f * f);
+		assert_non_null(bike);
+		assert_true(bike->small);
+		if (f < 8)
+			assert_false(bike->confirmed);
+	}
+	assert_true(bike->confirmed);
+	tracker_destroy(t);
+}
+
 static void tentative_track_ends_at_its_first_miss(void **state)
 {
 	(void)state;
@@ -694,6 +717,7 @@ int main(void)
 		cmocka_unit_test(short_occlusion_keeps_the_id),
 		cmocka_unit_test(box_size_is_filtered_and_trusts_a_measurement_more_after_a_gap),
 		cmocka_unit_test(small_blobs_start_tracks_only_away_from_objects),
+		cmocka_unit_test(small_track_that_moves_steadily_is_confirmed),
 		cmocka_unit_test(tentative_track_ends_at_its_first_miss),
 		cmocka_unit_test(single_frame_noise_never_confirms),
 		cmocka_unit_test(slots_hold_their_track_for_its_life),

@@ -11,6 +11,7 @@
 #define LEARN_BAND 0.25f
 #define LEARN_MIN_SAMPLES 2
 #define EDGE_MARGIN 0.02f     /* a box this near the picture's edge is cut by it */
+#define IN_FILE_LIKENESS 0.4f /* two objects in file: the smaller at least this of the bigger */
 
 struct slot_state {
 	uint32_t id;      /* track this state belongs to; 0 = none */
@@ -26,6 +27,7 @@ struct slot_state {
 	bool in_band;     /* it was seen inside the band after being clearly on a side */
 	int hits;
 	int last_dir;     /* +1 / -1: its last counted crossing, 0 none */
+	int handed;       /* that crossing was the part in front that split off */
 	int counted;      /* objects that crossing counted */
 	int pieces;       /* objects it turned out to hold: 1 + tracks split off */
 	uint32_t parent;  /* split off from this track, not yet confirmed */
@@ -173,6 +175,32 @@ static bool same_way(const struct line *l, const struct track *a, const struct t
 	return va * vb > 0 && fabsf(vb) >= 0.3f * fabsf(va);
 }
 
+/* Whether two tracks are two objects one behind the other along their
+ * common motion (cars nose to tail, people in single file) that came in as
+ * one blob and parted: their boxes are apart along the way they go, with a
+ * gap however small, and they are alike in size, as whole objects of one
+ * kind are. A cab and its trailer, a head and its body, are not alike; legs
+ * and torso part across the motion of someone walking past, not along it. */
+static bool in_file(const struct track *a, const struct track *b)
+{
+	float vx = a->vx + b->vx, vy = a->vy + b->vy, v = hypotf(vx, vy);
+	if (v <= 0.0f)
+		return false;
+	vx /= v;
+	vy /= v;
+	float dx = b->x - a->x, dy = b->y - a->y;
+	float along = fabsf(dx * vx + dy * vy), across = fabsf(dx * vy - dy * vx);
+	if (across > 0.5f * along)
+		return false;
+	/* Extents along the motion, and the gap between the boxes there
+	 * (the boxes are filtered: just parted, they still overlap a little). */
+	float la = fabsf(vx) * a->w + fabsf(vy) * a->h, lb = fabsf(vx) * b->w + fabsf(vy) * b->h;
+	if (along - (la + lb) / 2 <= -0.1f * fminf(la, lb))
+		return false;
+	float small = fminf(a->area, b->area), big = fmaxf(a->area, b->area);
+	return small >= IN_FILE_LIKENESS * big && fminf(la, lb) >= IN_FILE_LIKENESS * fmaxf(la, lb);
+}
+
 /* A new track split off from a track that was several objects seen as one:
  * it takes over that track's past (the sides it was on), and if that track
  * has crossed counting fewer objects than it now turns out to have held,
@@ -189,8 +217,39 @@ static int split_from(struct counter *c, struct slot_state *st, const struct tra
 		return 0;
 	p->isolated = false;
 	st->isolated = false;
-	if (st->side != p->side && st->side != 0)
-		return 0; /* it has gone its own way since */
+	/* A piece that has no side of its own yet (it was born cut by the
+	 * picture's edge) is on the side where it is now. */
+	if (st->side == 0) {
+		float x = tr->x, y = c->p.anchor == ANCHOR_BOTTOM ? tr->bottom : tr->y;
+		float d = line_side(&c->line, x, y);
+		if (fabsf(d) > c->p.band) {
+			st->side = d > 0 ? 1 : -1;
+			st->ax = x;
+			st->ay = y;
+		}
+	}
+	if (st->side != p->side && st->side != 0) {
+		/* It was across the line from the rest of its parent when they
+		 * parted: it crossed inside the parent's blob. Counted already
+		 * if the parent's crossing was this part's (the parent jumped
+		 * back to the rest, handing it over); otherwise it counts now,
+		 * from where the parent started. */
+		if (p->handed == st->side) {
+			p->handed = 0;
+			return 0;
+		}
+		if (p->start_side != -st->side ||
+		    !line_segment_crosses(&c->line, p->sx, p->sy, st->ax, st->ay))
+			return 0;
+		st->start_side = p->start_side;
+		st->sx = p->sx;
+		st->sy = p->sy;
+		st->crossed = true;
+		st->last_dir = st->side;
+		st->counted = 1;
+		out[0] = (struct crossing){tr->id, st->side > 0 ? DIR_IN : DIR_OUT, 1};
+		return 1;
+	}
 	st->side = p->side;
 	st->start_side = p->start_side;
 	st->sx = p->sx;
@@ -222,15 +281,17 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 						  .parent = tr->parent};
 		}
 		/* A split-off piece is taken for an object once confirmed and
-		 * clearly apart from the rest: a shadow or a limb that comes
-		 * loose for a moment is not, nor are torso and legs going on
-		 * side by side. A piece whose parent is gone stays a part. */
+		 * clearly apart from the rest, or in file with it: a shadow or
+		 * a limb that comes loose for a moment is not, nor are torso
+		 * and legs going on side by side. A piece whose parent is gone
+		 * stays a part. */
 		if (tr->id && st->parent && tr->confirmed) {
 			const struct track *p = find_track(tracks, st->parent);
 			if (!p)
 				st->parent = 0;
-			else if (apart(p, tr)) {
-				if (same_way(&c->line, p, tr) && !one_above_other(p, tr))
+			else if (in_file(p, tr) || apart(p, tr)) {
+				if (same_way(&c->line, p, tr) &&
+				    (in_file(p, tr) || !one_above_other(p, tr)))
 					n += split_from(c, st, tr, out + n);
 				st->parent = 0;
 			}
@@ -284,7 +345,7 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 		 * away, or a scrap that jumped between blobs) may tell where an
 		 * object came from, not that it crossed: it starts over on
 		 * this side. */
-		if (tr->small) {
+		if (tr->small && !tr->confirmed) {
 			st->side = st->start_side = side;
 			st->sx = st->ax = x;
 			st->sy = st->ay = y;
@@ -302,6 +363,8 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 		 * crossing like any other. */
 		float ahead = line_side(&c->line, x + tr->vx, y + tr->vy) - d;
 		if (tr->rebased && ahead * (float)side < 0.0f) {
+			if (st->last_dir == -side)
+				st->handed = st->last_dir;
 			st->side = side;
 			st->ax = x;
 			st->ay = y;

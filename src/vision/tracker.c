@@ -23,6 +23,11 @@
  * every frame at 25 fps moves 0.3 of the way to each new measurement, more
  * at a lower rate or after a gap, less at a higher rate. */
 #define SIZE_WALK 3.2f
+/* A track seen only in small blobs is confirmed after this many times the
+ * usual hits, if it has gone more than its own size meanwhile: a motorbike
+ * far off is small all the way to the line; a speck that stays put, or a
+ * scrap that flickers, is not an object. */
+#define SMALL_CONFIRM 3
 #define ACCEL_NOISE 0.05f        /* process noise: acceleration spectral density, 1/s^3 */
 #define VEL_INIT_VAR 1.0f        /* a new track's speed is unknown: up to ~1 frame/s */
 #define STACK_OVERLAP 0.5f       /* parts one above the other overlap this much in x */
@@ -46,6 +51,7 @@ struct track_state {
 	struct kf1 kx, ky;
 	float size_var;       /* of the box size, in units of one measurement's variance */
 	double last_seen;
+	float x0, y0;         /* where it was first seen */
 };
 
 /* What a track saw this frame: one blob, or a blob and its fragments. */
@@ -243,6 +249,9 @@ static void observe(struct tracker *t, int i, const struct obs *o, double now)
 	tr->updated = true;
 	tr->small = tr->small && o->small;
 	if (tr->hits >= t->p.confirm_hits && !tr->small)
+		tr->confirmed = true;
+	else if (tr->hits >= SMALL_CONFIRM * t->p.confirm_hits &&
+		 hypotf(s->kx.p - s->x0, s->ky.p - s->y0) > fmaxf(tr->w, tr->h))
 		tr->confirmed = true;
 	s->last_seen = now;
 	sync_track(tr, s);
@@ -606,6 +615,8 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 		kf_init(&s->ky, bl->cy, r);
 		s->size_var = 1.0f;
 		s->last_seen = t_sec;
+		s->x0 = bl->cx;
+		s->y0 = bl->cy;
 		sync_track(tr, s);
 		if (parent)
 			rebase_parent(t, parent, predicted, obs);
