@@ -604,9 +604,27 @@ def case_idle(args, tmp):
     sample and scenario counts the same with skipping on and off, with its
     line and with that line cut short of the edges (where skipping works)."""
     ic = idle_compare_module(args)
+    idle_said(args, tmp)
     if not under_tsan(args):
         idle_wake(args, tmp, ic)
     idle_on_off(args, tmp, ic)
+
+
+def idle_said(args, tmp):
+    """A line from edge to edge allows no skipping: said once, naming camera
+    and line, where idle_skip=1 is written out; not by default."""
+    door = os.path.join(os.path.abspath(args.samples), "door.avi")
+    said = {}
+    for tag, extra in (("asked", "idle_skip=1\n"), ("default", "")):
+        ini = os.path.join(tmp, f"idle-{tag}.ini")
+        with open(ini, "w") as f:
+            f.write(f"[camera door]\nsource={door}\nline.main=0,0.5,1,0.5\n{extra}")
+        p = run([args.turnstile, "-c", ini, "--frames", "5"])
+        said[tag] = [ln for ln in p.stderr.splitlines() if "idle skipping off" in ln]
+    check(len(said["asked"]) == 1 and "camera 'door'" in said["asked"][0] and
+          "line 'main'" in said["asked"][0] and not said["default"],
+          f"idle skipping off: said once where asked ({said['asked']}), not by default "
+          f"({said['default']})")
 
 
 def idle_wake(args, tmp, ic):

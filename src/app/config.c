@@ -264,6 +264,7 @@ static int set_tuning(struct parse *p, struct camera_config *cam, const char *ke
 	} else if (strcmp(key, "idle_skip") == 0) {
 		rc = strcmp(value, "0") == 0 || strcmp(value, "1") == 0 ? 0 : -EINVAL;
 		cam->idle_skip = strcmp(value, "1") == 0;
+		cam->idle_skip_asked = cam->idle_skip;
 	} else if (strcmp(key, "max_speed") == 0) {
 		rc = parse_numbers(value, 0.01f, 100.0f, &cam->max_speed, NULL);
 	} else if (strcmp(key, "min_track_age") == 0) {

@@ -578,7 +578,10 @@ static int open_source(struct camera *cam)
 }
 
 /* The gap rule from the camera's lines, regions and rate (idle.h). A
- * geometry that never lets it skip is said once, with what to do. */
+ * geometry that never lets it skip is said once, with what to do, to
+ * whoever asked for skipping in so many words: with the default, every
+ * camera whose line runs edge to edge would say it at every start (the
+ * summary's idle_skip shows it either way). */
 static void idle_setup(struct camera *cam)
 {
 	const struct camera_config *cfg = cam->o.cfg;
@@ -590,7 +593,7 @@ static void idle_setup(struct camera *cam)
 	double d = idle_reach(lines, cfg->nlines, cfg->tuning.band, &cfg->regions, &closest);
 	idle_init(&cam->idle, cfg->idle_skip, d / cfg->max_speed, cam->fps);
 	atomic_store(&cam->idle_n, cfg->idle_skip ? cam->idle.n : 0);
-	if (cfg->idle_skip && cam->idle.n <= 1)
+	if (cfg->idle_skip_asked && cam->idle.n <= 1)
 		log_info("camera '%s': idle skipping off: line '%s' comes within %.3f of where "
 			 "objects come into sight (the %s edges, masks; band included), less than "
 			 "max_speed=%g covers in one frame at %.3g fps; draw the line short of the "

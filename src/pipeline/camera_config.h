@@ -56,6 +56,7 @@ struct camera_config {
 	 * always; max_speed= is the fastest object expected, in picture
 	 * widths (x) or heights (y) per second (normalised units). */
 	bool idle_skip;
+	bool idle_skip_asked; /* idle_skip=1 written out: say why it cannot skip */
 	float max_speed;
 };
 
