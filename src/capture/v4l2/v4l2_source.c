@@ -36,6 +36,7 @@
 #include <linux/videodev2.h>
 
 #include "jpeg_util.h"
+#include "reconnect.h"
 #include "util.h"
 #include "v4l2_device.h"
 
@@ -45,7 +46,6 @@
 #define DEFAULT_WIDTH 640
 #define DEFAULT_HEIGHT 480
 #define DEFAULT_FPS 30.0
-#define DEFAULT_WATCHDOG_MS 5000
 #define POLL_SLICE_NS 200000000LL /* longest wait inside one read_frame */
 /* Smaller than any real frame (ustreamer's threshold): a UVC camera sends
  * such stubs when a transfer breaks up. */
@@ -111,15 +111,10 @@ struct v4l2_src {
 
 	int want_w, want_h;
 	double want_fps;
-	int64_t watchdog_ns, backoff_min_ns, backoff_max_ns;
+	int64_t watchdog_ns;
 
-	int64_t backoff_ns;      /* delay before the next attempt after this one fails */
-	int64_t next_attempt_ns; /* CLOCK_MONOTONIC */
+	struct reconnect rc;     /* backoff and the lost / back log lines */
 	int64_t last_frame_ns;   /* last buffer dequeued, for the watchdog */
-	int64_t down_ns;         /* when streaming stopped */
-	bool ever_streamed;
-	bool down;               /* a failure was logged; a recovery line is owed */
-	int last_err;            /* last reopen failure logged (-errno), to log changes only */
 	bool have_seq;
 	uint32_t last_seq;
 	unsigned pending_corrupt; /* bad buffers dequeued, still to report */
@@ -128,14 +123,6 @@ struct v4l2_src {
 static int64_t mono_ns(void)
 {
 	return now_ns(CLOCK_MONOTONIC);
-}
-
-static void nap(int64_t ns)
-{
-	struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
-
-	if (ns > 0)
-		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
 }
 
 static int xioctl(struct v4l2_src *v, unsigned long request, void *arg)
@@ -480,57 +467,30 @@ static void describe(const struct mode *m, char *buf, size_t len)
 		snprintf(buf, len, "%s %dx%d", v4l2_fourcc_str(m->fourcc, fcc), m->width, m->height);
 }
 
-static void schedule_retry(struct v4l2_src *v)
-{
-	v->next_attempt_ns = mono_ns() + v->backoff_ns;
-	v->backoff_ns = v->backoff_ns > v->backoff_max_ns / 2 ? v->backoff_max_ns : v->backoff_ns * 2;
-}
-
 /* Streaming failed or the watchdog fired: one line, close, retry later. */
 static void lose(struct source *src, struct v4l2_src *v, const char *why)
 {
-	log_warn("camera '%s': '%s' lost (%s); reconnecting", src->name, src->path, why);
 	device_close(v);
-	v->down = true;
-	v->down_ns = mono_ns();
-	v->last_err = 0;
-	atomic_store(&src->reconnecting, true);
-	v->backoff_ns = v->backoff_min_ns;
-	schedule_retry(v);
+	reconnect_lost(&v->rc, src, why, mono_ns());
 }
 
 /* A failed (re)open or start: log when the reason (rc) changes, retry later. */
 static void fail_attempt(struct source *src, struct v4l2_src *v, int rc, const char *why)
 {
-	if (rc != v->last_err) {
-		log_warn("camera '%s': '%s' %s; retrying, waits doubling from %g to %g s",
-			  src->name, src->path, why, v->backoff_min_ns / 1e9,
-			  v->backoff_max_ns / 1e9);
-		v->last_err = rc;
-	}
-	if (!v->down) {
-		v->down = true;
-		v->down_ns = mono_ns();
-	}
-	atomic_store(&src->reconnecting, true);
 	device_close(v);
-	schedule_retry(v);
+	reconnect_failed(&v->rc, src, rc, why, mono_ns());
 }
 
 /* Not streaming: wait for the next attempt, or make it. Always returns
  * SOURCE_AGAIN; the next call polls once streaming. */
 static int restart(struct source *src, struct v4l2_src *v)
 {
-	int64_t now = mono_ns();
 	char msg[256], why[512], desc[64];
 	const char *what;
 	int rc;
 
-	if (now < v->next_attempt_ns) {
-		int64_t wait = v->next_attempt_ns - now;
-		nap(wait < POLL_SLICE_NS ? wait : POLL_SLICE_NS);
+	if (reconnect_pause(&v->rc, mono_ns(), POLL_SLICE_NS))
 		return SOURCE_AGAIN;
-	}
 	if (v->fd < 0) {
 		struct mode m = {0};
 		rc = device_open(src, v, &m, msg, sizeof(msg));
@@ -568,22 +528,8 @@ static int restart(struct source *src, struct v4l2_src *v)
 	}
 
 	describe(&v->mode, desc, sizeof(desc));
-	if (v->down) {
-		log_notice("camera '%s': '%s' streaming %s after %.1f s (%s)", src->name, src->path,
-			  v->ever_streamed ? "again" : "now", (mono_ns() - v->down_ns) / 1e9, desc);
-		if (v->ever_streamed) {
-			atomic_fetch_add(&src->reconnects, 1);
-			/* Frames from here on start a new session: the scene
-			 * may have moved on, so tracking starts over. */
-			src->session++;
-		}
-	}
-	atomic_store(&src->reconnecting, false);
-	v->down = false;
-	v->last_err = 0;
-	v->ever_streamed = true;
+	reconnect_up(&v->rc, src, desc, mono_ns());
 	v->streaming = true;
-	v->backoff_ns = v->backoff_min_ns;
 	v->last_frame_ns = mono_ns();
 	v->have_seq = false; /* sequence numbers restart at STREAMON */
 	return SOURCE_AGAIN;
@@ -815,11 +761,6 @@ static void v4l2_close_source(struct source *src)
 	src->priv = NULL;
 }
 
-static int64_t ms_or(int ms, int dflt)
-{
-	return (int64_t)(ms > 0 ? ms : dflt) * 1000000;
-}
-
 static int v4l2_open_source(struct source *src, char *err, size_t errlen)
 {
 	const struct source_opts *o = &src->opts;
@@ -837,12 +778,8 @@ static int v4l2_open_source(struct source *src, char *err, size_t errlen)
 	v->want_w = o->width > 0 && o->height > 0 ? o->width : DEFAULT_WIDTH;
 	v->want_h = o->width > 0 && o->height > 0 ? o->height : DEFAULT_HEIGHT;
 	v->want_fps = o->fps > 0 ? o->fps : DEFAULT_FPS;
-	v->watchdog_ns = ms_or(o->watchdog_ms, DEFAULT_WATCHDOG_MS);
-	v->backoff_min_ns = ms_or(o->backoff_min_ms, SOURCE_BACKOFF_MIN_MS);
-	v->backoff_max_ns = ms_or(o->backoff_max_ms, SOURCE_BACKOFF_MAX_MS);
-	if (v->backoff_max_ns < v->backoff_min_ns)
-		v->backoff_max_ns = v->backoff_min_ns;
-	v->backoff_ns = v->backoff_min_ns;
+	v->watchdog_ns = reconnect_watchdog_ns(src, 0);
+	reconnect_init(&v->rc, src, LOG_PRI_WARNING, LOG_PRI_NOTICE);
 
 	rc = device_open(src, v, &v->mode, msg, sizeof(msg));
 	if (rc < 0) {
@@ -850,9 +787,7 @@ static int v4l2_open_source(struct source *src, char *err, size_t errlen)
 		return rc;
 	}
 	const struct mode *m = &v->mode;
-	/* A slow camera (fps=0.1) is not a silent one: allow three frame times. */
-	if (m->fps > 0 && 3e9 / m->fps > (double)v->watchdog_ns)
-		v->watchdog_ns = (int64_t)(3e9 / m->fps);
+	v->watchdog_ns = reconnect_watchdog_ns(src, m->fps);
 	src->info.format = m->pf->out;
 	src->info.width = m->width;
 	src->info.height = m->height;
