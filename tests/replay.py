@@ -343,6 +343,10 @@ def case_formats(args, tmp):
     # with swinging limbs, lens blur, shot noise, 4:2:0 JPEG).
     clips = [(f"fmt{i}", GENERATED[i]) for i in (0, 2)]
     clips.append(("fmt-real", ["--scenario", "low-contrast"]))
+    if under_tsan(args):
+        # Each reader's path through the capture thread is one clip's
+        # worth; that the formats agree on every clip is accuracy.
+        clips = clips[:1]
     for i, opts in clips:
         out = generate(args, tmp, i, opts, formats="avi,mjpeg,y4m")
         if not check(out is not None, "generate avi, mjpeg and y4m of one clip"):
