@@ -54,12 +54,10 @@
 #include <libavformat/avformat.h>
 #include <libavutil/pixdesc.h>
 
+#include "reconnect.h"
 #include "stream.h"
 #include "util.h"
 
-#define DEFAULT_WATCHDOG_MS 5000
-#define DEFAULT_BACKOFF_MIN_MS 1000
-#define DEFAULT_BACKOFF_MAX_MS 30000
 #define NAP_SLICE_NS 200000000LL /* longest sleep inside one read_frame */
 /* The largest picture the decoder may allocate: 8K UHD. With a slot of one
  * luma plane per ring entry and the decoder's own frame pool this bounds
@@ -92,25 +90,16 @@ struct ff_src {
 	struct source *src;
 	int64_t deadline_ns;
 
-	/* Live: the V4L2 source's reconnect state. */
-	int64_t watchdog_ns, backoff_min_ns, backoff_max_ns, backoff_ns;
-	int64_t next_attempt_ns, down_ns, last_frame_ns;
-	bool connected, down, ever_streamed;
-	int last_err;
+	/* Live: the watchdog and the reconnect state (reconnect.h). */
+	int64_t watchdog_ns, last_frame_ns;
+	struct reconnect rc;
+	bool connected;
 	bool read_error_logged;
 };
 
 static int64_t mono_ns(void)
 {
 	return now_ns(CLOCK_MONOTONIC);
-}
-
-static void nap(int64_t ns)
-{
-	struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 static void quiet_libav(void)
@@ -381,52 +370,26 @@ fail:
 
 /* --- live streams: lose, back off, reopen (v4l2_source.c's rules) --- */
 
-static void schedule_retry(struct ff_src *f)
-{
-	f->next_attempt_ns = mono_ns() + f->backoff_ns;
-	f->backoff_ns = f->backoff_ns > f->backoff_max_ns / 2 ? f->backoff_max_ns : f->backoff_ns * 2;
-}
-
 static void lose(struct source *src, struct ff_src *f, const char *why)
 {
-	log_error("camera '%s': '%s' lost (%s); reconnecting", src->name, src->path, why);
 	disconnect(f);
-	f->down = true;
-	f->down_ns = mono_ns();
-	f->last_err = 0;
-	atomic_store(&src->reconnecting, true);
-	f->backoff_ns = f->backoff_min_ns;
-	schedule_retry(f);
+	reconnect_lost(&f->rc, src, why, mono_ns());
 }
 
 static void fail_attempt(struct source *src, struct ff_src *f, int rc, const char *why)
 {
-	if (rc != f->last_err) {
-		log_error("camera '%s': '%s' %s; retrying, waits doubling from %g to %g s",
-			  src->name, src->path, why, f->backoff_min_ns / 1e9, f->backoff_max_ns / 1e9);
-		f->last_err = rc;
-	}
-	if (!f->down) {
-		f->down = true;
-		f->down_ns = mono_ns();
-	}
-	atomic_store(&src->reconnecting, true);
 	disconnect(f);
-	schedule_retry(f);
+	reconnect_failed(&f->rc, src, rc, why, mono_ns());
 }
 
 static int restart(struct source *src, struct ff_src *f)
 {
-	int64_t now = mono_ns();
 	char msg[256], why[320];
 	double fps;
 	int w, h, rc;
 
-	if (now < f->next_attempt_ns) {
-		int64_t wait = f->next_attempt_ns - now;
-		nap(wait < NAP_SLICE_NS ? wait : NAP_SLICE_NS);
+	if (reconnect_pause(&f->rc, mono_ns(), NAP_SLICE_NS))
 		return SOURCE_AGAIN;
-	}
 	rc = connect_input(src, f, &w, &h, &fps, msg, sizeof(msg));
 	if (stopping(src))
 		return SOURCE_AGAIN;
@@ -441,19 +404,7 @@ static int restart(struct source *src, struct ff_src *f)
 		fail_attempt(src, f, rc, msg);
 		return SOURCE_AGAIN;
 	}
-	if (f->down) {
-		log_error("camera '%s': '%s' streaming %s after %.1f s", src->name, src->path,
-			  f->ever_streamed ? "again" : "now", (mono_ns() - f->down_ns) / 1e9);
-		if (f->ever_streamed) {
-			atomic_fetch_add(&src->reconnects, 1);
-			src->session++;
-		}
-	}
-	atomic_store(&src->reconnecting, false);
-	f->down = false;
-	f->last_err = 0;
-	f->ever_streamed = true;
-	f->backoff_ns = f->backoff_min_ns;
+	reconnect_up(&f->rc, src, NULL, mono_ns());
 	f->last_frame_ns = mono_ns();
 	return SOURCE_AGAIN;
 }
@@ -614,11 +565,6 @@ static void ff_close(struct source *src)
 	src->priv = NULL;
 }
 
-static int64_t ms_or(int ms, int dflt)
-{
-	return (int64_t)(ms > 0 ? ms : dflt) * 1000000;
-}
-
 static int ff_open(struct source *src, char *err, size_t errlen)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -636,12 +582,8 @@ static int ff_open(struct source *src, char *err, size_t errlen)
 	src->priv = f;
 	f->src = src;
 	f->is_url = ffmpeg_is_url(src->path);
-	f->watchdog_ns = ms_or(o->watchdog_ms, DEFAULT_WATCHDOG_MS);
-	f->backoff_min_ns = ms_or(o->backoff_min_ms, DEFAULT_BACKOFF_MIN_MS);
-	f->backoff_max_ns = ms_or(o->backoff_max_ms, DEFAULT_BACKOFF_MAX_MS);
-	if (f->backoff_max_ns < f->backoff_min_ns)
-		f->backoff_max_ns = f->backoff_min_ns;
-	f->backoff_ns = f->backoff_min_ns;
+	f->watchdog_ns = reconnect_watchdog_ns(src, 0);
+	reconnect_init(&f->rc, src, LOG_PRI_ERR, LOG_PRI_ERR);
 	f->pkt = av_packet_alloc();
 	f->frame = av_frame_alloc();
 	if (!f->pkt || !f->frame) {
@@ -671,11 +613,10 @@ static int ff_open(struct source *src, char *err, size_t errlen)
 	src->info.max_frame_bytes = (size_t)w * h;
 	f->period_ns = fps > 0 ? (int64_t)(1e9 / fps) : 40000000;
 	if (f->live) {
-		f->ever_streamed = true;
+		/* Connected once here: a later loss is a reconnect. */
+		reconnect_up(&f->rc, src, NULL, mono_ns());
 		f->last_frame_ns = mono_ns();
-		/* A slow stream (fps=0.1) is not a dead one: three frame times. */
-		if (fps > 0 && 3e9 / fps > (double)f->watchdog_ns)
-			f->watchdog_ns = (int64_t)(3e9 / fps);
+		f->watchdog_ns = reconnect_watchdog_ns(src, fps);
 		log_error("camera '%s': '%s' (%s, %s): %dx%d%s at %.4g fps", src->name, src->path,
 			  f->fmt->iformat->name, f->dec->codec->name, w << f->lowres, h << f->lowres,
 			  has_scheme(f->url, "rtsp") || has_scheme(f->url, "rtsps")

@@ -19,13 +19,17 @@
  * format is negotiated again from scratch; the ring and decoder were sized
  * for the first negotiation, so a device that comes back with another size
  * or kind of frame is refused (logged) and retried. Every line logged names
- * the camera and says what changed, once per change of state. */
+ * the camera and says what changed, once per change of state.
+ *
+ * The jobs are split: choosing the mode is v4l2_mode.c, the backoff and
+ * the lost / back lines are reconnect.c (shared with the FFmpeg source);
+ * this file opens the device, streams (buffers, DQBUF, copy) and decides
+ * when the stream is lost. */
 #include "source_impl.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,16 +40,16 @@
 #include <linux/videodev2.h>
 
 #include "jpeg_util.h"
+#include "reconnect.h"
 #include "util.h"
 #include "v4l2_device.h"
+#include "v4l2_mode.h"
 
 #define NBUFFERS 4               /* asked of REQBUFS; the driver may give more */
 #define MAX_BUFFERS 32
-#define MAX_FORMATS 64
 #define DEFAULT_WIDTH 640
 #define DEFAULT_HEIGHT 480
 #define DEFAULT_FPS 30.0
-#define DEFAULT_WATCHDOG_MS 5000
 #define POLL_SLICE_NS 200000000LL /* longest wait inside one read_frame */
 /* Smaller than any real frame (ustreamer's threshold): a UVC camera sends
  * such stubs when a transfer breaks up. */
@@ -60,40 +64,6 @@
  * clock, and latency timed from it would be nonsense. */
 #define MAX_STAMP_AGE_NS 5000000000LL
 
-/* What we can read, in order of preference. Luma is taken in the copy to
- * the slot: every step-th byte from offset in each row (YUYV: Y0 U Y1 V). */
-struct pixfmt {
-	uint32_t fourcc;
-	enum frame_format out;
-	int step, offset;
-};
-
-static const struct pixfmt pixfmts[] = {
-	/* MJPEG first: least USB bandwidth, decoded at a reduced DCT scale. */
-	{V4L2_PIX_FMT_MJPEG, FRAME_JPEG, 0, 0},
-	{V4L2_PIX_FMT_JPEG, FRAME_JPEG, 0, 0},
-	{V4L2_PIX_FMT_YUYV, FRAME_GRAY, 2, 0},
-	{V4L2_PIX_FMT_YVYU, FRAME_GRAY, 2, 0},
-	{V4L2_PIX_FMT_UYVY, FRAME_GRAY, 2, 1},
-	{V4L2_PIX_FMT_VYUY, FRAME_GRAY, 2, 1},
-	{V4L2_PIX_FMT_GREY, FRAME_GRAY, 1, 0},
-	{V4L2_PIX_FMT_NV12, FRAME_GRAY, 1, 0},
-	{V4L2_PIX_FMT_NV21, FRAME_GRAY, 1, 0},
-	/* libv4l2 converts whatever else a camera sends (Bayer, RGB, ...) to these. */
-	{V4L2_PIX_FMT_YUV420, FRAME_GRAY, 1, 0},
-	{V4L2_PIX_FMT_YVU420, FRAME_GRAY, 1, 0},
-};
-
-/* The outcome of one negotiation. */
-struct mode {
-	const struct pixfmt *pf;
-	uint32_t fourcc;
-	int width, height;
-	uint32_t bytesperline, sizeimage;
-	double fps; /* 0 when the driver does not say */
-	char card[33], bus[33];
-};
-
 struct vbuf {
 	void *start;
 	size_t length;
@@ -107,19 +77,14 @@ struct v4l2_src {
 	bool reqbufs;      /* buffers were requested on fd (REQBUFS 0 owed) */
 	struct vbuf bufs[MAX_BUFFERS];
 	unsigned nbufs;
-	struct mode mode;
+	struct v4l2_mode mode;
 
 	int want_w, want_h;
 	double want_fps;
-	int64_t watchdog_ns, backoff_min_ns, backoff_max_ns;
+	int64_t watchdog_ns;
 
-	int64_t backoff_ns;      /* delay before the next attempt after this one fails */
-	int64_t next_attempt_ns; /* CLOCK_MONOTONIC */
+	struct reconnect rc;     /* backoff and the lost / back log lines */
 	int64_t last_frame_ns;   /* last buffer dequeued, for the watchdog */
-	int64_t down_ns;         /* when streaming stopped */
-	bool ever_streamed;
-	bool down;               /* a failure was logged; a recovery line is owed */
-	int last_err;            /* last reopen failure logged (-errno), to log changes only */
 	bool have_seq;
 	uint32_t last_seq;
 	unsigned pending_corrupt; /* bad buffers dequeued, still to report */
@@ -130,227 +95,13 @@ static int64_t mono_ns(void)
 	return now_ns(CLOCK_MONOTONIC);
 }
 
-static void nap(int64_t ns)
-{
-	struct timespec ts = {.tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000};
-
-	if (ns > 0)
-		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
-}
-
 static int xioctl(struct v4l2_src *v, unsigned long request, void *arg)
 {
 	return v4l2_xioctl(v->dev, v->fd, request, arg);
 }
 
-static const struct pixfmt *find_pixfmt(uint32_t fourcc)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(pixfmts); i++) {
-		if (pixfmts[i].fourcc == fourcc)
-			return &pixfmts[i];
-	}
-	return NULL;
-}
-
-static uint32_t clamp_step(uint32_t v, uint32_t lo, uint32_t hi, uint32_t step)
-{
-	if (v < lo)
-		v = lo;
-	if (v > hi)
-		v = hi;
-	if (step > 1)
-		v = lo + (v - lo) / step * step;
-	return v;
-}
-
-/* The offered size nearest to tw x th. True when it is exact; false also
- * when the driver cannot enumerate sizes (S_FMT then adjusts the size). */
-static bool pick_size(struct v4l2_src *v, uint32_t fourcc, int tw, int th, int *w, int *h)
-{
-	long best = LONG_MAX;
-
-	*w = tw;
-	*h = th;
-	for (uint32_t i = 0; i < 1024; i++) {
-		struct v4l2_frmsizeenum s = {.index = i, .pixel_format = fourcc};
-		uint32_t cw, ch;
-
-		if (xioctl(v, VIDIOC_ENUM_FRAMESIZES, &s) < 0)
-			break;
-		if (s.type == V4L2_FRMSIZE_TYPE_DISCRETE) {
-			cw = s.discrete.width;
-			ch = s.discrete.height;
-		} else {
-			cw = clamp_step((uint32_t)tw, s.stepwise.min_width, s.stepwise.max_width,
-					s.stepwise.step_width);
-			ch = clamp_step((uint32_t)th, s.stepwise.min_height, s.stepwise.max_height,
-					s.stepwise.step_height);
-		}
-		if (cw == 0 || ch == 0 || cw > SOURCE_MAX_DIM || ch > SOURCE_MAX_DIM)
-			continue;
-		long d = labs((long)cw - tw) + labs((long)ch - th);
-		if (d < best) {
-			best = d;
-			*w = (int)cw;
-			*h = (int)ch;
-		}
-		if (s.type != V4L2_FRMSIZE_TYPE_DISCRETE)
-			break;
-	}
-	return best == 0;
-}
-
-/* The offered frame interval whose rate is nearest fps; without a list, a
- * request S_PARM will round to what the driver can do. */
-static struct v4l2_fract pick_interval(struct v4l2_src *v, uint32_t fourcc, int w, int h,
-				       double fps)
-{
-	struct v4l2_fract best = {1000, (uint32_t)lround(fps * 1000)};
-	double best_d = INFINITY;
-
-	for (uint32_t i = 0; i < 1024; i++) {
-		struct v4l2_frmivalenum e = {
-			.index = i, .pixel_format = fourcc, .width = (uint32_t)w, .height = (uint32_t)h};
-
-		if (xioctl(v, VIDIOC_ENUM_FRAMEINTERVALS, &e) < 0)
-			break;
-		if (e.type == V4L2_FRMIVAL_TYPE_DISCRETE) {
-			if (e.discrete.numerator == 0 || e.discrete.denominator == 0)
-				continue;
-			double d = fabs((double)e.discrete.denominator / e.discrete.numerator - fps);
-			if (d < best_d) {
-				best_d = d;
-				best = e.discrete;
-			}
-			continue;
-		}
-		/* Stepwise or continuous: min is the shortest interval. */
-		const struct v4l2_fract *lo = &e.stepwise.min, *hi = &e.stepwise.max;
-		if (lo->numerator && lo->denominator && hi->numerator && hi->denominator) {
-			double fmax = (double)lo->denominator / lo->numerator;
-			double fmin = (double)hi->denominator / hi->numerator;
-			double f = fps > fmax ? fmax : fps < fmin ? fmin : fps;
-			best = (struct v4l2_fract){1000, (uint32_t)lround(f * 1000)};
-		}
-		break;
-	}
-	return best;
-}
-
-struct candidate {
-	const struct pixfmt *pf;
-	int rank;
-};
-
-/* Formats the device lists that we can read, best first: native ones in
- * pixfmts order, then those libv4l2 would convert (flagged EMULATED). */
-static int list_candidates(struct v4l2_src *v, struct candidate *c)
-{
-	int n = 0;
-
-	for (uint32_t i = 0; i < MAX_FORMATS && n < MAX_FORMATS; i++) {
-		struct v4l2_fmtdesc d = {.index = i, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE};
-		const struct pixfmt *pf;
-
-		if (xioctl(v, VIDIOC_ENUM_FMT, &d) < 0)
-			break;
-		pf = find_pixfmt(d.pixelformat);
-		if (!pf)
-			continue;
-		int rank = (int)(pf - pixfmts);
-		if (d.flags & V4L2_FMT_FLAG_EMULATED)
-			rank += (int)ARRAY_SIZE(pixfmts);
-		int k = n++;
-		while (k > 0 && c[k - 1].rank > rank) {
-			c[k] = c[k - 1];
-			k--;
-		}
-		c[k] = (struct candidate){pf, rank};
-	}
-	return n;
-}
-
-/* Chooses format, size and rate from scratch and sets them (S_FMT, S_PARM).
- * The first format offering the wanted size exactly wins; failing that, the
- * best format at its nearest size. Returns 0 or -errno with msg. */
-static int negotiate(struct v4l2_src *v, struct mode *m, char *msg, size_t msglen)
-{
-	struct candidate c[MAX_FORMATS];
-	int n = list_candidates(v, c);
-	int pick = -1, w = 0, h = 0, rc;
-	char fcc[5];
-
-	if (n == 0) {
-		snprintf(msg, msglen,
-			 "offers no format turnstile reads (MJPEG, YUYV, or one libv4l2 converts)");
-		return -EPROTO;
-	}
-	for (int i = 0; i < n; i++) {
-		int cw, ch;
-		bool exact = pick_size(v, c[i].pf->fourcc, v->want_w, v->want_h, &cw, &ch);
-		if (pick < 0 || exact) {
-			pick = i;
-			w = cw;
-			h = ch;
-		}
-		if (exact)
-			break;
-	}
-
-	struct v4l2_format f = {.type = V4L2_BUF_TYPE_VIDEO_CAPTURE};
-	f.fmt.pix.width = (uint32_t)w;
-	f.fmt.pix.height = (uint32_t)h;
-	f.fmt.pix.pixelformat = c[pick].pf->fourcc;
-	f.fmt.pix.field = V4L2_FIELD_ANY;
-	rc = xioctl(v, VIDIOC_S_FMT, &f);
-	if (rc < 0) {
-		snprintf(msg, msglen, "VIDIOC_S_FMT %s %dx%d: %s",
-			 v4l2_fourcc_str(c[pick].pf->fourcc, fcc), w, h, strerror(-rc));
-		return rc;
-	}
-	/* The driver may answer with another format (vivid gives YUYV for MJPG). */
-	m->pf = find_pixfmt(f.fmt.pix.pixelformat);
-	if (!m->pf) {
-		snprintf(msg, msglen, "driver chose %s, which turnstile cannot read",
-			 v4l2_fourcc_str(f.fmt.pix.pixelformat, fcc));
-		return -EPROTO;
-	}
-	m->fourcc = f.fmt.pix.pixelformat;
-	m->width = (int)f.fmt.pix.width;
-	m->height = (int)f.fmt.pix.height;
-	m->bytesperline = f.fmt.pix.bytesperline;
-	m->sizeimage = f.fmt.pix.sizeimage;
-	if (m->width <= 0 || m->height <= 0 || m->width > SOURCE_MAX_DIM ||
-	    m->height > SOURCE_MAX_DIM) {
-		snprintf(msg, msglen, "driver chose a frame size of %dx%d", m->width, m->height);
-		return -EPROTO;
-	}
-	if (m->pf->out == FRAME_GRAY) {
-		uint32_t min_bpl = (uint32_t)m->width * (uint32_t)m->pf->step;
-		if (m->bytesperline < min_bpl)
-			m->bytesperline = min_bpl;
-	}
-
-	/* Rate: only where the driver says it can set one (TIMEPERFRAME). */
-	struct v4l2_fract tpf = pick_interval(v, m->fourcc, m->width, m->height, v->want_fps);
-	struct v4l2_streamparm p = {.type = V4L2_BUF_TYPE_VIDEO_CAPTURE};
-	m->fps = 0;
-	if (xioctl(v, VIDIOC_G_PARM, &p) == 0) {
-		if (p.parm.capture.capability & V4L2_CAP_TIMEPERFRAME) {
-			struct v4l2_streamparm s = {.type = V4L2_BUF_TYPE_VIDEO_CAPTURE};
-			s.parm.capture.timeperframe = tpf;
-			if (xioctl(v, VIDIOC_S_PARM, &s) == 0)
-				p = s; /* S_PARM answers with what it set */
-		}
-		const struct v4l2_fract *t = &p.parm.capture.timeperframe;
-		if (t->numerator && t->denominator)
-			m->fps = (double)t->denominator / t->numerator;
-	}
-	return 0;
-}
-
 /* Opens the node and negotiates. Returns 0 or -errno with msg (no path). */
-static int device_open(struct source *src, struct v4l2_src *v, struct mode *m, char *msg,
+static int device_open(struct source *src, struct v4l2_src *v, struct v4l2_mode *m, char *msg,
 		       size_t msglen)
 {
 	struct v4l2_capability cap = {0};
@@ -379,7 +130,8 @@ static int device_open(struct source *src, struct v4l2_src *v, struct mode *m, c
 	}
 	snprintf(m->card, sizeof(m->card), "%.32s", (const char *)cap.card);
 	snprintf(m->bus, sizeof(m->bus), "%.32s", (const char *)cap.bus_info);
-	return negotiate(v, m, msg, msglen);
+	return v4l2_mode_negotiate(v->dev, v->fd, v->want_w, v->want_h, v->want_fps, m, msg,
+				   msglen);
 }
 
 /* Undoes stream_start; keeps the fd. Safe at any point of a half start and
@@ -469,76 +221,38 @@ static int stream_start(struct v4l2_src *v, const char **what)
 	return 0;
 }
 
-static void describe(const struct mode *m, char *buf, size_t len)
-{
-	char fcc[5];
-
-	if (m->fps > 0)
-		snprintf(buf, len, "%s %dx%d at %.4g fps", v4l2_fourcc_str(m->fourcc, fcc), m->width,
-			 m->height, m->fps);
-	else
-		snprintf(buf, len, "%s %dx%d", v4l2_fourcc_str(m->fourcc, fcc), m->width, m->height);
-}
-
-static void schedule_retry(struct v4l2_src *v)
-{
-	v->next_attempt_ns = mono_ns() + v->backoff_ns;
-	v->backoff_ns = v->backoff_ns > v->backoff_max_ns / 2 ? v->backoff_max_ns : v->backoff_ns * 2;
-}
-
 /* Streaming failed or the watchdog fired: one line, close, retry later. */
 static void lose(struct source *src, struct v4l2_src *v, const char *why)
 {
-	log_warn("camera '%s': '%s' lost (%s); reconnecting", src->name, src->path, why);
 	device_close(v);
-	v->down = true;
-	v->down_ns = mono_ns();
-	v->last_err = 0;
-	atomic_store(&src->reconnecting, true);
-	v->backoff_ns = v->backoff_min_ns;
-	schedule_retry(v);
+	reconnect_lost(&v->rc, src, why, mono_ns());
 }
 
 /* A failed (re)open or start: log when the reason (rc) changes, retry later. */
 static void fail_attempt(struct source *src, struct v4l2_src *v, int rc, const char *why)
 {
-	if (rc != v->last_err) {
-		log_warn("camera '%s': '%s' %s; retrying, waits doubling from %g to %g s",
-			  src->name, src->path, why, v->backoff_min_ns / 1e9,
-			  v->backoff_max_ns / 1e9);
-		v->last_err = rc;
-	}
-	if (!v->down) {
-		v->down = true;
-		v->down_ns = mono_ns();
-	}
-	atomic_store(&src->reconnecting, true);
 	device_close(v);
-	schedule_retry(v);
+	reconnect_failed(&v->rc, src, rc, why, mono_ns());
 }
 
 /* Not streaming: wait for the next attempt, or make it. Always returns
  * SOURCE_AGAIN; the next call polls once streaming. */
 static int restart(struct source *src, struct v4l2_src *v)
 {
-	int64_t now = mono_ns();
 	char msg[256], why[512], desc[64];
 	const char *what;
 	int rc;
 
-	if (now < v->next_attempt_ns) {
-		int64_t wait = v->next_attempt_ns - now;
-		nap(wait < POLL_SLICE_NS ? wait : POLL_SLICE_NS);
+	if (reconnect_pause(&v->rc, mono_ns(), POLL_SLICE_NS))
 		return SOURCE_AGAIN;
-	}
 	if (v->fd < 0) {
-		struct mode m = {0};
+		struct v4l2_mode m = {0};
 		rc = device_open(src, v, &m, msg, sizeof(msg));
 		if (rc == 0 && (m.pf->out != src->info.format || m.width != src->info.width ||
 				m.height != src->info.height)) {
 			char was[64];
-			describe(&m, desc, sizeof(desc));
-			describe(&v->mode, was, sizeof(was));
+			v4l2_mode_describe(&m, desc, sizeof(desc));
+			v4l2_mode_describe(&v->mode, was, sizeof(was));
 			snprintf(why, sizeof(why), "came back as %s, not like %s at start", desc, was);
 			fail_attempt(src, v, -EPROTO, why);
 			return SOURCE_AGAIN;
@@ -567,23 +281,9 @@ static int restart(struct source *src, struct v4l2_src *v)
 		return SOURCE_AGAIN;
 	}
 
-	describe(&v->mode, desc, sizeof(desc));
-	if (v->down) {
-		log_notice("camera '%s': '%s' streaming %s after %.1f s (%s)", src->name, src->path,
-			  v->ever_streamed ? "again" : "now", (mono_ns() - v->down_ns) / 1e9, desc);
-		if (v->ever_streamed) {
-			atomic_fetch_add(&src->reconnects, 1);
-			/* Frames from here on start a new session: the scene
-			 * may have moved on, so tracking starts over. */
-			src->session++;
-		}
-	}
-	atomic_store(&src->reconnecting, false);
-	v->down = false;
-	v->last_err = 0;
-	v->ever_streamed = true;
+	v4l2_mode_describe(&v->mode, desc, sizeof(desc));
+	reconnect_up(&v->rc, src, desc, mono_ns());
 	v->streaming = true;
-	v->backoff_ns = v->backoff_min_ns;
 	v->last_frame_ns = mono_ns();
 	v->have_seq = false; /* sequence numbers restart at STREAMON */
 	return SOURCE_AGAIN;
@@ -607,7 +307,7 @@ static void count_sequence(struct source *src, struct v4l2_src *v, uint32_t seq)
 static bool buffer_ok(const struct source *src, const struct v4l2_src *v,
 		      const struct v4l2_buffer *b)
 {
-	const struct mode *m = &v->mode;
+	const struct v4l2_mode *m = &v->mode;
 	size_t used = b->bytesused;
 
 	if (b->flags & V4L2_BUF_FLAG_ERROR)
@@ -679,7 +379,7 @@ static int dequeue_newest(struct source *src, struct v4l2_src *v, struct v4l2_bu
 	return 0;
 }
 
-static void copy_luma(uint8_t *dst, const uint8_t *src, const struct mode *m)
+static void copy_luma(uint8_t *dst, const uint8_t *src, const struct v4l2_mode *m)
 {
 	const int w = m->width, step = m->pf->step;
 
@@ -721,7 +421,7 @@ static void stamp_frame(const struct v4l2_buffer *b, struct frame *slot)
 /* Copies the buffer into the slot. Returns 0 or SOURCE_CORRUPT. */
 static int copy_frame(struct v4l2_src *v, const struct v4l2_buffer *b, struct frame *slot)
 {
-	const struct mode *m = &v->mode;
+	const struct v4l2_mode *m = &v->mode;
 	const uint8_t *p = v->bufs[b->index].start;
 
 	if (m->pf->out == FRAME_JPEG) {
@@ -815,11 +515,6 @@ static void v4l2_close_source(struct source *src)
 	src->priv = NULL;
 }
 
-static int64_t ms_or(int ms, int dflt)
-{
-	return (int64_t)(ms > 0 ? ms : dflt) * 1000000;
-}
-
 static int v4l2_open_source(struct source *src, char *err, size_t errlen)
 {
 	const struct source_opts *o = &src->opts;
@@ -837,22 +532,16 @@ static int v4l2_open_source(struct source *src, char *err, size_t errlen)
 	v->want_w = o->width > 0 && o->height > 0 ? o->width : DEFAULT_WIDTH;
 	v->want_h = o->width > 0 && o->height > 0 ? o->height : DEFAULT_HEIGHT;
 	v->want_fps = o->fps > 0 ? o->fps : DEFAULT_FPS;
-	v->watchdog_ns = ms_or(o->watchdog_ms, DEFAULT_WATCHDOG_MS);
-	v->backoff_min_ns = ms_or(o->backoff_min_ms, SOURCE_BACKOFF_MIN_MS);
-	v->backoff_max_ns = ms_or(o->backoff_max_ms, SOURCE_BACKOFF_MAX_MS);
-	if (v->backoff_max_ns < v->backoff_min_ns)
-		v->backoff_max_ns = v->backoff_min_ns;
-	v->backoff_ns = v->backoff_min_ns;
+	v->watchdog_ns = reconnect_watchdog_ns(src, 0);
+	reconnect_init(&v->rc, src, LOG_PRI_WARNING, LOG_PRI_NOTICE);
 
 	rc = device_open(src, v, &v->mode, msg, sizeof(msg));
 	if (rc < 0) {
 		source_error(src, err, errlen, "%s", msg);
 		return rc;
 	}
-	const struct mode *m = &v->mode;
-	/* A slow camera (fps=0.1) is not a silent one: allow three frame times. */
-	if (m->fps > 0 && 3e9 / m->fps > (double)v->watchdog_ns)
-		v->watchdog_ns = (int64_t)(3e9 / m->fps);
+	const struct v4l2_mode *m = &v->mode;
+	v->watchdog_ns = reconnect_watchdog_ns(src, m->fps);
 	src->info.format = m->pf->out;
 	src->info.width = m->width;
 	src->info.height = m->height;
@@ -868,7 +557,7 @@ static int v4l2_open_source(struct source *src, char *err, size_t errlen)
 	}
 	/* Streaming starts on the capture thread's first read, so an ENOSPC
 	 * there is retried like any other failure while the others count. */
-	describe(m, desc, sizeof(desc));
+	v4l2_mode_describe(m, desc, sizeof(desc));
 	log_info("camera '%s': '%s' (%s, %s): %s, asked %dx%d at %.4g fps", src->name, src->path,
 		  m->card, m->bus, desc, v->want_w, v->want_h, v->want_fps);
 	return 0;
