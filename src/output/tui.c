@@ -661,6 +661,30 @@ static void draw_keys(struct tui *t)
 	}
 }
 
+/* A help text in a box in the middle of the screen, its first line bold. */
+static void help_box(const char *const *text, int n)
+{
+	int w = 0, h = n + 2, x0, y0;
+
+	for (int i = 0; i < n; i++)
+		w = (int)strlen(text[i]) > w ? (int)strlen(text[i]) : w;
+	w += 4;
+	x0 = COLS > w ? (COLS - w) / 2 : 0;
+	y0 = LINES > h ? (LINES - h) / 2 : 0;
+	if (w > COLS)
+		w = COLS;
+	attrset(A_NORMAL);
+	for (int i = 0; i < h && y0 + i < LINES; i++) {
+		bool edge = i == 0 || i == h - 1;
+		mvhline(y0 + i, x0, edge ? ACS_HLINE : ' ', w);
+		mvaddch(y0 + i, x0, i == 0 ? ACS_ULCORNER : i == h - 1 ? ACS_LLCORNER : ACS_VLINE);
+		mvaddch(y0 + i, x0 + w - 1, i == 0 ? ACS_URCORNER : i == h - 1 ? ACS_LRCORNER : ACS_VLINE);
+		if (!edge)
+			mvaddnstr(y0 + i, x0 + 2, text[i - 1], w - 4);
+	}
+	put(y0 + 1, x0 + 2, A_BOLD, "%.*s", w - 4, text[0]);
+}
+
 static void draw_help(void)
 {
 	static const char *const text[] = {
@@ -683,26 +707,7 @@ static void draw_help(void)
 		"  band and turned back; SIZE  one object's side (of the frame)",
 		"LAST ...  crossings per 10 seconds, newest on the right",
 	};
-	const int n = (int)(sizeof(text) / sizeof(text[0]));
-	int w = 0, h = n + 2, x0, y0;
-
-	for (int i = 0; i < n; i++)
-		w = (int)strlen(text[i]) > w ? (int)strlen(text[i]) : w;
-	w += 4;
-	x0 = COLS > w ? (COLS - w) / 2 : 0;
-	y0 = LINES > h ? (LINES - h) / 2 : 0;
-	if (w > COLS)
-		w = COLS;
-	attrset(A_NORMAL);
-	for (int i = 0; i < h && y0 + i < LINES; i++) {
-		bool edge = i == 0 || i == h - 1;
-		mvhline(y0 + i, x0, edge ? ACS_HLINE : ' ', w);
-		mvaddch(y0 + i, x0, i == 0 ? ACS_ULCORNER : i == h - 1 ? ACS_LLCORNER : ACS_VLINE);
-		mvaddch(y0 + i, x0 + w - 1, i == 0 ? ACS_URCORNER : i == h - 1 ? ACS_LRCORNER : ACS_VLINE);
-		if (!edge)
-			mvaddnstr(y0 + i, x0 + 2, text[i - 1], w - 4);
-	}
-	put(y0 + 1, x0 + 2, A_BOLD, "%.*s", w - 4, text[0]);
+	help_box(text, (int)(sizeof(text) / sizeof(text[0])));
 }
 
 static void draw_site_view(struct tui *t, int64_t now);
@@ -1043,26 +1048,7 @@ static void draw_site_help(void)
 		"counted; GAPS  events that came early (the node was",
 		"asked to send again); LAST SEQ  the node's last counted.",
 	};
-	const int n = (int)(sizeof(text) / sizeof(text[0]));
-	int w = 0, h = n + 2, x0, y0;
-
-	for (int i = 0; i < n; i++)
-		w = (int)strlen(text[i]) > w ? (int)strlen(text[i]) : w;
-	w += 4;
-	x0 = COLS > w ? (COLS - w) / 2 : 0;
-	y0 = LINES > h ? (LINES - h) / 2 : 0;
-	if (w > COLS)
-		w = COLS;
-	attrset(A_NORMAL);
-	for (int i = 0; i < h && y0 + i < LINES; i++) {
-		bool edge = i == 0 || i == h - 1;
-		mvhline(y0 + i, x0, edge ? ACS_HLINE : ' ', w);
-		mvaddch(y0 + i, x0, i == 0 ? ACS_ULCORNER : i == h - 1 ? ACS_LLCORNER : ACS_VLINE);
-		mvaddch(y0 + i, x0 + w - 1, i == 0 ? ACS_URCORNER : i == h - 1 ? ACS_LRCORNER : ACS_VLINE);
-		if (!edge)
-			mvaddnstr(y0 + i, x0 + 2, text[i - 1], w - 4);
-	}
-	put(y0 + 1, x0 + 2, A_BOLD, "%.*s", w - 4, text[0]);
+	help_box(text, (int)(sizeof(text) / sizeof(text[0])));
 }
 
 static void draw_site_view(struct tui *t, int64_t now)
