@@ -26,6 +26,17 @@
  * empty 720p30 clip) in realtime, as a share of one core; and the most
  * cameras of the mostly empty clip that keep up in realtime.
  *
+ * With --http-watch, the embedded HTTP server's cost instead (docs/http.md):
+ * one clip, --cameras N (default 1 and 4) as fast as it goes, alternating
+ * (a) no server, (b) --http with no client, (c) --http with one client per
+ * camera reading its stream.mjpg at preview_fps=5 (the default) and (d) the
+ * same at 60 (the most allowed, for enough shown frames); the clients are
+ * threads here that read and discard, counting the JPEG parts. With --http
+ * turnstile stays up when its files end: once its thread count falls (a
+ * camera's threads end with its source; once a second in any case)
+ * /api/v1/status is polled every 20 ms until every camera is finished, and
+ * then it gets SIGTERM.
+ *
  * Prints Markdown tables on stdout (progress on stderr) headed by the
  * machine and its load average before and after, since other work on the
  * machine moves every figure: compare ratios taken in one run.
@@ -44,7 +55,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -84,6 +99,8 @@ struct options {
 	bool idle;                      /* --idle: measure idle skipping instead */
 	const char *idle_clips[MAX_CLIPS]; /* --idle-clip FILE=LINE */
 	int nidle_clips;
+	bool http_watch;                /* --http-watch: the HTTP server's cost instead */
+	bool counts_given;
 };
 
 struct clip {
@@ -97,6 +114,11 @@ struct clip {
 	/* --idle: cameras go in an INI file with this line and idle_skip=. */
 	const char *line;
 	int idle_skip;
+	/* --http-watch: the server on this port (0: none), a stream reader
+	 * per camera when readers, at preview_fps. */
+	int http_port;
+	bool readers;
+	int preview_fps;
 };
 
 /* One turnstile run, as its rusage and --json summary tell it. */
@@ -110,6 +132,7 @@ struct run {
 	double stage_mean[6];   /* read decode detect track count latency, mean over cameras */
 	double lat_p99_max;     /* worst camera's p99 latency, us */
 	double fps;
+	uint64_t shown;         /* JPEG parts the stream readers received */
 };
 
 static const char *const stage_keys[6] = {"read", "decode", "detect", "track", "count", "latency"};
@@ -198,6 +221,15 @@ static long vm_hwm_kb(pid_t pid)
 	char path[64], v[128];
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	read_first_line(path, "VmHWM", v, sizeof(v));
+	return strtol(v, NULL, 10);
+}
+
+/* Threads of a running process; 0 once it has gone. */
+static long proc_threads(pid_t pid)
+{
+	char path[64], v[128];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	read_first_line(path, "Threads", v, sizeof(v));
 	return strtol(v, NULL, 10);
 }
 
@@ -498,6 +530,102 @@ static void parse_summary(const char *json, int cams, struct run *r)
 			r->lat_p99_max = v[i];
 }
 
+/* ---- --http-watch: a client of turnstile's HTTP server ------------------ */
+
+#define POLL_MS 20      /* how often /api/v1/status is asked for the end */
+
+/* A port nobody listens on now (the kernel's pick). */
+static int free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) != 0)
+		die("cannot find a free port: %s", strerror(errno));
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+/* A connection to 127.0.0.1:port with "GET path" sent, HTTP/1.0 so that
+ * the server closes when done and sends no chunks; -1 when nothing
+ * listens yet. */
+static int http_get(int port, const char *path)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	char req[256];
+	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || write(fd, req, (size_t)n) != n) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* True when /api/v1/status says every one of cams cameras is past its
+ * end ("finished", or "failed": the summary tells which). */
+static bool all_finished(int port, int cams)
+{
+	static char buf[1 << 20];
+	static const char key[] = "\"state\":\"";
+	size_t len = 0;
+	ssize_t k;
+	int fd = http_get(port, "/api/v1/status"), done = 0;
+	if (fd < 0)
+		return false;
+	while (len + 1 < sizeof(buf) && (k = read(fd, buf + len, sizeof(buf) - len - 1)) > 0)
+		len += (size_t)k;
+	close(fd);
+	buf[len] = '\0';
+	for (const char *p = strstr(buf, key); p; p = strstr(p, key)) {
+		p += strlen(key);
+		if (strncmp(p, "finished\"", 9) == 0 || strncmp(p, "failed\"", 7) == 0)
+			done++;
+	}
+	return done == cams;
+}
+
+/* One client watching a camera: reads its stream and discards it,
+ * counting the JPEG parts. */
+struct reader {
+	pthread_t th;
+	int port;
+	char path[64];
+	atomic_bool *stop;
+	uint64_t parts;
+};
+
+static void *reader_thread(void *arg)
+{
+	static const char mark[] = "Content-Type: image/jpeg"; /* each part's header */
+	struct reader *r = arg;
+	char buf[1 << 16];
+	int fd, m = 0;
+	ssize_t k;
+	/* The server comes up a moment after turnstile starts. */
+	while ((fd = http_get(r->port, r->path)) < 0) {
+		struct timespec d = {0, 2000000};
+		if (atomic_load(r->stop))
+			return NULL;
+		nanosleep(&d, NULL);
+	}
+	while ((k = read(fd, buf, sizeof(buf))) > 0 || (k < 0 && errno == EINTR))
+		for (ssize_t i = 0; i < k; i++) {
+			/* 'C' opens the mark only: no partial match to fall back to. */
+			m = buf[i] == mark[m] ? m + 1 : buf[i] == mark[0];
+			if (m == (int)sizeof(mark) - 1) {
+				r->parts++;
+				m = 0;
+			}
+		}
+	close(fd);
+	return NULL;
+}
+
 /* Runs turnstile --json on cams copies of the clip, on the first ncpus of
  * our CPUs (0: all), in realtime for duration seconds when duration > 0. */
 static void run_turnstile(const struct options *o, const struct clip *c, int cams, int ncpus,
@@ -517,15 +645,21 @@ static void run_turnstile(const struct options *o, const struct clip *c, int cam
 		argv[a++] = "--duration";
 		argv[a++] = dbuf;
 	}
-	if (c->line) {
-		/* idle_skip= is a camera key: the cameras go in a file. */
+	if (c->line || c->http_port) {
+		/* idle_skip= is a camera key, preview_fps= a [turnstile] one: the
+		 * cameras go in a file. */
 		snprintf(ini, sizeof(ini), "%s/bench-cameras-%d.ini", o->clip_dir, (int)getpid());
 		FILE *f = fopen(ini, "w");
 		if (!f)
 			die("cannot write '%s'", ini);
-		for (int i = 0; i < cams; i++)
-			fprintf(f, "[camera c%d]\nsource=%s\nline=%s\nidle_skip=%d\n", i, c->path,
-				c->line, c->idle_skip);
+		if (c->http_port)
+			fprintf(f, "[turnstile]\nhttp=127.0.0.1:%d\npreview_fps=%d\n", c->http_port,
+				c->preview_fps);
+		for (int i = 0; i < cams; i++) {
+			fprintf(f, "[camera c%d]\nsource=%s\n", i, c->path);
+			if (c->line)
+				fprintf(f, "line=%s\nidle_skip=%d\n", c->line, c->idle_skip);
+		}
 		if (fclose(f) != 0)
 			die("cannot write '%s'", ini);
 		argv[a++] = "-c";
@@ -563,9 +697,23 @@ static void run_turnstile(const struct options *o, const struct clip *c, int cam
 		_exit(127);
 	}
 	close(fds[1]);
+	atomic_bool stop = false;
+	struct reader *readers = NULL;
+	if (c->readers) {
+		readers = xmalloc((size_t)cams * sizeof(*readers));
+		for (int i = 0; i < cams; i++) {
+			readers[i] = (struct reader){.port = c->http_port, .stop = &stop};
+			snprintf(readers[i].path, sizeof(readers[i].path), "/cameras/c%d/stream.mjpg", i);
+			if (pthread_create(&readers[i].th, NULL, reader_thread, &readers[i]) != 0)
+				die("%s", "cannot start a thread");
+		}
+	}
 	size_t len = 0, cap = 1 << 16;
 	char *json = xmalloc(cap);
 	long hwm = 0;
+	double t_end = 0; /* with --http: when the status said every camera finished */
+	double t_asked = t0;
+	long threads_peak = 0;
 	for (;;) {
 		/* The peak RSS is sampled, since wait4's ru_maxrss would include
 		 * our own pages, which the child had between fork and exec. The
@@ -573,12 +721,30 @@ static void run_turnstile(const struct options *o, const struct clip *c, int cam
 		 * before it frees anything, so the sample taken as the summary
 		 * arrives is the peak. */
 		struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-		int pr = poll(&pfd, 1, 20);
+		int pr = poll(&pfd, 1, POLL_MS);
 		long v = vm_hwm_kb(pid);
 		if (v > hwm)
 			hwm = v;
 		if (pr < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
+		if (pr == 0 && c->http_port && t_end == 0) {
+			/* Asking every POLL_MS all along cost 4-5% more CPU a frame
+			 * with 4 cameras (about 1 ms a request), weighing on the
+			 * counting measured: the status is asked once a camera's
+			 * threads have ended (the count falls from its peak), and
+			 * once a second in any case. */
+			long th = proc_threads(pid);
+			if (th > threads_peak)
+				threads_peak = th;
+			double t = now_s();
+			if (th < threads_peak || t - t_asked >= 1.0) {
+				t_asked = t;
+				if (all_finished(c->http_port, cams)) {
+					t_end = now_s();
+					kill(pid, SIGTERM); /* the summary comes then */
+				}
+			}
+		}
 		if (pr <= 0)
 			continue;
 		if (len + 1 == cap) {
@@ -601,13 +767,19 @@ static void run_turnstile(const struct options *o, const struct clip *c, int cam
 		if (errno != EINTR)
 			die("wait4: %s", strerror(errno));
 	*r = (struct run){.cams = cams};
-	r->wall = now_s() - t0;
+	r->wall = (t_end > 0 ? t_end : now_s()) - t0;
+	atomic_store(&stop, true);
+	for (int i = 0; c->readers && i < cams; i++) {
+		pthread_join(readers[i].th, NULL);
+		r->shown += readers[i].parts;
+	}
+	free(readers);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		die("turnstile failed on '%s'", c->path);
 	r->cpu = tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
 	r->maxrss_kb = hwm;
 	parse_summary(json, cams, r);
-	if (c->line)
+	if (c->line || c->http_port)
 		unlink(ini);
 	r->fps = (double)r->frames / r->wall;
 	free(json);
@@ -924,6 +1096,73 @@ static void bench_idle(const struct options *o)
 	}
 }
 
+/* ---- --http-watch: the HTTP server's cost -------------------------------- */
+
+#define HTTP_KINDS 4
+
+static void bench_http(const struct options *o, struct clip *c)
+{
+	static const char *const kind[HTTP_KINDS] = {
+		"(a) no server", "(b) --http, no client",
+		"(c) a stream reader per camera, preview_fps=5",
+		"(d) a stream reader per camera, preview_fps=60"};
+	static const int preview_fps[HTTP_KINDS] = {0, 5, 5, 60};
+	struct load_mark mark = load_mark();
+
+	printf("## The HTTP server's cost (docs/http.md)\n\n");
+	printf("%dx%d MJPEG, %d frames a camera, as fast as it goes. The four runs alternate, "
+	       "repeated until (a) has run at least %g s; figures are sums over the runs. With "
+	       "--http a run ends when /api/v1/status (asked every %d ms) says every camera "
+	       "finished, then SIGTERM: its wall time includes up to %d ms of that. Extra CPU per "
+	       "shown frame: (CPU - CPU of (a)) / JPEG parts the readers received.\n\n",
+	       c->w, c->h, c->n, o->seconds, POLL_MS, POLL_MS);
+	printf("| cameras | run | runs | fps | CPU ms/frame | fps / (a) | CPU / (a) | shown frames | "
+	       "extra CPU ms per shown frame |\n|---|---|---|---|---|---|---|---|---|\n");
+	for (int i = 0; i < o->ncounts; i++) {
+		int cams = o->counts[i], n = 0;
+		struct run sum[HTTP_KINDS] = {0};
+		fprintf(stderr, "bench: http, %d cameras\n", cams);
+		do {
+			for (int k = 0; k < HTTP_KINDS; k++) {
+				struct run r;
+				c->http_port = k ? free_port() : 0;
+				c->readers = k >= 2;
+				c->preview_fps = preview_fps[k];
+				run_turnstile(o, c, cams, 0, 0, &r);
+				if (r.frames != (uint64_t)cams * (uint64_t)c->n || r.corrupt)
+					die("turnstile did not count every frame of '%s'", c->path);
+				sum[k].wall += r.wall;
+				sum[k].cpu += r.cpu;
+				sum[k].frames += r.frames;
+				sum[k].shown += r.shown;
+			}
+			n++;
+		} while (sum[0].wall < o->seconds && n < MAX_RUNS);
+		double fps0 = (double)sum[0].frames / sum[0].wall;
+		double ms0 = sum[0].cpu / (double)sum[0].frames * 1e3;
+		for (int k = 0; k < HTTP_KINDS; k++) {
+			char ratios[64] = "1 | 1", shown[32] = "-", extra[32] = "-";
+			double fps = (double)sum[k].frames / sum[k].wall;
+			double ms = sum[k].cpu / (double)sum[k].frames * 1e3;
+			if (k)
+				snprintf(ratios, sizeof(ratios), "**%.3f** | **%.3f**", fps / fps0, ms / ms0);
+			if (k >= 2) {
+				snprintf(shown, sizeof(shown), "%llu", (unsigned long long)sum[k].shown);
+				if (sum[k].shown)
+					snprintf(extra, sizeof(extra), "**%.2f**",
+						 (sum[k].cpu - sum[0].cpu) / (double)sum[k].shown * 1e3);
+			}
+			printf("| %d | %s | %d | %.0f | %.3f | %s | %s | %s |\n", cams, kind[k], n, fps,
+			       ms, ratios, shown, extra);
+		}
+		fflush(stdout);
+	}
+	c->http_port = 0;
+	c->readers = false;
+	printf("\n");
+	print_other_load("the runs above", mark);
+}
+
 /* ---- command line -------------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -948,7 +1187,10 @@ static void usage(FILE *f)
 		"  --budget-ms MS          p99 capture->count latency allowed (default 33)\n"
 		"  --idle                  measure idle skipping instead (docs/idle-skip.md)\n"
 		"  --idle-clip FILE=LINE   with --idle, this MJPEG clip too, counted with the line\n"
-		"                          X1,Y1,X2,Y2 (repeatable)\n");
+		"                          X1,Y1,X2,Y2 (repeatable)\n"
+		"  --http-watch            measure the HTTP server's cost instead: the first clip,\n"
+		"                          --cameras (default 1,4) with no server, a server, and a\n"
+		"                          client reading each camera's stream (docs/http.md)\n");
 }
 
 static bool parse_list(const char *s, int *out, int max, int *n)
@@ -1008,7 +1250,7 @@ static void beside_self(const char *rel, char *out, size_t len)
 int main(int argc, char **argv)
 {
 	enum { O_TS = 256, O_GEN, O_CLIPS, O_SIZES, O_CLIP, O_CAMS, O_THREADS, O_SECONDS, O_WIDTH,
-	       O_SCALE, O_NORT, O_RTS, O_RTMAX, O_BUDGET, O_IDLE, O_IDLE_CLIP, O_HELP };
+	       O_SCALE, O_NORT, O_RTS, O_RTMAX, O_BUDGET, O_IDLE, O_IDLE_CLIP, O_HTTP, O_HELP };
 	static const struct option longopts[] = {
 		{"turnstile", required_argument, NULL, O_TS},
 		{"scenegen", required_argument, NULL, O_GEN},
@@ -1026,6 +1268,7 @@ int main(int argc, char **argv)
 		{"budget-ms", required_argument, NULL, O_BUDGET},
 		{"idle", no_argument, NULL, O_IDLE},
 		{"idle-clip", required_argument, NULL, O_IDLE_CLIP},
+		{"http-watch", no_argument, NULL, O_HTTP},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
@@ -1071,6 +1314,7 @@ int main(int argc, char **argv)
 		case O_CAMS:
 			if (!parse_list(optarg, o.counts, MAX_COUNTS, &o.ncounts))
 				die("bad --cameras '%s'", optarg);
+			o.counts_given = true;
 			break;
 		case O_THREADS:
 			if (!parse_list(optarg, &o.threads, 1, &n) || o.threads > 64)
@@ -1115,6 +1359,9 @@ int main(int argc, char **argv)
 				die("bad --idle-clip '%s' (FILE=X1,Y1,X2,Y2, at most 8)", optarg);
 			o.idle_clips[o.nidle_clips++] = optarg;
 			break;
+		case O_HTTP:
+			o.http_watch = true;
+			break;
 		case O_HELP:
 			usage(stdout);
 			return 0;
@@ -1134,6 +1381,27 @@ int main(int argc, char **argv)
 		print_machine(&o);
 		double t0 = now_s();
 		bench_idle(&o);
+		char load[128];
+		loadavg(load, sizeof(load));
+		printf("Load average at the end: %s; %.0f s in all.\n", load, now_s() - t0);
+		return 0;
+	}
+	if (o.http_watch) {
+		char path[PATH_MAX];
+		struct clip hc = {0};
+		if (o.nclips)
+			snprintf(path, sizeof(path), "%s", o.clips[0]);
+		else
+			generate_clip(&o, o.sizes[0][0], o.sizes[0][1], path, sizeof(path));
+		load_clip_frames(&o, path, &hc, false);
+		if (!o.counts_given) {
+			o.counts[0] = 1;
+			o.counts[1] = 4;
+			o.ncounts = 2;
+		}
+		print_machine(&o);
+		double t0 = now_s();
+		bench_http(&o, &hc);
 		char load[128];
 		loadavg(load, sizeof(load));
 		printf("Load average at the end: %s; %.0f s in all.\n", load, now_s() - t0);
