@@ -119,6 +119,38 @@ static void annotated_picture_is_640_wide_with_the_line(void **state)
 	camera_close(cam);
 }
 
+/* A view already drawn, with the same options and counts, is handed out
+ * again as it was encoded: a client watching a finished camera (or one
+ * slower than preview_fps) costs no drawing and no encoding. */
+static void the_same_view_is_not_encoded_again(void **state)
+{
+	(void)state;
+	struct camera_config cfg;
+	struct camera *cam = run_door(&cfg, true, 5);
+	struct preview *p;
+	const uint8_t *jpeg;
+	size_t len, first_len;
+	assert_int_equal(preview_create(cam, &cfg, NULL, 0, &p), 0);
+	const struct preview_opts o = {0}, raw = {.raw = true};
+	assert_int_equal(preview_render(p, &o, 0, &jpeg, &first_len), 0);
+	assert_int_equal(preview_encodes(p), 1);
+	uint8_t *first = malloc(first_len);
+	assert_non_null(first);
+	memcpy(first, jpeg, first_len);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(preview_render(p, &o, 0, &jpeg, &len), 0);
+		assert_int_equal(len, first_len);
+		assert_memory_equal(jpeg, first, len);
+	}
+	assert_int_equal(preview_encodes(p), 1);
+	/* Other options are another picture. */
+	assert_int_equal(preview_render(p, &raw, 0, &jpeg, &len), 0);
+	assert_int_equal(preview_encodes(p), 2);
+	free(first);
+	preview_destroy(p);
+	camera_close(cam);
+}
+
 /* The annotated picture (640x480) of door with regions, decoded by an
  * independent path (TurboJPEG here, the writer's JPEG). */
 static void render_door(const struct regions *r, uint8_t *rgb)
@@ -386,6 +418,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(nothing_is_copied_unless_requested),
+		cmocka_unit_test(the_same_view_is_not_encoded_again),
 		cmocka_unit_test(one_request_is_one_copy_of_that_frame),
 		cmocka_unit_test(annotated_picture_is_640_wide_with_the_line),
 		cmocka_unit_test(roi_and_mask_are_drawn_where_they_are),

@@ -34,6 +34,13 @@ struct preview {
 	unsigned long jpeg_size;
 	struct trail trails[TRACKER_MAX_TRACKS]; /* by the tracker's slot */
 	uint64_t trails_seq;
+	/* What the JPEG in jpeg shows, so the same view is not drawn and
+	 * encoded again (a client watching a finished camera, or one whose
+	 * frames come slower than preview_fps). */
+	bool drawn;
+	uint64_t drawn_seq, drawn_in, drawn_out;
+	struct preview_opts drawn_opts;
+	unsigned encodes;
 };
 
 static const struct rgb LINE_COLOUR = {255, 220, 0}, IN_COLOUR = {0, 230, 80},
@@ -327,6 +334,16 @@ int preview_render(struct preview *p, const struct preview_opts *o, int timeout_
 	camera_view_get(p->cam, p->view, timeout_ms);
 	if (p->view->seq == 0)
 		return -EAGAIN;
+	struct totals t = {0};
+	if (p->co)
+		coord_get_totals(p->co, p->index, &t);
+	if (p->drawn && p->drawn_seq == p->view->seq && p->drawn_opts.raw == o->raw &&
+	    p->drawn_opts.mask == o->mask && p->drawn_in == t.in && p->drawn_out == t.out) {
+		*jpeg = p->jpeg;
+		*len = p->jpeg_size;
+		return 0;
+	}
+	p->drawn = false;
 	rc = p->view->format == FRAME_JPEG ? decode_jpeg(p) : decode_gray(p);
 	if (rc)
 		return rc;
@@ -336,7 +353,18 @@ int preview_render(struct preview *p, const struct preview_opts *o, int timeout_
 	if (tjCompress2(p->enc, p->rgb, p->w, 0, p->h, TJPF_RGB, &p->jpeg, &p->jpeg_size,
 			TJSAMP_420, JPEG_QUALITY, 0) < 0)
 		return -ENOMEM;
+	p->encodes++;
+	p->drawn = true;
+	p->drawn_seq = p->view->seq;
+	p->drawn_opts = *o;
+	p->drawn_in = t.in;
+	p->drawn_out = t.out;
 	*jpeg = p->jpeg;
 	*len = p->jpeg_size;
 	return 0;
+}
+
+unsigned preview_encodes(const struct preview *p)
+{
+	return p->encodes;
 }

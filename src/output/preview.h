@@ -36,12 +36,17 @@ int preview_create(struct camera *cam, const struct camera_config *cfg, struct c
 		   int index, struct preview **out);
 
 /* Renders the camera's latest view, waiting up to timeout_ms for a newer
- * one than this preview last drew (the last one again if none comes).
+ * one than this preview last drew (the last one again if none comes, as
+ * it was encoded then, unless the counts drawn on it have changed).
  * *jpeg (len bytes) stays valid until the next call. Returns 0, -EAGAIN
  * when the camera has published no picture yet, -EPROTO for a frame
  * TurboJPEG cannot read, -ENOMEM. */
 int preview_render(struct preview *p, const struct preview_opts *o, int timeout_ms,
 		   const uint8_t **jpeg, size_t *len);
+
+/* How many pictures it has encoded: a view already rendered with the same
+ * options and counts is handed out again, not drawn and encoded anew. */
+unsigned preview_encodes(const struct preview *p);
 
 /* The size of the last rendered picture. */
 void preview_size(const struct preview *p, int *w, int *h);
