@@ -200,6 +200,7 @@ static int drain_cameras(struct camera **cams, const struct camera_list *list, b
 			continue;
 		}
 		nstuck++;
+		camera_abandon(cams[i]);
 		log_error("camera '%s': its source is still blocked in a read; not waiting for it",
 			  list->cams[i].name);
 	}

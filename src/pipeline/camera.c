@@ -762,6 +762,16 @@ void camera_join(struct camera *cam)
 	camera_join_inference(cam);
 }
 
+void camera_abandon(struct camera *cam)
+{
+	/* Detached, it may still finish before the process exits, and it is
+	 * not a thread leak: nobody waits for it on purpose. */
+	if (cam->cap_started) {
+		pthread_detach(cam->cap_thread);
+		cam->cap_started = false;
+	}
+}
+
 void camera_join_inference(struct camera *cam)
 {
 	mutex_lock(&cam->lock);

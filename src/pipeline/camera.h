@@ -100,6 +100,9 @@ void camera_join(struct camera *cam);
  * has drained the ring, for a capture thread blocked in a read that may
  * never return (a stalled pipe) and is left behind at exit. */
 void camera_join_inference(struct camera *cam);
+/* After camera_join_inference: a capture thread still blocked in a read is
+ * let go (detached) rather than joined; the camera must not be closed. */
+void camera_abandon(struct camera *cam);
 void camera_get_stats(struct camera *cam, struct camera_stats *out);
 /* "streaming", "reconnecting", "finished", "error". */
 const char *camera_state_name(enum camera_state state);
