@@ -487,6 +487,33 @@ static void fragment_inside_the_box_of_an_object_walking_down_joins_it(void **st
 	tracker_destroy(t);
 }
 
+/* Someone seated (a box on the upper body only) stands up: the blob the
+ * track takes grows down at once, and the legs, found as a blob of their
+ * own below the old box but inside the grown blob's, are a part of that
+ * person, not a second one. */
+static void fragment_inside_the_grown_blob_joins_it(void **state)
+{
+	(void)state;
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	for (int f = 0; f < 20; f++) {
+		struct blob b = box(0.6f, 0.2f, 0.18f, 0.4f, 0.03f);
+		tr = tracker_update(t, &b, 1, f * 0.1);
+	}
+	uint32_t id = find_near(tr, 0.6f, 0.2f)->id;
+	for (int f = 20; f < 24; f++) {
+		float grow = 0.15f * (float)(f - 19);
+		struct blob parts[2] = {
+			box(0.6f, 0.2f + grow / 2, 0.18f, 0.4f + grow, 0.03f + 0.03f * grow),
+			box(0.56f, 0.35f + grow, 0.03f, 0.2f, 0.004f), /* legs, below the old box */
+		};
+		tr = tracker_update(t, parts, 2, f * 0.1);
+		assert_int_equal(live_tracks(tr), 1);
+		assert_non_null(find_id(tr, id));
+	}
+	tracker_destroy(t);
+}
+
 static void a_speck_cannot_jump_onto_a_large_blob(void **state)
 {
 	(void)state;
@@ -723,6 +750,7 @@ int main(void)
 		cmocka_unit_test(slots_hold_their_track_for_its_life),
 		cmocka_unit_test(body_fragments_join_their_track_instead_of_new_tracks),
 		cmocka_unit_test(fragment_inside_the_box_of_an_object_walking_down_joins_it),
+		cmocka_unit_test(fragment_inside_the_grown_blob_joins_it),
 		cmocka_unit_test(a_speck_cannot_jump_onto_a_large_blob),
 		cmocka_unit_test(confirmed_track_does_not_take_a_blob_over_4x_its_area),
 		cmocka_unit_test(lost_track_does_not_grab_a_far_blob),

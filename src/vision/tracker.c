@@ -174,8 +174,14 @@ static float pair_cost(const struct tracker *t, int i, const struct blob *b)
  * starting a track of its own that could later be counted. */
 static bool is_fragment(const struct track *tr, const struct obs *o, const struct blob *b)
 {
-	return b->area < FRAGMENT_MAX_RATIO * o->area && fabsf(b->cx - tr->x) <= 0.6f * tr->w &&
-	       fabsf(b->cy - tr->y) <= 0.6f * tr->h;
+	if (b->area >= FRAGMENT_MAX_RATIO * o->area)
+		return false;
+	if (fabsf(b->cx - tr->x) <= 0.6f * tr->w && fabsf(b->cy - tr->y) <= 0.6f * tr->h)
+		return true;
+	/* Or inside the blob it took this frame, which may have outgrown the
+	 * track's box: someone who sat still stands up and walks off, and the
+	 * legs show below the box the torso had. */
+	return b->cx >= o->x0 && b->cx <= o->x1 && b->cy >= o->y0 && b->cy <= o->y1;
 }
 
 /* Whether boxes a and b are parts of one upright body cut across by
