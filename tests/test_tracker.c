@@ -348,13 +348,43 @@ static void small_blobs_start_tracks_only_away_from_objects(void **state)
 	tr = tracker_update(t, &b, 1, 10 * 0.04);
 	far = find_near(tr, 0.8f, 0.21f);
 	assert_true(far->confirmed && !far->small);
-	/* And a track that was an object never takes a small blob. */
-	b = box(0.8f, 0.22f, 0.03f, 0.03f, 0.0007f);
+	/* And a track that was an object never takes a speck much smaller
+	 * than itself... */
+	b = box(0.8f, 0.22f, 0.02f, 0.02f, 0.00055f);
 	b.small = true;
 	tr = tracker_update(t, &b, 1, 11 * 0.04);
 	far = find_near(tr, 0.8f, 0.22f);
 	assert_false(far->updated);
 	tracker_destroy(t);
+}
+
+/* ...nor one away from where it is predicted, but a faint object seen in
+ * part (a small blob of a third of its area or more, where it should be)
+ * is still that object: low contrast, dark on dark. */
+static void object_track_takes_a_small_blob_only_where_predicted(void **state)
+{
+	(void)state;
+	for (int away = 0; away < 2; away++) {
+		struct tracker *t = make();
+		const struct track *tr = NULL;
+		for (int f = 0; f < 10; f++) {
+			struct blob b = box(0.5f, 0.2f + 0.02f * f, 0.05f, 0.06f, 0.0025f);
+			tr = tracker_update(t, &b, 1, f * 0.1);
+		}
+		uint32_t id = find_near(tr, 0.5f, 0.38f)->id;
+		struct blob part = box(0.5f + (away ? 0.06f : 0.0f), 0.4f, 0.04f, 0.05f, 0.0010f);
+		part.small = true;
+		tr = tracker_update(t, &part, 1, 1.0);
+		const struct track *k = find_id(tr, id);
+		assert_non_null(k);
+		if (away) {
+			assert_false(k->updated);
+		} else {
+			assert_true(k->updated);
+			assert_false(k->small); /* still an object */
+		}
+		tracker_destroy(t);
+	}
 }
 
 /* A track seen only in small blobs is confirmed once it has three times
@@ -745,6 +775,7 @@ int main(void)
 		cmocka_unit_test(box_size_is_filtered_and_trusts_a_measurement_more_after_a_gap),
 		cmocka_unit_test(small_blobs_start_tracks_only_away_from_objects),
 		cmocka_unit_test(small_track_that_moves_steadily_is_confirmed),
+		cmocka_unit_test(object_track_takes_a_small_blob_only_where_predicted),
 		cmocka_unit_test(tentative_track_ends_at_its_first_miss),
 		cmocka_unit_test(single_frame_noise_never_confirms),
 		cmocka_unit_test(slots_hold_their_track_for_its_life),

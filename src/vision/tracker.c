@@ -28,6 +28,7 @@
  * far off is small all the way to the line; a speck that stays put, or a
  * scrap that flickers, is not an object. */
 #define SMALL_CONFIRM 3
+#define SMALL_PART 0.3f        /* a small blob this share of a track's area may be it, seen in part */
 #define ACCEL_NOISE 0.05f        /* process noise: acceleration spectral density, 1/s^3 */
 #define VEL_INIT_VAR 1.0f        /* a new track's speed is unknown: up to ~1 frame/s */
 #define STACK_OVERLAP 0.5f       /* parts one above the other overlap this much in x */
@@ -160,8 +161,12 @@ static float pair_cost(const struct tracker *t, int i, const struct blob *b)
 	/* A track only takes a blob of about its own size: no object grows
 	 * fourfold in one frame (a blob that holds it and another is a group,
 	 * below), and a tentative track, likely noise, even less. */
-	if (b->small && !tr->small)
-		return INFEASIBLE; /* a track that was an object does not shrink into a speck */
+	/* A track that was an object does not shrink into a speck, unless
+	 * the speck is where it is predicted and not much smaller: a faint
+	 * object (dark on dark, low contrast) seen only in part this frame. */
+	if (b->small && !tr->small &&
+	    (b->area < SMALL_PART * tr->area || dist > 0.5f * fmaxf(tr->w, tr->h)))
+		return INFEASIBLE;
 	float growth = tr->confirmed ? MAX_GROWTH : TENTATIVE_MAX_GROWTH;
 	if (b->area > growth * tr->area || tr->area > growth * b->area)
 		return INFEASIBLE;
