@@ -371,6 +371,42 @@ static void edge_sliver_does_not_set_the_side_an_object_starts_on(void **state)
 	counter_destroy(s.c);
 }
 
+/* At a low frame rate someone coming in at the left edge above a level
+ * line is seen twice, wholly above the band, before being confirmed inside
+ * it: the left edge does not move their centre across a level line, so
+ * those slivers tell the side they came from, and they count. Coming in at
+ * the top edge toward a level line near it, a sliver tells nothing. */
+static void edge_sliver_clear_of_the_band_sets_the_side(void **state)
+{
+	(void)state;
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	const float ys[6] = {0.39f, 0.45f, 0.48f, 0.52f, 0.55f, 0.58f};
+	for (int k = 0; k < 6; k++) {
+		float w = 0.05f + 0.02f * (float)k;
+		s.slots[0] = (struct track){.id = 1, .x = w / 2, .y = ys[k], .bottom = ys[k] + 0.04f,
+					    .w = w, .h = 0.075f, .updated = true,
+					    .confirmed = k >= 2, .hits = 1 + k};
+		frame(&s, k);
+	}
+	end(&s, 6);
+	assert_int_equal(s.in, 1);
+	assert_int_equal(s.out, 0);
+	counter_destroy(s.c);
+
+	setup_line(&s, (struct line){0.0f, 0.1f, 1.0f, 0.1f});
+	const float ty[6] = {0.01f, 0.03f, 0.08f, 0.12f, 0.16f, 0.2f};
+	for (int k = 0; k < 6; k++) {
+		s.slots[0] = (struct track){.id = 2, .x = 0.5f, .y = ty[k], .bottom = ty[k] + 0.02f,
+					    .w = 0.06f, .h = 0.04f, .updated = true,
+					    .confirmed = k >= 3, .hits = 1 + k};
+		frame(&s, k);
+	}
+	end(&s, 6);
+	assert_int_equal(s.in + s.out, 0);
+	counter_destroy(s.c);
+}
+
 static void reset_tracks_forgets_every_track(void **state)
 {
 	(void)state;
@@ -1200,6 +1236,7 @@ int main(void)
 		cmocka_unit_test(a_track_that_ends_on_its_start_side_or_in_the_band_does_not_count),
 		cmocka_unit_test(end_rule_keeps_to_the_segment),
 		cmocka_unit_test(edge_sliver_does_not_set_the_side_an_object_starts_on),
+		cmocka_unit_test(edge_sliver_clear_of_the_band_sets_the_side),
 		cmocka_unit_test(reset_tracks_forgets_every_track),
 		cmocka_unit_test(bottom_anchor_counts_where_the_feet_cross),
 		cmocka_unit_test(two_side_by_side_in_one_blob_count_as_two),

@@ -11,6 +11,7 @@
 #define LEARN_BAND 0.25f
 #define LEARN_MIN_SAMPLES 2
 #define EDGE_MARGIN 0.02f     /* a box this near the picture's edge is cut by it */
+#define EDGE_ALONG 0.3f       /* an edge cut shifts the side when the line's normal is this much across it */
 #define IN_FILE_LIKENESS 0.4f /* two objects in file: the smaller at least this of the bigger */
 
 struct slot_state {
@@ -95,12 +96,29 @@ void counter_destroy(struct counter *c)
 	free(c);
 }
 
-/* Whether a track's box reaches the picture's edge: part of the object is
- * outside, so its centre is not the object's. */
-static bool cut_by_edge(const struct track *tr)
+/* Whether a first sliver of an object cut by the picture's edge may be
+ * off to one side of where the object is: always when the edge cuts it
+ * across the line's normal (its centre is off toward the line or away from
+ * it); when the edge runs across the line (a level line, the left edge),
+ * only if what is seen reaches into the band: a sliver wholly clear of the
+ * band on one side is that side. */
+static bool side_unsure_at_edge(const struct counter *c, const struct track *tr, int side)
 {
-	return tr->x - tr->w / 2 < EDGE_MARGIN || tr->x + tr->w / 2 > 1.0f - EDGE_MARGIN ||
-	       tr->y - tr->h / 2 < EDGE_MARGIN || tr->y + tr->h / 2 > 1.0f - EDGE_MARGIN;
+	const struct line *l = &c->line;
+	float dx = l->bx - l->ax, dy = l->by - l->ay, len = hypotf(dx, dy);
+	float x0 = tr->x - tr->w / 2, x1 = tr->x + tr->w / 2;
+	float y0 = tr->y - tr->h / 2, y1 = tr->y + tr->h / 2;
+	bool cut_x = x0 < EDGE_MARGIN || x1 > 1.0f - EDGE_MARGIN;
+	bool cut_y = y0 < EDGE_MARGIN || y1 > 1.0f - EDGE_MARGIN;
+	if (!cut_x && !cut_y)
+		return false;
+	if ((cut_x && fabsf(dy) > EDGE_ALONG * len) || (cut_y && fabsf(dx) > EDGE_ALONG * len))
+		return true;
+	const float cx[4] = {x0, x1, x0, x1}, cy[4] = {y0, y0, y1, y1};
+	for (int k = 0; k < 4; k++)
+		if (line_side(l, cx[k], cy[k]) * (float)side <= c->p.band)
+			return true;
+	return false;
 }
 
 /* Extent of a track's box along the line's direction, and across it. */
@@ -329,7 +347,7 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 			 * one side of where the object is: one coming in right
 			 * on the line shows its near edge first. The side it
 			 * starts on waits for the track to be confirmed. */
-			if (cut_by_edge(tr) && !tr->confirmed)
+			if (!tr->confirmed && side_unsure_at_edge(c, tr, side))
 				continue;
 			st->side = st->start_side = side;
 			st->sx = st->ax = x;
