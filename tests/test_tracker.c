@@ -410,6 +410,28 @@ static void small_track_that_moves_steadily_is_confirmed(void **state)
 	tracker_destroy(t);
 }
 
+/* At 12.5 fps the same motorbike is confirmed after six hits, once it has
+ * been tracked for 0.35 s: nine would take it past the line first. Six
+ * hits in a fifth of a second (30 fps) are not enough. */
+static void small_track_confirms_in_time_at_a_low_frame_rate(void **state)
+{
+	(void)state;
+	for (int fast = 0; fast < 2; fast++) {
+		struct tracker *t = make();
+		const struct track *tr = NULL, *bike = NULL;
+		double dt = fast ? 1.0 / 30 : 1.0 / 12.5;
+		for (int f = 0; f < 6; f++) {
+			struct blob b = box(0.5f, 0.2f + 0.03f * f, 0.03f, 0.05f, 0.0007f);
+			b.small = true;
+			tr = tracker_update(t, &b, 1, f * dt);
+			bike = find_near(tr, 0.5f, 0.2f + 0.03f * f);
+			assert_non_null(bike);
+		}
+		assert_int_equal(bike->confirmed, !fast);
+		tracker_destroy(t);
+	}
+}
+
 static void tentative_track_ends_at_its_first_miss(void **state)
 {
 	(void)state;
@@ -775,6 +797,7 @@ int main(void)
 		cmocka_unit_test(box_size_is_filtered_and_trusts_a_measurement_more_after_a_gap),
 		cmocka_unit_test(small_blobs_start_tracks_only_away_from_objects),
 		cmocka_unit_test(small_track_that_moves_steadily_is_confirmed),
+		cmocka_unit_test(small_track_confirms_in_time_at_a_low_frame_rate),
 		cmocka_unit_test(object_track_takes_a_small_blob_only_where_predicted),
 		cmocka_unit_test(tentative_track_ends_at_its_first_miss),
 		cmocka_unit_test(single_frame_noise_never_confirms),

@@ -28,6 +28,11 @@
  * far off is small all the way to the line; a speck that stays put, or a
  * scrap that flickers, is not an object. */
 #define SMALL_CONFIRM 3
+/* At a low frame rate that many hits take too long (a motorbike at 12 fps
+ * is across the line first): twice the usual hits over as long as three
+ * times take at 25 fps do too. */
+#define SMALL_CONFIRM_MIN 2
+#define SMALL_CONFIRM_SECONDS 0.35
 #define SMALL_PART 0.3f        /* a small blob this share of a track's area may be it, seen in part */
 #define ACCEL_NOISE 0.05f        /* process noise: acceleration spectral density, 1/s^3 */
 #define VEL_INIT_VAR 1.0f        /* a new track's speed is unknown: up to ~1 frame/s */
@@ -53,6 +58,7 @@ struct track_state {
 	float size_var;       /* of the box size, in units of one measurement's variance */
 	double last_seen;
 	float x0, y0;         /* where it was first seen */
+	double born;          /* and when */
 };
 
 /* What a track saw this frame: one blob, or a blob and its fragments. */
@@ -261,7 +267,9 @@ static void observe(struct tracker *t, int i, const struct obs *o, double now)
 	tr->small = tr->small && o->small;
 	if (tr->hits >= t->p.confirm_hits && !tr->small)
 		tr->confirmed = true;
-	else if (tr->hits >= SMALL_CONFIRM * t->p.confirm_hits &&
+	else if ((tr->hits >= SMALL_CONFIRM * t->p.confirm_hits ||
+		  (tr->hits >= SMALL_CONFIRM_MIN * t->p.confirm_hits &&
+		   now - s->born >= SMALL_CONFIRM_SECONDS)) &&
 		 hypotf(s->kx.p - s->x0, s->ky.p - s->y0) > fmaxf(tr->w, tr->h))
 		tr->confirmed = true;
 	s->last_seen = now;
@@ -628,6 +636,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 		s->last_seen = t_sec;
 		s->x0 = bl->cx;
 		s->y0 = bl->cy;
+		s->born = t_sec;
 		sync_track(tr, s);
 		if (parent)
 			rebase_parent(t, parent, predicted, obs);
