@@ -373,6 +373,12 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 		 * counted once it is confirmed. */
 		if (!tr->confirmed)
 			continue;
+		/* Inside a group a member's position is a guess (two cars that
+		 * pass each other in one blob seem to stall and drift back): a
+		 * crossing back against the one it counted waits until it is
+		 * seen on its own, where it is, and counts then if it holds. */
+		if (tr->grouped && side == -st->last_dir)
+			continue;
 		/* A jump back, against its motion, to what was left of its blob
 		 * after a part split off is no crossing: the track is now the
 		 * part behind, on this side; what it counted before was the
