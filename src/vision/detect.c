@@ -16,6 +16,11 @@
  *   pixels learn much more slowly (no hard freeze, so nothing stays wrong
  *   for ever), and a pixel foreground for absorb_seconds joins at once (a
  *   parked car goes; a person who stood still a minute leaves no ghost).
+ * - A camera on a pole sways, one that settles drifts: each frame's
+ *   shift against the model (whole pixels, found by matching the model's
+ *   textured background) is taken out before anything is compared or
+ *   learnt, so the model stays put and the sway is not motion; blobs are
+ *   reported where they are in the frame.
  * - Morphology is scaled to the frame: an opening (3x3 majority) drops
  *   specks, a closing joins the parts of one object split by a band of
  *   background-coloured pixels.
@@ -28,6 +33,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +56,12 @@
 #define GHOST_MODEL_EDGES 0.5f /* and the model has clear edges along it */
 #define GAIN_MIN_BG 0.25f      /* fewer background samples than this: hold the gain */
 #define SMALL_SHARE 0.5f       /* blobs from this share of min_area up come out, marked small */
+#define SHIFT_STEP 2           /* steps of a pixel from the last shift per frame, at 160 wide */
+#define SHIFT_MAX 4            /* never further than this from the model, pixels at 160 wide */
+#define SHIFT_MIN_SAMPLES 48   /* textured background samples needed to move the shift */
+#define SHIFT_TRUNCATE 24.0f  /* a sample's mismatch counts up to this, gray levels */
+#define SHIFT_MOVE 0.1f        /* another shift must match better by this share */
+#define SHIFT_PREFER 0.04f     /* and by this share more per pixel from none */
 
 /* fminf and fmaxf keep NaN semantics, so GCC calls libm for them and
  * will not vectorise a loop that uses them; no NaN is ever compared here. */
@@ -76,6 +88,8 @@ struct detector {
 	int w, h;
 	int r;                  /* neighbourhood radius for sway, pixels */
 	int rc;                 /* closing radius, pixels */
+	int sx, sy;             /* the frame's shift against the model, pixels */
+	int shift_step, shift_max;
 	struct detect_params p;
 	unsigned frames;        /* since the model (re)started */
 	double t_start, t_last;
@@ -89,6 +103,8 @@ struct detector {
 	float *ftmp;
 	float *age;             /* seconds each pixel has been foreground in a row */
 	uint8_t *mask, *tmp;
+	uint8_t *shifted;       /* the frame moved back onto the model */
+	int *samples;           /* where the shift is measured this frame */
 	uint8_t *active;        /* 1 where motion may count (roi=, mask=); NULL: everywhere */
 	uint16_t *cnt;          /* column counts for the separable morphology */
 	uint16_t *hsum;         /* and their sums along a row */
@@ -112,6 +128,8 @@ int detector_create(int w, int h, const struct detect_params *p, struct detector
 	 * proportion above, so 160 and 320 see the same picture. */
 	d->r = (int)maxf(1.0f, roundf((float)w / 160.0f));
 	d->rc = (int)maxf(1.0f, roundf((float)w / 160.0f));
+	d->shift_step = d->r * SHIFT_STEP;
+	d->shift_max = d->r * SHIFT_MAX;
 	d->gain = 1.0f;
 	d->reset = true;
 	/* A 4-connected labelling of an image needs at most one label per two pixels. */
@@ -125,12 +143,14 @@ int detector_create(int w, int h, const struct detect_params *p, struct detector
 	d->age = calloc(n, sizeof(*d->age));
 	d->mask = calloc(n, 1);
 	d->tmp = calloc(n, 1);
+	d->shifted = calloc(n, 1);
+	d->samples = calloc(n / 4 + 1, sizeof(*d->samples));
 	d->cnt = calloc((size_t)w, sizeof(*d->cnt));
 	d->hsum = calloc((size_t)w, sizeof(*d->hsum));
 	d->labels = calloc(n, sizeof(*d->labels));
 	d->comp = calloc((size_t)d->max_comp, sizeof(*d->comp));
 	if (!d->mu || !d->s || !d->lo || !d->hi || !d->gb || !d->ftmp || !d->age || !d->mask ||
-	    !d->tmp || !d->cnt || !d->hsum || !d->labels || !d->comp) {
+	    !d->tmp || !d->shifted || !d->samples || !d->cnt || !d->hsum || !d->labels || !d->comp) {
 		detector_destroy(d);
 		return -ENOMEM;
 	}
@@ -151,6 +171,8 @@ void detector_destroy(struct detector *d)
 	free(d->age);
 	free(d->mask);
 	free(d->tmp);
+	free(d->shifted);
+	free(d->samples);
 	free(d->active);
 	free(d->cnt);
 	free(d->hsum);
@@ -167,6 +189,12 @@ const uint8_t *detector_mask(const struct detector *d)
 float detector_gain(const struct detector *d)
 {
 	return d->gain;
+}
+
+void detector_shift(const struct detector *d, int *sx, int *sy)
+{
+	*sx = d->sx;
+	*sy = d->sy;
 }
 
 int detector_set_regions(struct detector *d, const struct regions *r)
@@ -492,6 +520,7 @@ static void find_ghosts(struct detector *d, int nlabels, const uint8_t *px)
 static int collect_blobs(struct detector *d, int nlabels, struct blob *blobs)
 {
 	const float fw = (float)d->w, fh = (float)d->h, npx = fw * fh;
+	const float ox = (float)d->sx / fw, oy = (float)d->sy / fh; /* back into the frame */
 	int count = 0;
 
 	for (int l = 1; l < nlabels; l++) {
@@ -500,10 +529,10 @@ static int collect_blobs(struct detector *d, int nlabels, struct blob *blobs)
 		    c->area > d->p.max_area * npx)
 			continue;
 		struct blob b = {
-			.cx = ((float)c->sx / c->area + 0.5f) / fw,
-			.cy = ((float)c->sy / c->area + 0.5f) / fh,
-			.x0 = c->x0 / fw, .y0 = c->y0 / fh,
-			.x1 = (c->x1 + 1) / fw, .y1 = (c->y1 + 1) / fh,
+			.cx = ((float)c->sx / c->area + 0.5f) / fw + ox,
+			.cy = ((float)c->sy / c->area + 0.5f) / fh + oy,
+			.x0 = c->x0 / fw + ox, .y0 = c->y0 / fh + oy,
+			.x1 = (c->x1 + 1) / fw + ox, .y1 = (c->y1 + 1) / fh + oy,
 			.area = c->area / npx,
 			.small = c->area < d->p.min_area * npx,
 		};
@@ -515,11 +544,126 @@ static int collect_blobs(struct detector *d, int nlabels, struct blob *blobs)
 			blobs[pos] = blobs[pos - 1];
 			pos--;
 		}
+		b.x0 = maxf(b.x0, 0.0f);
+		b.y0 = maxf(b.y0, 0.0f);
+		b.x1 = minf(b.x1, 1.0f);
+		b.y1 = minf(b.y1, 1.0f);
 		blobs[pos] = b;
 		if (count < DETECT_MAX_BLOBS)
 			count++;
 	}
 	return count;
+}
+
+/* How badly the frame, moved by (sx, sy), matches the model at the
+ * sampled pixels, at exposure g. */
+static float shift_cost(const struct detector *d, const uint8_t *px, int n, float g, int sx, int sy)
+{
+	const ptrdiff_t off = (ptrdiff_t)sy * d->w + sx;
+	float cost = 0.0f;
+	for (int k = 0; k < n; k++) {
+		int i = d->samples[k];
+		/* Truncated: where something stands over the background, no
+		 * shift matches, and it must not pull toward any. */
+		cost += minf(fabsf((float)px[i + off] - g * d->mu[i]), SHIFT_TRUNCATE);
+	}
+	return cost;
+}
+
+/* The frame's shift against the model: from the last one, a step at a time
+ * to whichever neighbouring shift matches the model's textured background
+ * better (absolute differences on a sparse grid of pixels with edges that
+ * were background last frame, at the exposure of the frame there), never
+ * further than shift_max from none. Flat pictures say nothing of a shift:
+ * with too few textured samples the last one is kept, and another must
+ * match clearly better, the more so the farther it is from none. */
+static void estimate_shift(struct detector *d, const uint8_t *px)
+{
+	const int w = d->w, h = d->h, m = d->shift_max, grid = 3 * d->r;
+	const ptrdiff_t off = (ptrdiff_t)d->sy * w + d->sx;
+	float model_sum = 0.0f, frame_sum = 0.0f;
+	int n = 0;
+
+	for (int y = m; y < h - m; y += grid)
+		for (int x = m; x < w - m; x += grid) {
+			int i = y * w + x;
+			if (d->mask[i] || d->gb[i] < G_MIN || (d->active && !d->active[i]))
+				continue;
+			d->samples[n++] = i;
+			model_sum += d->mu[i];
+			frame_sum += (float)px[i + off];
+		}
+	if (n < SHIFT_MIN_SAMPLES || model_sum <= 0.0f)
+		return;
+	const float g = frame_sum / model_sum;
+	float here = shift_cost(d, px, n, g, d->sx, d->sy);
+	for (int step = 0; step < d->shift_step; step++) {
+		int bx = d->sx, by = d->sy, far = abs(d->sx) + abs(d->sy);
+		float best = here * (1.0f + SHIFT_PREFER * (float)far / (float)d->r);
+		for (int j = -1; j <= 1; j++)
+			for (int k = -1; k <= 1; k++) {
+				int sx = d->sx + k, sy = d->sy + j, dist = abs(sx) + abs(sy);
+				if ((!j && !k) || abs(sx) > m || abs(sy) > m)
+					continue;
+				/* Back toward none needs only to match as well: along
+				 * a straight edge every shift matches alike, and the
+				 * shift must not wander off along it. */
+				float c = shift_cost(d, px, n, g, sx, sy);
+				float judged = c * (1.0f + (dist < far ? 0.0f : SHIFT_MOVE) +
+						    SHIFT_PREFER * (float)dist / (float)d->r);
+				if (judged < best) {
+					best = judged;
+					bx = sx;
+					by = sy;
+					here = c;
+				}
+			}
+		if (bx == d->sx && by == d->sy)
+			break;
+		d->sx = bx;
+		d->sy = by;
+	}
+}
+
+/* The frame moved back onto the model by the shift, its own edge pixels
+ * repeated where it has nothing (clear_shift_border keeps those out of the
+ * mask). Unshifted, the frame itself. */
+static const uint8_t *shift_frame(struct detector *d, const uint8_t *px)
+{
+	const int w = d->w, h = d->h, sx = d->sx, sy = d->sy;
+	if (!sx && !sy)
+		return px;
+	for (int y = 0; y < h; y++) {
+		int yy = y + sy < 0 ? 0 : y + sy >= h ? h - 1 : y + sy;
+		const uint8_t *src = px + (size_t)yy * w;
+		uint8_t *dst = d->shifted + (size_t)y * w;
+		if (sx >= 0) {
+			memcpy(dst, src + sx, (size_t)(w - sx));
+			memset(dst + w - sx, src[w - 1], (size_t)sx);
+		} else {
+			memset(dst, src[0], (size_t)-sx);
+			memcpy(dst - sx, src, (size_t)(w + sx));
+		}
+	}
+	return d->shifted;
+}
+
+/* The rows and columns the shifted frame has no picture for are never
+ * foreground. */
+static void clear_shift_border(struct detector *d)
+{
+	const int w = d->w, h = d->h, sx = d->sx, sy = d->sy;
+	for (int y = 0; y < h; y++) {
+		uint8_t *m = d->mask + (size_t)y * w;
+		if (y + sy < 0 || y + sy >= h) {
+			memset(m, 0, (size_t)w);
+			continue;
+		}
+		if (sx > 0)
+			memset(m + w - sx, 0, (size_t)sx);
+		else if (sx < 0)
+			memset(m, 0, (size_t)-sx);
+	}
 }
 
 /* The first frames: a plain average, every pixel, no detection. */
@@ -561,6 +705,7 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 		d->t_start = t_sec;
 		d->gain = 1.0f;
 		d->cut_time = 0.0f;
+		d->sx = d->sy = 0;
 	}
 	if (d->frames < BOOT_MIN_FRAMES || t_sec - d->t_start < BOOT_SECONDS) {
 		bootstrap(d, px);
@@ -569,10 +714,6 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 	}
 	d->frames++;
 
-	d->gain = estimate_gain(d, px);
-	if (d->reset)
-		return; /* a new scene: learning starts again with the next frame */
-	const float inv_gain = 1.0f / d->gain;
 	/* The model moves slowly (learn_seconds): its neighbourhood range and
 	 * edges are refreshed every MODEL_REFRESH seconds, not every frame. */
 	if (t_sec - d->t_refresh >= MODEL_REFRESH || t_sec < d->t_refresh) {
@@ -580,6 +721,12 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 		envelope(d, d->mu, d->lo, d->hi);
 		d->t_refresh = t_sec;
 	}
+	estimate_shift(d, px);
+	px = shift_frame(d, px);
+	d->gain = estimate_gain(d, px);
+	if (d->reset)
+		return; /* a new scene: learning starts again with the next frame */
+	const float inv_gain = 1.0f / d->gain;
 
 	/* Raw mask: outside the neighbourhood's range, or a new edge. Both
 	 * judged at the frame's exposure: a camera's response is not quite
@@ -608,6 +755,7 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 			m[x] |= gi - gain * gb[x] > maxf(gthr_min, k_edge * s[x]);
 		}
 	}
+	clear_shift_border(d);
 	if (d->active) {
 		/* Outside the regions nothing is foreground, before the
 		 * morphology and again after it (a closing reaches a few

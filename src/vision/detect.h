@@ -61,6 +61,10 @@ const uint8_t *detector_mask(const struct detector *d);
 /* The current exposure gain (frame / background model), for tests. */
 float detector_gain(const struct detector *d);
 
+/* The current frame's shift against the model, pixels (sway, drift), for
+ * tests. */
+void detector_shift(const struct detector *d, int *sx, int *sy);
+
 void detector_destroy(struct detector *d);
 
 #endif
