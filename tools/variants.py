@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Robustness probes: every clip with truth, made harder in the ways footage
+nobody has seen differs from the clips one tunes on, each with its own
+truth, for tools/report.py.
+
+Usage: variants.py [--only KIND,...] DIR OUT
+
+Every NAME.truth.json in DIR with NAME.avi (or .mjpeg, .y4m) beside it is
+a clip. For each, OUT gets NAME-KIND.avi (MJPEG, Debian's ffmpeg) and
+NAME-KIND.truth.json:
+
+  flip   mirrored left to right; the line mirrored with its ends swapped,
+         so in and out stay the same
+  half   every other frame at half the frame rate (a camera at 12 fps, or
+         one that halves its rate in low light); event frames halved
+  noise  sensor noise (strength 14 of 255, changing every frame)
+  lowc   half the contrast and a little darker (dusk, a flat scene)
+  sway   the camera sways +-4 px across and +-3 px up and down at 0.7 and
+         0.5 Hz (a pole in the wind)
+  q12    JPEG quality 12 instead of 3 (a camera saving bandwidth)
+
+Then, e.g.:  tools/report.py --turnstile build/turnstile OUT
+
+The truth is the clip's own: nothing here is tuned to what turnstile
+counts. Exit status 0, 1 when ffmpeg fails, 2 on bad usage.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+MEDIA = (".avi", ".mjpeg", ".y4m")
+SWAY = "crop=iw-8:ih-8:4+4*sin(2*PI*t*0.7):4+3*cos(2*PI*t*0.5),scale=iw+8:ih+8"
+KINDS = {
+    "flip": ["-vf", "hflip"],
+    "half": ["-vf", "select='not(mod(n\\,2))'"],
+    "noise": ["-vf", "noise=alls=14:allf=t"],
+    "lowc": ["-vf", "eq=contrast=0.5:brightness=-0.1"],
+    "sway": ["-vf", SWAY],
+    "q12": [],
+}
+
+
+def truth_for(kind, truth, name):
+    t = dict(truth)
+    t["clip"] = f"{name}-{kind}.avi"
+    if kind == "flip":
+        ax, ay, bx, by = truth["line"]
+        t["line"] = [1 - bx, by, 1 - ax, ay]  # mirrored, ends swapped: in stays in
+    elif kind == "half":
+        t["fps"] = truth["fps"] / 2
+        if "frames" in truth:
+            t["frames"] = truth["frames"] // 2
+        t["events"] = [dict(e, frame=e["frame"] // 2) for e in truth.get("events", [])]
+    return t
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", help="comma-separated kinds (default: all)")
+    ap.add_argument("dir")
+    ap.add_argument("out")
+    a = ap.parse_args()
+    kinds = a.only.split(",") if a.only else list(KINDS)
+    for k in kinds:
+        if k not in KINDS:
+            print(f"variants.py: --only: unknown kind '{k}' (known: {', '.join(KINDS)})",
+                  file=sys.stderr)
+            return 2
+    if not os.path.isdir(a.dir):
+        print(f"variants.py: {a.dir}: not a directory", file=sys.stderr)
+        return 2
+    os.makedirs(a.out, exist_ok=True)
+    made = 0
+    for f in sorted(os.listdir(a.dir)):
+        if not f.endswith(".truth.json"):
+            continue
+        name = f[: -len(".truth.json")]
+        media = next((os.path.join(a.dir, name + e) for e in MEDIA
+                      if os.path.exists(os.path.join(a.dir, name + e))), None)
+        if media is None:
+            continue
+        with open(os.path.join(a.dir, f)) as fh:
+            truth = json.load(fh)
+        for k in kinds:
+            if k == "half" and "fps" not in truth:
+                print(f"variants.py: {f}: no fps, no half-rate variant", file=sys.stderr)
+                continue
+            args = list(KINDS[k])
+            if k == "half":
+                args += ["-r", str(truth["fps"] / 2)]
+            dst = os.path.join(a.out, f"{name}-{k}.avi")
+            cmd = ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", media, *args,
+                   "-c:v", "mjpeg", "-q:v", "12" if k == "q12" else "3", "-an", dst]
+            if subprocess.run(cmd).returncode != 0:
+                print(f"variants.py: ffmpeg failed on {media} ({k})", file=sys.stderr)
+                return 1
+            with open(os.path.join(a.out, f"{name}-{k}.truth.json"), "w") as fh:
+                json.dump(truth_for(k, truth, name), fh)
+            made += 1
+    print(f"variants.py: {made} clips in {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
