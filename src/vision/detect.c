@@ -59,7 +59,7 @@
 #define SHIFT_STEP 2           /* steps of a pixel from the last shift per frame, at 160 wide */
 #define SHIFT_MAX 4            /* never further than this from the model, pixels at 160 wide */
 #define SHIFT_MIN_SAMPLES 48   /* textured background samples needed to move the shift */
-#define SHIFT_TRUNCATE 24.0f  /* a sample's mismatch counts up to this, gray levels */
+#define SHIFT_TRUNCATE 48.0f  /* a sample's gradient mismatch counts up to this, gray levels */
 #define SHIFT_MOVE 0.1f        /* another shift must match better by this share */
 #define SHIFT_PREFER 0.04f     /* and by this share more per pixel from none */
 
@@ -105,6 +105,7 @@ struct detector {
 	uint8_t *mask, *tmp;
 	uint8_t *shifted;       /* the frame moved back onto the model */
 	int *samples;           /* where the shift is measured this frame */
+	float *sgx, *sgy;       /* and the model's gradient there */
 	uint8_t *active;        /* 1 where motion may count (roi=, mask=); NULL: everywhere */
 	uint16_t *cnt;          /* column counts for the separable morphology */
 	uint16_t *hsum;         /* and their sums along a row */
@@ -145,12 +146,14 @@ int detector_create(int w, int h, const struct detect_params *p, struct detector
 	d->tmp = calloc(n, 1);
 	d->shifted = calloc(n, 1);
 	d->samples = calloc(n / 4 + 1, sizeof(*d->samples));
+	d->sgx = calloc(n / 4 + 1, sizeof(*d->sgx));
+	d->sgy = calloc(n / 4 + 1, sizeof(*d->sgy));
 	d->cnt = calloc((size_t)w, sizeof(*d->cnt));
 	d->hsum = calloc((size_t)w, sizeof(*d->hsum));
 	d->labels = calloc(n, sizeof(*d->labels));
 	d->comp = calloc((size_t)d->max_comp, sizeof(*d->comp));
 	if (!d->mu || !d->s || !d->lo || !d->hi || !d->gb || !d->ftmp || !d->age || !d->mask ||
-	    !d->tmp || !d->shifted || !d->samples || !d->cnt || !d->hsum || !d->labels || !d->comp) {
+	    !d->tmp || !d->shifted || !d->samples || !d->sgx || !d->sgy || !d->cnt || !d->hsum || !d->labels || !d->comp) {
 		detector_destroy(d);
 		return -ENOMEM;
 	}
@@ -173,6 +176,8 @@ void detector_destroy(struct detector *d)
 	free(d->tmp);
 	free(d->shifted);
 	free(d->samples);
+	free(d->sgx);
+	free(d->sgy);
 	free(d->active);
 	free(d->cnt);
 	free(d->hsum);
@@ -559,36 +564,41 @@ static int collect_blobs(struct detector *d, int nlabels, struct blob *blobs)
  * sampled pixels, at exposure g. */
 static float shift_cost(const struct detector *d, const uint8_t *px, int n, float g, int sx, int sy)
 {
-	const ptrdiff_t off = (ptrdiff_t)sy * d->w + sx;
+	const int w = d->w;
+	const ptrdiff_t off = (ptrdiff_t)sy * w + sx;
 	float cost = 0.0f;
 	for (int k = 0; k < n; k++) {
-		int i = d->samples[k];
+		const uint8_t *c = px + d->samples[k] + off;
+		float gx = (float)(c[1] - c[-1]), gy = (float)(c[w] - c[-w]);
 		/* Truncated: where something stands over the background, no
 		 * shift matches, and it must not pull toward any. */
-		cost += minf(fabsf((float)px[i + off] - g * d->mu[i]), SHIFT_TRUNCATE);
+		cost += minf(fabsf(gx - g * d->sgx[k]) + fabsf(gy - g * d->sgy[k]), SHIFT_TRUNCATE);
 	}
 	return cost;
 }
 
 /* The frame's shift against the model: from the last one, a step at a time
  * to whichever neighbouring shift matches the model's textured background
- * better (absolute differences on a sparse grid of pixels with edges that
+ * better (differences of gradients, which a change of light over part of
+ * the picture leaves alone, on a sparse grid of pixels with edges that
  * were background last frame, at the exposure of the frame there), never
  * further than shift_max from none. Flat pictures say nothing of a shift:
  * with too few textured samples the last one is kept, and another must
  * match clearly better, the more so the farther it is from none. */
 static void estimate_shift(struct detector *d, const uint8_t *px)
 {
-	const int w = d->w, h = d->h, m = d->shift_max, grid = 3 * d->r;
+	const int w = d->w, h = d->h, m = d->shift_max, grid = 3 * d->r, e = m + 1;
 	const ptrdiff_t off = (ptrdiff_t)d->sy * w + d->sx;
 	float model_sum = 0.0f, frame_sum = 0.0f;
 	int n = 0;
 
-	for (int y = m; y < h - m; y += grid)
-		for (int x = m; x < w - m; x += grid) {
+	for (int y = e; y < h - e; y += grid)
+		for (int x = e; x < w - e; x += grid) {
 			int i = y * w + x;
 			if (d->mask[i] || d->gb[i] < G_MIN || (d->active && !d->active[i]))
 				continue;
+			d->sgx[n] = d->mu[i + 1] - d->mu[i - 1];
+			d->sgy[n] = d->mu[i + w] - d->mu[i - w];
 			d->samples[n++] = i;
 			model_sum += d->mu[i];
 			frame_sum += (float)px[i + off];
