@@ -512,6 +512,31 @@ static void body_fragments_join_their_track_instead_of_new_tracks(void **state)
 	tracker_destroy(t);
 }
 
+/* Someone walking sideways behind a railing is found as torso and legs
+ * from the first frame: two tracks, one above the other, at one speed,
+ * that become one. The railing hides a band of the body: a gap of up to a
+ * fifth of the two together (here more than the usual 0.3 of the shorter
+ * part). Two people further apart than that stay two. */
+static void torso_and_legs_apart_from_the_start_become_one(void **state)
+{
+	(void)state;
+	const float gaps[3] = {0.02f, 0.03f, 0.06f};
+	for (int g = 0; g < 3; g++) {
+		struct tracker *t = make();
+		const struct track *tr = NULL;
+		for (int f = 0; f < 15; f++) {
+			float x = 0.7f - 0.01f * f, gap = gaps[g];
+			struct blob parts[2] = {
+				box(x, 0.45f, 0.05f, 0.10f, 0.004f),               /* torso */
+				box(x, 0.54f + gap, 0.05f, 0.08f, 0.0032f),       /* legs */
+			};
+			tr = tracker_update(t, parts, 2, f * 0.04);
+		}
+		assert_int_equal(live_tracks(tr), g < 2 ? 1 : 2);
+		tracker_destroy(t);
+	}
+}
+
 /* Walking down (not sideways), a person's head or bag comes apart from
  * the body inside the person's box: it joins the track's observation. */
 static void fragment_inside_the_box_of_an_object_walking_down_joins_it(void **state)
@@ -804,6 +829,7 @@ int main(void)
 		cmocka_unit_test(slots_hold_their_track_for_its_life),
 		cmocka_unit_test(body_fragments_join_their_track_instead_of_new_tracks),
 		cmocka_unit_test(fragment_inside_the_box_of_an_object_walking_down_joins_it),
+		cmocka_unit_test(torso_and_legs_apart_from_the_start_become_one),
 		cmocka_unit_test(fragment_inside_the_grown_blob_joins_it),
 		cmocka_unit_test(a_speck_cannot_jump_onto_a_large_blob),
 		cmocka_unit_test(confirmed_track_does_not_take_a_blob_over_4x_its_area),

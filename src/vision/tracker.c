@@ -38,6 +38,7 @@
 #define VEL_INIT_VAR 1.0f        /* a new track's speed is unknown: up to ~1 frame/s */
 #define STACK_OVERLAP 0.5f       /* parts one above the other overlap this much in x */
 #define STACK_GAP 0.3f           /* with a gap at most this share of the shorter one */
+#define STACK_GAP_WHOLE 0.2f     /* or of the two together: a railing hides a band of a body */
 #define SIDEWAYS_RATIO 1.0f      /* going sideways: |vx| above |vy| */
 #define SIDEWAYS_MIN_SPEED 0.02f /* normalised units per second */
 #define SPEED_AGREEMENT 0.3f     /* parts of one body move at speeds this close */
@@ -206,7 +207,9 @@ static bool stacked(float ax0, float ay0, float ax1, float ay1, float bx0, float
 	float wmin = fminf(ax1 - ax0, bx1 - bx0);
 	float gap = fmaxf(ay0, by0) - fminf(ay1, by1);
 	float hmin = fminf(ay1 - ay0, by1 - by0);
-	return ox >= STACK_OVERLAP * wmin && gap <= STACK_GAP * hmin;
+	float whole = fmaxf(ay1, by1) - fminf(ay0, by0);
+	return ox >= STACK_OVERLAP * wmin &&
+	       gap <= fmaxf(STACK_GAP * hmin, STACK_GAP_WHOLE * whole);
 }
 
 /* Only for an object going sideways: things moving up or down the picture
