@@ -969,6 +969,34 @@ static void piece_unlike_the_rest_parting_on_the_line_does_not_count(void **stat
 	assert_int_equal(piece_parting_on_the_line(0.1f, 0.01f), 1);
 }
 
+/* Someone crosses (one count) and walks out of the picture: what is left
+ * of their blob shrinks at the edge, and a scrap of it, alike to that
+ * remnant but a few hundredths of what crossed, comes loose and is tracked
+ * a while. It is not another person: no count when it parts, nor when it
+ * ends with the parent's past (which started on the other side). */
+static void scrap_left_as_someone_leaves_does_not_count(void **state)
+{
+	(void)state;
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	int f = 0;
+	for (float y = 0.2f; y < 0.7f; y += 0.02f, f++) {
+		s.slots[0] = down_track(1, 0, y, 0.4f, 0.06f, 5 + f, false);
+		frame(&s, f);
+	}
+	assert_int_equal(s.in, 1);
+	for (int i = 0; i < 10; i++, f++) {
+		s.slots[0] = down_track(1, 0, 0.9f + 0.005f * i, 0.06f, 0.004f, 30 + f, false);
+		s.slots[1] = down_track(2, 1, 0.8f + 0.005f * i, 0.06f, 0.004f, 1 + i, false);
+		frame(&s, f);
+	}
+	s.slots[0] = s.slots[1] = (struct track){0};
+	frame(&s, f);
+	assert_int_equal(s.in, 1);
+	assert_int_equal(s.out, 0);
+	counter_destroy(s.c);
+}
+
 /* The blob of two cars is on the line (its centre in the band, nothing
  * counted) when the car in front parts and is already across: the track
  * keeps the car behind (jumping back), and the car in front counts, once,
@@ -1258,6 +1286,7 @@ int main(void)
 		cmocka_unit_test(cab_and_trailer_parting_is_one_vehicle),
 		cmocka_unit_test(car_behind_parting_on_the_line_counts),
 		cmocka_unit_test(piece_unlike_the_rest_parting_on_the_line_does_not_count),
+		cmocka_unit_test(scrap_left_as_someone_leaves_does_not_count),
 		cmocka_unit_test(front_car_parting_across_the_line_counts_once),
 		cmocka_unit_test(front_car_whose_crossing_was_counted_is_not_counted_again),
 		cmocka_unit_test(moving_up_is_out),

@@ -13,6 +13,10 @@
 #define EDGE_MARGIN 0.02f     /* a box this near the picture's edge is cut by it */
 #define EDGE_ALONG 0.3f       /* an edge cut shifts the side when the line's normal is this much across it */
 #define IN_FILE_LIKENESS 0.4f /* two objects in file: the smaller at least this of the bigger */
+/* A piece that takes over a crossing its parent counted is a fair share of
+ * the blob that crossed: a scrap left behind as someone leaves the picture
+ * is not another object. */
+#define PIECE_SHARE 0.1f
 
 struct slot_state {
 	uint32_t id;      /* track this state belongs to; 0 = none */
@@ -31,6 +35,7 @@ struct slot_state {
 	int handed;       /* that crossing was the part in front that split off */
 	int counted;      /* objects that crossing counted */
 	int pieces;       /* objects it turned out to hold: 1 + tracks split off */
+	float crossed_area; /* its area when that crossing was counted */
 	uint32_t parent;  /* split off from this track, not yet confirmed */
 	float area_sum, width_sum, length_sum;
 	int nsize;
@@ -275,8 +280,15 @@ static int split_from(struct counter *c, struct slot_state *st, const struct tra
 	st->ax = p->ax;
 	st->ay = p->ay;
 	p->pieces++;
-	if (!p->last_dir || p->pieces <= p->counted || p->side != p->last_dir)
+	if (!p->last_dir || p->side != p->last_dir)
 		return 0;
+	if (p->pieces <= p->counted || tr->area < PIECE_SHARE * p->crossed_area) {
+		/* Counted already, as one of the objects the parent's crossing
+		 * counted, or a scrap of the parent: with the parent's past it
+		 * must not count again when it ends. */
+		st->crossed = true;
+		return 0;
+	}
 	p->counted++;
 	st->crossed = true;
 	st->last_dir = p->last_dir;
@@ -403,6 +415,7 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 									   length_across(&c->line, tr)) : 1;
 			st->last_dir = side;
 			st->counted = k;
+			st->crossed_area = tr->area;
 			for (int j = 0; j < k; j++)
 				out[n++] = (struct crossing){tr->id, side > 0 ? DIR_IN : DIR_OUT, k};
 			st->crossed = true;
