@@ -101,6 +101,7 @@ struct detector {
 	float *mu, *s;          /* model: mean at reference exposure, noise scale */
 	float *lo, *hi;         /* min / max of mu over the neighbourhood */
 	float *gb;              /* the model's edge strength, max over the neighbourhood */
+	float *tex1, *tex2;     /* the model's texture energy over windows of radius r, 2r */
 	float *ftmp;
 	float *age;             /* seconds each pixel has been foreground in a row */
 	uint8_t *mask, *tmp;
@@ -137,6 +138,8 @@ int detector_create(int w, int h, const struct detect_params *p, struct detector
 	d->lo = calloc(n, sizeof(*d->lo));
 	d->hi = calloc(n, sizeof(*d->hi));
 	d->gb = calloc(n, sizeof(*d->gb));
+	d->tex1 = calloc(n, sizeof(*d->tex1));
+	d->tex2 = calloc(n, sizeof(*d->tex2));
 	d->ftmp = calloc(n, sizeof(*d->ftmp));
 	d->age = calloc(n, sizeof(*d->age));
 	d->mask = calloc(n, 1);
@@ -146,7 +149,7 @@ int detector_create(int w, int h, const struct detect_params *p, struct detector
 	d->hsum = calloc((size_t)w, sizeof(*d->hsum));
 	d->labels = calloc(n, sizeof(*d->labels));
 	d->comp = calloc((size_t)d->max_comp, sizeof(*d->comp));
-	if (!d->mu || !d->s || !d->lo || !d->hi || !d->gb || !d->ftmp || !d->age || !d->mask ||
+	if (!d->mu || !d->s || !d->lo || !d->hi || !d->gb || !d->tex1 || !d->tex2 || !d->ftmp || !d->age || !d->mask ||
 	    !d->tmp || !d->sh || !d->cnt || !d->hsum || !d->labels || !d->comp) {
 		detector_destroy(d);
 		return -ENOMEM;
@@ -164,6 +167,8 @@ void detector_destroy(struct detector *d)
 	free(d->lo);
 	free(d->hi);
 	free(d->gb);
+	free(d->tex1);
+	free(d->tex2);
 	free(d->ftmp);
 	free(d->age);
 	free(d->mask);
@@ -317,13 +322,54 @@ static void model_edges(struct detector *d)
 	envelope(d, g, d->hi, d->gb); /* hi is scratch here */
 }
 
-/* Separable box dilation (keep = 0) or erosion (keep = 1) of src into dst
- * with radius r: a pixel's output is whether any (all) of the square is set.
- * Outside the image counts as unset for dilation and set for erosion, so a
- * closing does not eat objects at the border. dst != src. */
-static void box_morph(struct detector *d, const uint8_t *src, uint8_t *dst, int r, bool erode)
+/* The model's texture energy (sum of squared deviations from the mean)
+ * over the (2k+1)^2 window of each pixel at least k from the border (0 at
+ * the border), at the reference exposure: what the shadow test can tell
+ * with, before it looks at a frame. Uses lo and hi as scratch (they are
+ * rebuilt after it). */
+static void model_texture(struct detector *d, int k, float *tex)
 {
-	const int w = d->w, h = d->h, full = 2 * r + 1;
+	const int w = d->w, h = d->h;
+	const float nwin = (float)((2 * k + 1) * (2 * k + 1));
+	float *s1 = d->lo, *s2 = d->hi;
+
+	memset(tex, 0, sizeof(float) * (size_t)w * h);
+	if (2 * k >= w || 2 * k >= h)
+		return;
+	for (int y = 0; y < h; y++) { /* rows: sums of mu and mu^2 over x-k..x+k */
+		const float *restrict m = d->mu + (size_t)y * w;
+		float *restrict a = s1 + (size_t)y * w, *restrict b = s2 + (size_t)y * w;
+		for (int x = k; x < w - k; x++) {
+			float sa = 0.0f, sb = 0.0f;
+			for (int j = -k; j <= k; j++) {
+				sa += m[x + j];
+				sb += m[x + j] * m[x + j];
+			}
+			a[x] = sa;
+			b[x] = sb;
+		}
+	}
+	for (int y = k; y < h - k; y++) { /* columns */
+		float *restrict o = tex + (size_t)y * w;
+		for (int x = k; x < w - k; x++) {
+			float sa = 0.0f, sb = 0.0f;
+			for (int j = -k; j <= k; j++) {
+				sa += s1[(size_t)(y + j) * w + x];
+				sb += s2[(size_t)(y + j) * w + x];
+			}
+			o[x] = maxf(0.0f, sb - sa * sa / nwin);
+		}
+	}
+}
+
+/* Separable box dilation (keep = 0) or erosion (keep = 1) of src into dst,
+ * both h rows of the frame's width, with radius r: a pixel's output is
+ * whether any (all) of the square is set. Outside counts as unset for
+ * dilation and set for erosion, so a closing does not eat objects at the
+ * border. dst != src. */
+static void box_morph(struct detector *d, const uint8_t *src, uint8_t *dst, int h, int r, bool erode)
+{
+	const int w = d->w, full = 2 * r + 1;
 	uint16_t *cnt = d->cnt;
 
 	/* Vertical counts over the window, updated row by row. */
@@ -389,8 +435,8 @@ static void clean_mask(struct detector *d)
 				       c[x] + c[x + 1] >=
 			       5;
 	}
-	box_morph(d, d->tmp, d->mask, d->rc, false);
-	box_morph(d, d->mask, d->tmp, d->rc, true);
+	box_morph(d, d->tmp, d->mask, h, d->rc, false);
+	box_morph(d, d->mask, d->tmp, h, d->rc, true);
 	memcpy(d->mask, d->tmp, (size_t)w * h);
 }
 
@@ -610,16 +656,26 @@ static bool shadow_at(const struct detector *d, const uint8_t *px, int x, int y,
 	const size_t i = (size_t)y * d->w + x;
 	const float sig = maxf(SH_SIG_MIN, 1.25f * d->gain * d->s[i]); /* mean abs dev -> sigma */
 
+	const float g2 = d->gain * d->gain, best = (1.0f - SH_TEX_SLACK) * SH_R_HI * SH_R_HI;
+
 	for (int k = r;; k = 2 * r) {
 		float a, res, tex, nwin = (float)((2 * k + 1) * (2 * k + 1));
-		window_fit(d, px, x, y, k, &a, &res, &tex);
 		float tol = SH_K_RES * SH_K_RES * nwin * sig * sig;
+		bool last = k == 2 * r || x < 2 * r || y < 2 * r || x >= d->w - 2 * r || y >= d->h - 2 * r;
+		/* The model's own texture says, without a fit, whether this
+		 * window can tell even at the largest factor. */
+		if (!SH_FLAT_FLOORS && best * g2 * (k == r ? d->tex1 : d->tex2)[i] < tol) {
+			if (last)
+				return false;
+			continue;
+		}
+		window_fit(d, px, x, y, k, &a, &res, &tex);
 		*ratio = a;
 		if (a < SH_R_LO || a > SH_R_HI)
 			return false;
 		if ((1.0f - SH_TEX_SLACK) * a * a * tex >= tol) /* texture enough to tell */
 			return res <= tol + SH_TEX_SLACK * a * a * tex;
-		if (k == 2 * r || x < 2 * r || y < 2 * r || x >= d->w - 2 * r || y >= d->h - 2 * r)
+		if (last)
 			return SH_FLAT_FLOORS && res <= tol; /* a flat window */
 	}
 }
@@ -654,6 +710,7 @@ static void shadow_test(struct detector *d, const uint8_t *px)
 	uint8_t *restrict sh = d->sh, *restrict m = d->mask;
 	float *ratio = d->ftmp; /* each shadow pixel's factor */
 
+	int y0 = h, y1 = -1; /* rows that hold shadow */
 	memset(sh, 0, npx);
 	for (int y = r; y < h - r; y++)
 		for (int x = r; x < w - r; x++) {
@@ -663,13 +720,23 @@ static void shadow_test(struct detector *d, const uint8_t *px)
 			float m0 = gain * d->mu[i], v = px[i];
 			if (v < 0.8f * SH_R_LO * m0 || v > m0 + maxf(T_MIN, T_REL * m0))
 				continue; /* far too dark, or brighter: no shadow */
-			sh[i] = shadow_at(d, px, x, y, &ratio[i]);
+			if (shadow_at(d, px, x, y, &ratio[i])) {
+				sh[i] = 1;
+				y0 = y < y0 ? y : y0;
+				y1 = y;
+			}
 		}
-	/* The rim, a pixel a step, each taking its neighbour's factor. */
+	if (y1 < 0)
+		return; /* no shadow: the common case, and nothing more to do */
+	/* The rim, a pixel a step, each taking its neighbour's factor; each
+	 * step reaches a row further. */
 	for (int step = 0; step < 4 * r; step++) {
 		bool grew = false;
-		memcpy(d->tmp, sh, npx);
-		for (int y = r; y < h - r; y++)
+		y0 = y0 - 1 < r ? r : y0 - 1;
+		y1 = y1 + 1 >= h - r ? h - r - 1 : y1 + 1;
+		int c0 = y0 - 1, c1 = y1 + 1; /* and the rows either side, which hold none */
+		memcpy(d->tmp + (size_t)c0 * w, sh + (size_t)c0 * w, (size_t)(c1 - c0 + 1) * w);
+		for (int y = y0; y <= y1; y++)
 			for (int x = r; x < w - r; x++) {
 				size_t i = (size_t)y * w + x;
 				const uint8_t *t = d->tmp;
@@ -685,10 +752,14 @@ static void shadow_test(struct detector *d, const uint8_t *px)
 		if (!grew)
 			break;
 	}
-	/* The opening: regions, not specks. */
-	box_morph(d, sh, d->tmp, d->rc, true);
-	box_morph(d, d->tmp, sh, d->rc, false);
-	for (size_t i = 0; i < npx; i++) {
+	/* The opening: regions, not specks; on the rows that hold shadow, with
+	 * a margin of empty rows so the band's edges change nothing. */
+	y0 = y0 - d->rc - 1 < 0 ? 0 : y0 - d->rc - 1;
+	y1 = y1 + d->rc + 1 >= h ? h - 1 : y1 + d->rc + 1;
+	size_t off = (size_t)y0 * w, len = (size_t)(y1 - y0 + 1) * w;
+	box_morph(d, sh + off, d->tmp + off, y1 - y0 + 1, d->rc, true);
+	box_morph(d, d->tmp + off, sh + off, y1 - y0 + 1, d->rc, false);
+	for (size_t i = off; i < off + len; i++) {
 		sh[i] &= m[i];
 		m[i] &= (uint8_t)!sh[i];
 	}
@@ -751,6 +822,8 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 	 * edges are refreshed every MODEL_REFRESH seconds, not every frame. */
 	if (t_sec - d->t_refresh >= MODEL_REFRESH || t_sec < d->t_refresh) {
 		model_edges(d);
+		model_texture(d, d->r, d->tex1);
+		model_texture(d, 2 * d->r, d->tex2);
 		envelope(d, d->mu, d->lo, d->hi);
 		d->t_refresh = t_sec;
 	}
