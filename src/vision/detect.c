@@ -48,6 +48,7 @@
 #define NEAR_FG 2.0f           /* barely foreground: within this many thresholds */
 #define CUT_FRACTION 0.75f     /* this much of the frame foreground ... */
 #define MODEL_REFRESH 0.1f     /* seconds between refreshes of the model's range and edges */
+#define TEXTURE_REFRESH 1.0f   /* and of its texture (only a gate for the shadow test) */
 #define CUT_AGREEMENT 0.35f    /* fewer background samples within 1/8 of the gain: a cut */
 #define CUT_SECONDS 1.0f       /* ... for this long is a new scene */
 #define GHOST_RATIO 0.5f       /* a ghost's outline: frame edges under half the model's */
@@ -95,6 +96,7 @@ struct detector {
 	unsigned frames;        /* since the model (re)started */
 	double t_start, t_last;
 	double t_refresh;       /* when lo, hi and gb were last computed from mu */
+	double t_texture;       /* when tex1 and tex2 were */
 	float gain;
 	float cut_time;         /* how long most of the frame has been foreground */
 	bool reset;
@@ -325,8 +327,8 @@ static void model_edges(struct detector *d)
 /* The model's texture energy (sum of squared deviations from the mean)
  * over the (2k+1)^2 window of each pixel at least k from the border (0 at
  * the border), at the reference exposure: what the shadow test can tell
- * with, before it looks at a frame. Uses lo and hi as scratch (they are
- * rebuilt after it). */
+ * with, before it looks at a frame. Uses lo, hi and ftmp as scratch (they
+ * are rebuilt after it). */
 static void model_texture(struct detector *d, int k, float *tex)
 {
 	const int w = d->w, h = d->h;
@@ -336,29 +338,34 @@ static void model_texture(struct detector *d, int k, float *tex)
 	memset(tex, 0, sizeof(float) * (size_t)w * h);
 	if (2 * k >= w || 2 * k >= h)
 		return;
-	for (int y = 0; y < h; y++) { /* rows: sums of mu and mu^2 over x-k..x+k */
+	/* Rows: sums of mu and mu^2 over x-k..x+k; shift by shift, so the
+	 * inner loops are straight and vectorise. */
+	for (int y = 0; y < h; y++) {
 		const float *restrict m = d->mu + (size_t)y * w;
 		float *restrict a = s1 + (size_t)y * w, *restrict b = s2 + (size_t)y * w;
-		for (int x = k; x < w - k; x++) {
-			float sa = 0.0f, sb = 0.0f;
-			for (int j = -k; j <= k; j++) {
-				sa += m[x + j];
-				sb += m[x + j] * m[x + j];
+		memset(a, 0, sizeof(float) * (size_t)w);
+		memset(b, 0, sizeof(float) * (size_t)w);
+		for (int j = -k; j <= k; j++)
+			for (int x = k; x < w - k; x++) {
+				a[x] += m[x + j];
+				b[x] += m[x + j] * m[x + j];
 			}
-			a[x] = sa;
-			b[x] = sb;
-		}
 	}
-	for (int y = k; y < h - k; y++) { /* columns */
+	/* Columns, row by row into two accumulators (ftmp is free here). */
+	float *restrict sa = d->ftmp, *restrict sb = d->ftmp + w;
+	for (int y = k; y < h - k; y++) {
 		float *restrict o = tex + (size_t)y * w;
-		for (int x = k; x < w - k; x++) {
-			float sa = 0.0f, sb = 0.0f;
-			for (int j = -k; j <= k; j++) {
-				sa += s1[(size_t)(y + j) * w + x];
-				sb += s2[(size_t)(y + j) * w + x];
+		memset(sa, 0, sizeof(float) * (size_t)w);
+		memset(sb, 0, sizeof(float) * (size_t)w);
+		for (int j = -k; j <= k; j++) {
+			const float *restrict a = s1 + (size_t)(y + j) * w, *restrict b = s2 + (size_t)(y + j) * w;
+			for (int x = 0; x < w; x++) {
+				sa[x] += a[x];
+				sb[x] += b[x];
 			}
-			o[x] = maxf(0.0f, sb - sa * sa / nwin);
 		}
+		for (int x = k; x < w - k; x++)
+			o[x] = maxf(0.0f, sb[x] - sa[x] * sa[x] / nwin);
 	}
 }
 
@@ -785,7 +792,7 @@ static void bootstrap(struct detector *d, const uint8_t *px)
 		memset(d->mask, 0, npx);
 		memset(d->sh, 0, npx);
 	}
-	d->t_refresh = -1e300; /* the first frame after it refreshes */
+	d->t_refresh = d->t_texture = -1e300; /* the first frame after it refreshes */
 }
 
 void detector_process(struct detector *d, const struct gray *g, double t_sec, struct blob *blobs,
@@ -822,8 +829,11 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 	 * edges are refreshed every MODEL_REFRESH seconds, not every frame. */
 	if (t_sec - d->t_refresh >= MODEL_REFRESH || t_sec < d->t_refresh) {
 		model_edges(d);
-		model_texture(d, d->r, d->tex1);
-		model_texture(d, 2 * d->r, d->tex2);
+		if (SHADOWS && (t_sec - d->t_texture >= TEXTURE_REFRESH || t_sec < d->t_texture)) {
+			model_texture(d, d->r, d->tex1);
+			model_texture(d, 2 * d->r, d->tex2);
+			d->t_texture = t_sec;
+		}
 		envelope(d, d->mu, d->lo, d->hi);
 		d->t_refresh = t_sec;
 	}
