@@ -662,7 +662,6 @@ static bool shadow_at(const struct detector *d, const uint8_t *px, int x, int y,
 	const int r = d->r;
 	const size_t i = (size_t)y * d->w + x;
 	const float sig = maxf(SH_SIG_MIN, 1.25f * d->gain * d->s[i]); /* mean abs dev -> sigma */
-
 	const float g2 = d->gain * d->gain, best = (1.0f - SH_TEX_SLACK) * SH_R_HI * SH_R_HI;
 
 	for (int k = r;; k = 2 * r) {
