@@ -161,7 +161,9 @@ static const struct bad_case bad_cases[] = {
 	{"unknown key", "[camera a]\nsource=a.avi\ncolour=red\n",
 	 "3: unknown key 'colour' (expected source=, line=, line.NAME=, object_size=, "
 	 "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=, anchor=, roi=, "
-	 "mask=, size=, fps=, watchdog=, transport=, credentials=, idle_skip=, max_speed=)"},
+	 "mask=, size=, fps=, watchdog=, transport=, credentials=, idle_skip=, max_speed=, shadows=)"},
+	{"bad shadows", "[camera a]\nsource=a.avi\nshadows=on\n",
+	 "3: bad value 'on' for shadows in camera 'a'"},
 	{"bad idle_skip", "[camera a]\nsource=a.avi\nidle_skip=yes\n",
 	 "3: bad value 'yes' for idle_skip in camera 'a'"},
 	{"max_speed zero", "[camera a]\nsource=a.avi\nmax_speed=0\n",
@@ -312,7 +314,7 @@ static void load_reads_named_lines_and_tuning(void **state)
 				     "line.south=1,0.8,0,0.8\nobject_size=0.05,0.5\nmin_track_age=5\n"
 				     "band=0.05\nlearn_seconds=4\nabsorb_seconds=120\nobject_area=0.02\n"
 				     "anchor=bottom\nroi=0,0.2,1,0.2,1,1,0,1\nmask=0.9,0,1,0,1,0.1\n"
-				     "mask=0,0,0.1,0,0,0.1\nidle_skip=0\nmax_speed=3\n"
+				     "mask=0,0,0.1,0,0,0.1\nidle_skip=0\nmax_speed=3\nshadows=1\n"
 				     "[camera door]\nsource=d.avi\n");
 	struct line def = {0.0f, 0.5f, 1.0f, 0.5f};
 	assert_int_equal(config_load(path, &def, &list, err, sizeof(err)), 0);
@@ -338,6 +340,8 @@ static void load_reads_named_lines_and_tuning(void **state)
 	assert_float_equal(g->regions.mask[1].x[1], 0.1f, 1e-6);
 	assert_false(g->idle_skip);
 	assert_float_equal(g->max_speed, 3.0f, 1e-6);
+	assert_true(g->tuning.shadows);
+	assert_false(list.cams[1].tuning.shadows); /* off unless asked for */
 	/* A camera without lines gets the default one, named "main", and default tuning. */
 	const struct camera_config *d = &list.cams[1];
 	assert_int_equal(d->nlines, 1);

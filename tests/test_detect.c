@@ -124,6 +124,16 @@ static struct detector *make(void)
 	return make_fps(25, 0);
 }
 
+/* With shadow suppression (shadows=1), which is off by default. */
+static struct detector *make_shadows(void)
+{
+	struct detect_params p = DETECT_PARAMS_DEFAULT;
+	p.shadows = true;
+	struct detector *d;
+	assert_int_equal(detector_create(W, H, &p, &d), 0);
+	return d;
+}
+
 struct clock {
 	double now, dt;
 };
@@ -647,7 +657,7 @@ static int frames_with_blobs(enum scene s, const struct rect *o0, int no)
 {
 	static uint8_t px[W * H];
 	struct blob b[DETECT_MAX_BLOBS];
-	struct detector *d = make();
+	struct detector *d = make_shadows();
 	struct clock c = {0, 0.04};
 	int frames = 0;
 	rng = 12345; /* the same noise whichever tests ran before */
@@ -700,7 +710,7 @@ static void shadow_beside_a_person_does_not_grow_their_blob(void **state)
 	(void)state;
 	static uint8_t px[W * H];
 	struct blob b[DETECT_MAX_BLOBS];
-	struct detector *d = make();
+	struct detector *d = make_shadows();
 	struct clock c = {0, 0.04};
 	learn(d, &c, TEXTURED, 2.0f, 1.5);
 	for (int f = 0; f < 30; f++) {
@@ -746,7 +756,7 @@ static void large_shadow_does_not_move_the_gain(void **state)
 	(void)state;
 	static uint8_t px[W * H];
 	struct blob b[DETECT_MAX_BLOBS];
-	struct detector *d = make();
+	struct detector *d = make_shadows();
 	struct clock c = {0, 0.04};
 	learn(d, &c, TEXTURED, 2.0f, 1.5);
 	for (int f = 0; f < 50; f++) {

@@ -261,6 +261,9 @@ static int set_tuning(struct parse *p, struct camera_config *cam, const char *ke
 			     ? 0
 			     : -EINVAL;
 		t->anchor_bottom = strcmp(value, "bottom") == 0;
+	} else if (strcmp(key, "shadows") == 0) {
+		rc = strcmp(value, "0") == 0 || strcmp(value, "1") == 0 ? 0 : -EINVAL;
+		t->shadows = strcmp(value, "1") == 0;
 	} else if (strcmp(key, "idle_skip") == 0) {
 		rc = strcmp(value, "0") == 0 || strcmp(value, "1") == 0 ? 0 : -EINVAL;
 		cam->idle_skip = strcmp(value, "1") == 0;
@@ -710,7 +713,7 @@ static int config_on_key(void *user, const char *section, const char *key, const
 				    "unknown key '%s' (expected source=, line=, line.NAME=, object_size=, "
 				    "min_track_age=, band=, learn_seconds=, absorb_seconds=, object_area=, "
 				    "anchor=, roi=, mask=, size=, fps=, watchdog=, transport=, "
-				    "credentials=, idle_skip=, max_speed=)",
+				    "credentials=, idle_skip=, max_speed=, shadows=)",
 				    key);
 		if (rc)
 			goto fail;

@@ -629,6 +629,7 @@ static int setup(struct camera *cam)
 		.learn_seconds = tu->learn_seconds,
 		.absorb_seconds = tu->absorb_seconds,
 		.fps = (float)cam->fps,
+		.shadows = tu->shadows,
 	};
 	struct tracker_params tp = TRACKER_PARAMS_DEFAULT;
 	struct counter_params cp = {.band = tu->band,

@@ -32,9 +32,10 @@ struct tuning {
 	float object_area;    /* area of one object for merged blobs; 0 = learn it */
 	bool anchor_bottom;   /* anchor=bottom: count where the box's bottom edge (feet,
 			       * wheels) crosses, for oblique cameras; else its centre */
+	bool shadows;         /* shadows=1: cast shadows on textured ground are not objects */
 };
 
-#define TUNING_DEFAULT ((struct tuning){0.045f, 0.9f, 3, 0.03f, 2.0f, 90.0f, 0.0f, false})
+#define TUNING_DEFAULT ((struct tuning){0.045f, 0.9f, 3, 0.03f, 2.0f, 90.0f, 0.0f, false, false})
 
 struct camera_config {
 	char name[CONFIG_NAME_MAX];

@@ -69,7 +69,6 @@
 /* Shadows (see shadow_test). Chosen on the hard scenes and the real clips at
  * 160 wide and the unit tests, confirmed on the samples, the scripted
  * scenarios and all of them at 320 (docs/shadows.md has the table). */
-#define SHADOWS 1              /* 0: no shadow test (every dark change is foreground) */
 #define SH_R_LO 0.35f          /* a shadow keeps at least this share of the light ... */
 #define SH_R_HI 0.8f           /* ... and at most this: fainter ones stay foreground */
 #define SH_K_RES 1.5f          /* fit residual allowed, in units of the noise (per pixel) */
@@ -979,7 +978,7 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 	 * edges are refreshed every MODEL_REFRESH seconds, not every frame. */
 	if (t_sec - d->t_refresh >= MODEL_REFRESH || t_sec < d->t_refresh) {
 		model_edges(d);
-		if (SHADOWS && (t_sec - d->t_texture >= TEXTURE_REFRESH || t_sec < d->t_texture)) {
+		if (d->p.shadows && (t_sec - d->t_texture >= TEXTURE_REFRESH || t_sec < d->t_texture)) {
 			model_texture(d, d->r, d->tex1);
 			model_texture(d, 2 * d->r, d->tex2);
 			d->t_texture = t_sec;
@@ -1022,7 +1021,7 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 		}
 	}
 	clear_shift_border(d);
-	if (SHADOWS)
+	if (d->p.shadows)
 		shadow_test(d, px);
 	if (d->active) {
 		/* Outside the regions nothing is foreground, before the

@@ -30,9 +30,11 @@ struct detect_params {
 	float learn_seconds; /* background time constant for background pixels (2 s) */
 	float absorb_seconds;/* foreground still this long becomes background (90 s) */
 	float fps;           /* nominal frame rate: the time step of the first frame */
+	bool shadows;        /* a darkening that keeps the background's texture is a cast
+			      * shadow, not foreground (docs/shadows.md; off by default) */
 };
 
-#define DETECT_PARAMS_DEFAULT ((struct detect_params){0.002f, 0.81f, 2.0f, 90.0f, 25.0f})
+#define DETECT_PARAMS_DEFAULT ((struct detect_params){0.002f, 0.81f, 2.0f, 90.0f, 25.0f, false})
 
 struct detector;
 
