@@ -1276,11 +1276,13 @@ static void idle_realtime(const struct options *o, const struct clip *busy)
 	       "bisected. In step: every camera replays the clip from second %d, so all see its "
 	       "first object at once in the window (the worst case). Out of step: camera i of N "
 	       "replays it from second 60 i / N (%d starting points), as cameras at different "
-	       "doors are busy at different times (the typical case).\n\n",
+	       "doors are busy at different times (the typical case). The four searches take turns, one trial each, and "
+	       "a failed trial is run once more (other work on the machine makes false failures, "
+	       "never false passes).\n\n",
 	       c.fps, c.window, c.warm, WIN_VERY_LATE_S, WIN_LATE_S, WIN_LATER_S, o->rt_from,
 	       in_step, IDLE_OFFSETS);
-	/* The four searches take turns, one trial each, so that other work
-	 * on a shared machine weighs on all four alike. */
+	/* The four searches take turns, one trial each (a failed one twice),
+	 * so that other work on a shared machine weighs on all four alike. */
 	struct {
 		struct clip c;
 		struct search s;
@@ -1306,7 +1308,17 @@ static void idle_realtime(const struct options *o, const struct clip *busy)
 			if (q[k].s.done)
 				continue;
 			fprintf(stderr, "bench: idle_skip=%d, %s: ", k % 2, k / 2 ? "out of step" : "in step");
-			search_step(o, &q[k].s, realtime_trial(o, &q[k].c, q[k].s.next, 0, &r, q[k].f));
+			/* A failure is tried once more: other work on a shared
+			 * machine makes false failures (a burst of it starves
+			 * the trial), never false passes, and one would stop
+			 * the doubling for good. */
+			bool pass = realtime_trial(o, &q[k].c, q[k].s.next, 0, &r, q[k].f);
+			if (!pass) {
+				fprintf(stderr, "bench: idle_skip=%d, %s, again: ", k % 2,
+					k / 2 ? "out of step" : "in step");
+				pass = realtime_trial(o, &q[k].c, q[k].s.next, 0, &r, q[k].f);
+			}
+			search_step(o, &q[k].s, pass);
 			left = left || !q[k].s.done;
 		}
 	}
