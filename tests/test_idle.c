@@ -147,6 +147,45 @@ static void steady_rate_decodes_one_in_n_after_the_hold(void **state)
 	assert_true(r.skipped > 200);
 }
 
+/* The forecast the inference thread waits on (idle_frames_ahead): at a
+ * steady rate, of the next K frames the first K - 1 are skipped and the
+ * K-th decoded, exactly; 1 while every frame is decoded (the hold, busy). */
+static void frames_ahead_forecasts_the_next_decoded_frame(void **state)
+{
+	(void)state;
+	struct idle s;
+	int checked = 0, batched = 0;
+	idle_init(&s, true, 0.27 / 1.5, 30.0);
+	assert_int_equal(idle_frames_ahead(&s), 1); /* no frame yet */
+	for (int i = 0; i < 600;) {
+		int k = idle_frames_ahead(&s);
+		assert_true(k >= 1 && k <= s.n);
+		for (int j = 1; j <= k; j++, i++) {
+			double t = i / 30.0;
+			bool busy = t < 2.0 || (t >= 10.0 && t < 11.0);
+			bool skip = idle_skip(&s, t);
+			/* Skipped exactly up to the forecast, which is decoded. */
+			assert_int_equal(skip, j < k);
+			if (skip)
+				continue;
+			idle_decoded(&s, t, busy);
+			if (busy) /* seen busy: every frame again */
+				assert_int_equal(idle_frames_ahead(&s), 1);
+		}
+		checked++;
+		batched += k > 1;
+	}
+	assert_true(batched > 50); /* idle most of the time: runs of 5 */
+	assert_true(checked < 300);
+	/* Off, or N = 1: one at a time. */
+	idle_init(&s, false, 0.27 / 1.5, 30.0);
+	for (int i = 0; i < 90; i++) {
+		assert_false(idle_skip(&s, i / 30.0));
+		idle_decoded(&s, i / 30.0, false);
+		assert_int_equal(idle_frames_ahead(&s), 1);
+	}
+}
+
 /* The same geometry at 15 fps: N comes from time, so it is 2, not 5. */
 static void n_follows_time_not_frames(void **state)
 {
@@ -348,6 +387,7 @@ int main(void)
 		cmocka_unit_test(roi_edges_replace_the_picture_edges),
 		cmocka_unit_test(mask_edges_count_too),
 		cmocka_unit_test(steady_rate_decodes_one_in_n_after_the_hold),
+		cmocka_unit_test(frames_ahead_forecasts_the_next_decoded_frame),
 		cmocka_unit_test(n_follows_time_not_frames),
 		cmocka_unit_test(activity_wakes_at_once_and_holds),
 		cmocka_unit_test(a_slower_rate_lowers_n_at_once),

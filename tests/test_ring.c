@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "ring.h"
+#include "util.h"
 
 #define SLOT_BYTES 100 /* not a multiple of the slot alignment, on purpose */
 
@@ -574,6 +575,137 @@ static void commit_wakes_blocked_consumer(void **state)
 	ring_destroy(ring);
 }
 
+/* ---- the consumer's batches (ring_acquire_read_many) */
+
+struct batch_waiter {
+	struct ring *ring;
+	size_t min;
+	struct frame *out[8];
+	size_t n;
+};
+
+static void *batch_read(void *arg)
+{
+	struct batch_waiter *w = arg;
+	w->n = ring_acquire_read_many(w->ring, w->min, w->min, 0, w->out);
+	return NULL;
+}
+
+/* Until the consumer thread sleeps in the ring waiting for want frames. */
+static void wait_until_waiting_for(struct ring *ring, size_t want)
+{
+	struct ring_stats st;
+	for (ring_get_stats(ring, &st); st.waiting_for != want; ring_get_stats(ring, &st))
+		sched_yield();
+}
+
+/* An idle camera's inference thread skips the next frames unread: it must
+ * sleep through their commits and be woken once, by the one that completes
+ * the run it asked for (docs/idle-skip.md). */
+static void batch_consumer_is_woken_once_for_its_whole_run(void **state)
+{
+	(void)state;
+	struct ring *ring = make_ring(8, RING_DROP_OLDEST);
+	struct batch_waiter w = {.ring = ring, .min = 4};
+	struct ring_stats st;
+	pthread_t t;
+
+	assert_int_equal(pthread_create(&t, NULL, batch_read, &w), 0);
+	wait_until_waiting_for(ring, 4);
+	for (uint64_t seq = 0; seq < 3; seq++) {
+		write_one(ring, seq);
+		ring_get_stats(ring, &st);
+		assert_int_equal(st.wakeups, 0); /* not woken for a frame it will skip */
+		assert_int_equal(st.waiting_for, 4);
+	}
+	write_one(ring, 3);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(w.n, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(get_seq(w.out[i]), i);
+	ring_release_many(ring, w.out, w.n);
+	ring_get_stats(ring, &st);
+	assert_int_equal(st.wakeups, 1);
+	assert_int_equal(st.waiting_for, 0);
+	expect_stats(ring, 4, 4, 0, 0);
+	/* Every slot came back: a full ring's worth can be written and read again. */
+	for (uint64_t seq = 4; seq < 12; seq++)
+		write_one(ring, seq);
+	for (uint64_t seq = 4; seq < 12; seq++)
+		read_expect(ring, seq);
+	expect_stats(ring, 12, 12, 0, 0);
+	ring_destroy(ring);
+}
+
+/* Frames that come late (a live camera's uneven timing) must not hold the
+ * consumer past its deadline: it takes what has come. */
+static void batch_takes_what_has_come_at_the_deadline(void **state)
+{
+	(void)state;
+	struct ring *ring = make_ring(8, RING_BLOCK);
+	struct frame *out[8];
+
+	write_one(ring, 0);
+	write_one(ring, 1);
+	int64_t t0 = now_ns(CLOCK_MONOTONIC), deadline = t0 + 30 * 1000000;
+	assert_int_equal(ring_acquire_read_many(ring, 5, 5, deadline, out), 2);
+	assert_true(now_ns(CLOCK_MONOTONIC) >= deadline);
+	assert_int_equal(get_seq(out[0]), 0);
+	assert_int_equal(get_seq(out[1]), 1);
+	ring_release(ring, out[0]);
+	ring_release(ring, out[1]);
+	expect_stats(ring, 2, 2, 0, 0);
+	ring_destroy(ring);
+}
+
+/* A consumer asking for more than the ring can queue must not wait for
+ * ever (RING_BLOCK: the producer would wait for a slot), nor make a live
+ * ring drop a frame to reach it (RING_DROP_OLDEST: one queued frame fewer
+ * than nslots, so the wake-up has a frame period before any eviction). */
+static void batch_min_is_cut_to_what_queues_without_a_drop(void **state)
+{
+	(void)state;
+	struct frame *out[8];
+	const int64_t second = 1000000000;
+
+	struct ring *ring = make_ring(4, RING_BLOCK);
+	for (uint64_t seq = 0; seq < 4; seq++)
+		write_one(ring, seq);
+	int64_t t0 = now_ns(CLOCK_MONOTONIC);
+	assert_int_equal(ring_acquire_read_many(ring, 8, 8, t0 + 2 * second, out), 4);
+	assert_true(now_ns(CLOCK_MONOTONIC) - t0 < second);
+	ring_release_many(ring, out, 4);
+	ring_destroy(ring);
+
+	ring = make_ring(4, RING_DROP_OLDEST);
+	for (uint64_t seq = 0; seq < 3; seq++)
+		write_one(ring, seq);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	assert_int_equal(ring_acquire_read_many(ring, 8, 8, t0 + 2 * second, out), 3);
+	assert_true(now_ns(CLOCK_MONOTONIC) - t0 < second);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(get_seq(out[i]), i);
+	ring_release_many(ring, out, 3);
+	expect_stats(ring, 3, 3, 0, 0);
+	ring_destroy(ring);
+}
+
+static void batch_after_close_hands_out_the_rest_then_nothing(void **state)
+{
+	(void)state;
+	struct ring *ring = make_ring(4, RING_BLOCK);
+	struct frame *out[4];
+
+	write_one(ring, 0);
+	write_one(ring, 1);
+	ring_close(ring);
+	assert_int_equal(ring_acquire_read_many(ring, 4, 4, 0, out), 2);
+	ring_release_many(ring, out, 2);
+	assert_int_equal(ring_acquire_read_many(ring, 4, 4, 0, out), 0);
+	expect_stats(ring, 2, 2, 0, 0);
+	ring_destroy(ring);
+}
+
 /* ---- concurrent producer and consumer */
 
 struct stress {
@@ -587,6 +719,7 @@ struct stress {
 	uint64_t out_of_order; /* seq not greater than the previous one (drop) or not next (block) */
 	uint64_t corrupt;
 	uint64_t spin; /* consumer's busy work per frame, to make it the slow side */
+	bool batches;  /* consumer takes runs of 1 to 5 frames (ring_acquire_read_many) */
 	bool exact;    /* RING_BLOCK: every number in order, nothing skipped */
 	volatile uint64_t sink;
 };
@@ -609,21 +742,31 @@ static void *stress_producer(void *arg)
 static void *stress_consumer(void *arg)
 {
 	struct stress *s = arg;
-	struct frame *f;
+	struct frame *batch[5];
+	size_t n, want = 1;
 	bool first = true;
 
-	while ((f = ring_acquire_read(s->ring)) != NULL) {
-		uint64_t seq = get_seq(f);
-		if (seq == UINT64_MAX)
-			s->corrupt++;
-		else if (s->exact ? seq != (first ? 0 : s->last + 1) : (!first && seq <= s->last))
-			s->out_of_order++;
-		for (uint64_t i = 0; i < s->spin; i++)
-			s->sink += f->data[i % f->cap];
-		ring_release(s->ring, f);
-		s->last = seq;
-		s->received++;
-		first = false;
+	while ((n = ring_acquire_read_many(s->ring, want, want, 0, batch)) > 0) {
+		for (size_t k = 0; k < n; k++) {
+			const struct frame *f = batch[k];
+			uint64_t seq = get_seq(f);
+			if (seq == UINT64_MAX)
+				s->corrupt++;
+			else if (s->exact ? seq != (first ? 0 : s->last + 1)
+					  : (!first && seq <= s->last))
+				s->out_of_order++;
+			for (uint64_t i = 0; i < s->spin; i++)
+				s->sink += f->data[i % f->cap];
+			s->last = seq;
+			s->received++;
+			first = false;
+		}
+		if (n == 1)
+			ring_release(s->ring, batch[0]);
+		else
+			ring_release_many(s->ring, batch, n);
+		if (s->batches)
+			want = 1 + s->received % 5;
 	}
 	return NULL;
 }
@@ -655,6 +798,24 @@ static void stress_block_delivers_every_frame_in_order(void **state)
 	assert_int_equal(st.consumed, s.nframes);
 	assert_int_equal(st.dropped, 0);
 	assert_int_equal(st.fill, 0);
+	ring_destroy(s.ring);
+}
+
+static void stress_block_batches_deliver_every_frame_in_order(void **state)
+{
+	(void)state;
+	struct stress s = {.nframes = 100000, .exact = true, .batches = true};
+	struct ring_stats st;
+
+	s.ring = make_ring(4, RING_BLOCK);
+	run_stress(&s);
+	assert_int_equal(s.produced, s.nframes);
+	assert_int_equal(s.corrupt, 0);
+	assert_int_equal(s.out_of_order, 0);
+	assert_int_equal(s.received, s.nframes);
+	ring_get_stats(s.ring, &st);
+	assert_int_equal(st.consumed, s.nframes);
+	assert_int_equal(st.dropped, 0);
 	ring_destroy(s.ring);
 }
 
@@ -703,7 +864,12 @@ int main(void)
 		cmocka_unit_test(close_wakes_blocked_consumer),
 		cmocka_unit_test(release_wakes_blocked_producer),
 		cmocka_unit_test(commit_wakes_blocked_consumer),
+		cmocka_unit_test(batch_consumer_is_woken_once_for_its_whole_run),
+		cmocka_unit_test(batch_takes_what_has_come_at_the_deadline),
+		cmocka_unit_test(batch_min_is_cut_to_what_queues_without_a_drop),
+		cmocka_unit_test(batch_after_close_hands_out_the_rest_then_nothing),
 		cmocka_unit_test(stress_block_delivers_every_frame_in_order),
+		cmocka_unit_test(stress_block_batches_deliver_every_frame_in_order),
 		cmocka_unit_test(stress_drop_oldest_slow_consumer_accounts_for_every_frame),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -305,88 +305,133 @@ static bool any_track(const struct track *tracks)
 	return false;
 }
 
+/* The most frames the inference thread takes from the ring at once. */
+#define BATCH_MAX 32
+
+/* Gives the frames skipped so far back to the ring, in one lock, and
+ * counts them: processed by skipping, never dropped. */
+static void release_skipped(struct camera *cam, struct frame **skipped, size_t *n)
+{
+	if (*n == 0)
+		return;
+	ring_release_many(cam->ring, skipped, *n);
+	atomic_fetch_add(&cam->skipped, *n);
+	atomic_fetch_add(&cam->processed, *n);
+	*n = 0;
+}
+
+/* A frame to decode: decode it, give its slot back, then detection,
+ * tracking, counting. Inference thread. */
+static void process_frame(struct camera *cam, struct frame *f, double t_sec, bool paced)
+{
+	struct blob blobs[DETECT_MAX_BLOBS];
+	struct crossing crossings[COUNTER_MAX_CROSSINGS];
+	struct stagetime *st = cam->stage;
+	const struct gray *g;
+	uint64_t index = f->index;
+	int64_t capture_ns = f->capture_ns;
+	int64_t captured_ns = capture_time(cam, f, paced);
+	int64_t t0 = stagetime_now();
+	struct grab_meta meta = {0};
+	bool grabbed = grab_view(cam, f, &meta);
+	int rc = decoder_decode(cam->dec, f, &g);
+	/* The gray image is the decoder's own: the slot can go back now. */
+	ring_release(cam->ring, f);
+	int64_t t1 = stagetime_now();
+	stagetime_add(&st[CAMERA_STAGE_DECODE], t1 - t0);
+	if (rc != 0) {
+		if (grabbed)
+			atomic_store(&cam->want_view, true); /* the next one, then */
+		atomic_fetch_add(&cam->corrupt, 1);
+		return;
+	}
+	int nblobs;
+	detector_process(cam->det, g, t_sec, blobs, &nblobs);
+	int64_t t2 = stagetime_now();
+	stagetime_add(&st[CAMERA_STAGE_DETECT], t2 - t1);
+	const struct track *tracks = tracker_update(cam->trk, blobs, nblobs, t_sec);
+	int64_t t3 = stagetime_now();
+	idle_decoded(&cam->idle, t_sec, nblobs > 0 || any_track(tracks));
+	stagetime_add(&st[CAMERA_STAGE_TRACK], t3 - t2);
+	if (grabbed)
+		publish_view(cam, &meta, tracks);
+	for (int l = 0; l < cam->o.cfg->nlines; l++) {
+		int nc = counter_update(cam->cnt[l], tracks, crossings);
+		for (int i = 0; i < nc; i++) {
+			struct event ev = {
+				.camera = cam->o.index,
+				.line = l,
+				.dir = crossings[i].dir,
+				.frame = index,
+				.track = crossings[i].track,
+				.objects = crossings[i].objects,
+				.wall_ns = now_ns(CLOCK_REALTIME),
+				.pts = t_sec - cam->first_t,
+			};
+			cam->o.post(cam->o.post_ctx, &ev);
+		}
+	}
+	save_sizes(cam);
+	int64_t t4 = stagetime_now();
+	stagetime_add(&st[CAMERA_STAGE_COUNT], t4 - t3);
+	stagetime_add(&st[CAMERA_STAGE_LATENCY], t4 - captured_ns);
+	atomic_fetch_add(&cam->processed, 1);
+	/* Smoothed over about 8 frames; this thread is the only writer. */
+	int64_t lat = t4 - capture_ns;
+	int64_t avg = atomic_load(&cam->latency_ns);
+	atomic_store(&cam->latency_ns, avg ? avg + (lat - avg) / 8 : lat);
+}
+
+/* Takes frames from the ring in order and decides each: skipped while idle
+ * (through the ring and counted, not decoded: docs/idle-skip.md), else
+ * decoded and counted. While idle it asks the ring for the run of frames
+ * up to the next one it will decode, all at once (idle_frames_ahead), so
+ * the frames it skips cost it no wake-up each; it releases them in one
+ * lock. Every decision is still taken frame by frame in order, as if they
+ * came one at a time: the batches change when the thread wakes, never what
+ * it decides. The deadline only bounds the wait when frames come late (a
+ * decision may then fall earlier than forecast): it changes nothing but
+ * when the thread looks. */
 static void *inference_main(void *arg)
 {
 	struct camera *cam = arg;
-	struct blob blobs[DETECT_MAX_BLOBS];
-	struct crossing crossings[COUNTER_MAX_CROSSINGS];
-	struct frame *f;
+	struct frame *batch[BATCH_MAX], *skipped[BATCH_MAX];
 	uint32_t session = 0;
 	const bool paced = cam->o.realtime && !source_get_info(cam->src)->live;
-	struct stagetime *st = cam->stage;
+	size_t want = 1, n;
+	int64_t deadline = 0;
 
-	while ((f = ring_acquire_read(cam->ring))) {
-		const struct gray *g;
-		uint64_t index = f->index;
-		int64_t capture_ns = f->capture_ns;
-		int64_t captured_ns = capture_time(cam, f, paced);
-		double t_sec = frame_seconds(cam, f);
-		if (f->session != session) {
-			session = f->session;
-			tracking_restart(cam);
-			idle_wake(&cam->idle, t_sec);
-		}
-		/* Idle: through the ring and counted, not decoded (docs/idle-skip.md). */
-		bool skip = idle_skip(&cam->idle, t_sec);
-		if (cam->idle.enabled)
-			atomic_store_explicit(&cam->idle_n, cam->idle.n, memory_order_relaxed);
-		if (skip) {
-			ring_release(cam->ring, f);
-			atomic_fetch_add(&cam->skipped, 1);
-			atomic_fetch_add(&cam->processed, 1);
-			continue;
-		}
-		int64_t t0 = stagetime_now();
-		struct grab_meta meta = {0};
-		bool grabbed = grab_view(cam, f, &meta);
-		int rc = decoder_decode(cam->dec, f, &g);
-		/* The gray image is the decoder's own: the slot can go back now. */
-		ring_release(cam->ring, f);
-		int64_t t1 = stagetime_now();
-		stagetime_add(&st[CAMERA_STAGE_DECODE], t1 - t0);
-		if (rc != 0) {
-			if (grabbed)
-				atomic_store(&cam->want_view, true); /* the next one, then */
-			atomic_fetch_add(&cam->corrupt, 1);
-			continue;
-		}
-		int nblobs;
-		detector_process(cam->det, g, t_sec, blobs, &nblobs);
-		int64_t t2 = stagetime_now();
-		stagetime_add(&st[CAMERA_STAGE_DETECT], t2 - t1);
-		const struct track *tracks = tracker_update(cam->trk, blobs, nblobs, t_sec);
-		int64_t t3 = stagetime_now();
-		idle_decoded(&cam->idle, t_sec, nblobs > 0 || any_track(tracks));
-		stagetime_add(&st[CAMERA_STAGE_TRACK], t3 - t2);
-		if (grabbed)
-			publish_view(cam, &meta, tracks);
-		for (int l = 0; l < cam->o.cfg->nlines; l++) {
-			int nc = counter_update(cam->cnt[l], tracks, crossings);
-			for (int i = 0; i < nc; i++) {
-				struct event ev = {
-					.camera = cam->o.index,
-					.line = l,
-					.dir = crossings[i].dir,
-					.frame = index,
-					.track = crossings[i].track,
-					.objects = crossings[i].objects,
-					.wall_ns = now_ns(CLOCK_REALTIME),
-					.pts = t_sec - cam->first_t,
-				};
-				cam->o.post(cam->o.post_ctx, &ev);
+	while ((n = ring_acquire_read_many(cam->ring, want, want, deadline, batch))) {
+		size_t nskipped = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct frame *f = batch[i];
+			double t_sec = frame_seconds(cam, f);
+			if (f->session != session) {
+				session = f->session;
+				tracking_restart(cam);
+				idle_wake(&cam->idle, t_sec);
 			}
+			bool skip = idle_skip(&cam->idle, t_sec);
+			if (cam->idle.enabled)
+				atomic_store_explicit(&cam->idle_n, cam->idle.n, memory_order_relaxed);
+			if (skip) {
+				skipped[nskipped++] = f;
+				continue;
+			}
+			release_skipped(cam, skipped, &nskipped);
+			process_frame(cam, f, t_sec, paced);
 		}
-		save_sizes(cam);
-		int64_t t4 = stagetime_now();
-		stagetime_add(&st[CAMERA_STAGE_COUNT], t4 - t3);
-		stagetime_add(&st[CAMERA_STAGE_LATENCY], t4 - captured_ns);
-		atomic_fetch_add(&cam->processed, 1);
-		/* Smoothed over about 8 frames; this thread is the only writer. */
-		int64_t lat = t4 - capture_ns;
-		int64_t avg = atomic_load(&cam->latency_ns);
-		atomic_store(&cam->latency_ns, avg ? avg + (lat - avg) / 8 : lat);
+		release_skipped(cam, skipped, &nskipped);
+		int ahead = idle_frames_ahead(&cam->idle);
+		want = ahead < BATCH_MAX ? (size_t)ahead : BATCH_MAX;
+		/* Half a frame late at most, as measured by the frames' times. */
+		deadline = want > 1 ? now_ns(CLOCK_MONOTONIC) +
+					      (int64_t)(((double)want + 0.5) * cam->idle.interval * 1e9)
+				    : 0;
 	}
 	atomic_store(&cam->inf_done, true);
+	if (cam->o.ended)
+		cam->o.ended(cam->o.ended_ctx);
 	return NULL;
 }
 
@@ -699,6 +744,8 @@ static void *capture_main(void *arg)
 		ring_close(cam->ring);
 	mutex_unlock(&cam->lock);
 	atomic_store(&cam->cap_done, true);
+	if (cam->o.ended)
+		cam->o.ended(cam->o.ended_ctx);
 	return NULL;
 }
 
@@ -815,6 +862,7 @@ void camera_get_stats(struct camera *cam, struct camera_stats *out)
 		.driver_drops = ss.driver_drops,
 		.reconnects = ss.reconnects,
 		.ring_fill = rs.fill,
+		.wakeups = rs.wakeups,
 		.ring_slots = rs.nslots,
 		.width = source_get_info(cam->src)->width,
 		.height = source_get_info(cam->src)->height,

@@ -47,6 +47,11 @@ struct camera_opts {
 	int detect_width;               /* reduced width detection runs at */
 	const char *state_dir;          /* keeps the learnt object sizes there; NULL: none */
 	size_t ring_slots;
+	/* Called from each of the camera's two threads as it ends (so camera_done
+	 * may have become true), for a supervisor that sleeps until then; NULL:
+	 * none. It must not call back into the camera. */
+	void (*ended)(void *ctx);
+	void *ended_ctx;
 };
 
 struct camera_stats {
@@ -63,6 +68,8 @@ struct camera_stats {
 	uint64_t driver_drops; /* V4L2: frames the driver skipped (sequence gaps) */
 	uint64_t reconnects; /* V4L2: times the device came back after being lost */
 	size_t ring_fill, ring_slots;
+	uint64_t wakeups;    /* frames that woke the inference thread: while idle one for
+			      * each run of frames it skips, not one a frame */
 	int width, height;   /* source size */
 	double fps;          /* the source's rate (25 when it has none) */
 	double latency_ms;   /* a frame's time from capture (V4L2 timestamp or ring commit) to

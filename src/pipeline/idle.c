@@ -133,6 +133,15 @@ bool idle_skip(struct idle *s, double t)
 	return t - s->t_decoded + s->interval < s->limit;
 }
 
+int idle_frames_ahead(const struct idle *s)
+{
+	/* idle_skip counts since up before it compares: the frame that makes
+	 * since reach n is decoded. */
+	if (!s->started || !s->enabled || s->n <= 1 || !s->idle || s->since >= s->n)
+		return 1;
+	return s->n - s->since;
+}
+
 void idle_decoded(struct idle *s, double t, bool active)
 {
 	s->since = 0;

@@ -73,6 +73,14 @@ bool idle_skip(struct idle *s, double t);
  * active when it showed any foreground blob or any live track. */
 void idle_decoded(struct idle *s, double t, bool active);
 
+/* How many frames from the next one on until the first that idle_skip will
+ * decode whatever their times: all before it are skipped unless frames
+ * come irregularly (idle_skip decides each one, this is only a forecast).
+ * 1 while every frame is decoded. The inference thread waits for that many
+ * frames at once (ring_acquire_read_many), so a skipped frame costs it no
+ * wake-up. */
+int idle_frames_ahead(const struct idle *s);
+
 /* Something happened that is as good as motion (the tracking restarted):
  * decode every frame for the hold time from t. */
 void idle_wake(struct idle *s, double t);

@@ -14,7 +14,11 @@
  * could have taken it.
  *
  * Threads: one producer (capture thread: acquire_write, commit, cancel_write)
- * and one consumer (inference thread: acquire_read, release). ring_close and
+ * and one consumer (inference thread: acquire_read(_many), release(_many)).
+ * The consumer says how many queued frames it waits for (want), and a
+ * commit signals it only when the queue reaches that: an idle camera's
+ * inference thread, which skips most frames unread, wakes once for a run
+ * of them (docs/idle-skip.md). ring_close and
  * ring_get_stats may come from any thread (the coordinator). ring_create and
  * ring_destroy run while no other thread uses the ring.
  *
@@ -67,11 +71,13 @@ struct ring {
 
 	bool closed;
 	bool writer_busy;
-	bool reader_busy;
+	size_t reader_held; /* slots the consumer holds (one batch) */
+	size_t want;        /* the consumer waits until this many are queued; 0: not waiting */
 
 	uint64_t committed;
 	uint64_t consumed;
 	uint64_t dropped;
+	uint64_t wakeups;
 };
 
 int ring_create(size_t nslots, size_t slot_bytes, enum ring_policy policy, struct ring **out)
@@ -265,7 +271,12 @@ void ring_commit(struct ring *ring, struct frame *slot)
 	ring->writer_busy = false;
 	queue_push(ring, i);
 	ring->committed++;
-	pthread_cond_signal(&ring->not_empty);
+	/* Only the commit that gives the consumer what it waits for wakes it:
+	 * a frame it will skip unread costs it no wake-up. */
+	if (ring->want && ring->fill >= ring->want) {
+		ring->wakeups++;
+		pthread_cond_signal(&ring->not_empty);
+	}
 	mutex_unlock(&ring->lock);
 }
 
@@ -283,39 +294,77 @@ void ring_cancel_write(struct ring *ring, struct frame *slot)
 	mutex_unlock(&ring->lock);
 }
 
+/* The most frames the consumer may wait for: what the queue holds without
+ * a drop, and for RING_DROP_OLDEST one frame period to spare, so the commit
+ * that wakes it is never followed by an eviction before it runs. */
+static size_t most_to_wait_for(const struct ring *ring)
+{
+	return ring->policy == RING_DROP_OLDEST ? ring->nslots - 1 : ring->nslots;
+}
+
+size_t ring_acquire_read_many(struct ring *ring, size_t min, size_t max, int64_t deadline_ns,
+			      struct frame **out)
+{
+	size_t n = 0;
+
+	assert(min >= 1 && min <= max);
+	mutex_lock(&ring->lock);
+	assert(ring->reader_held == 0);
+	if (min > most_to_wait_for(ring))
+		min = most_to_wait_for(ring);
+	while (ring->fill < min && !ring->closed) {
+		ring->want = min;
+		if (deadline_ns > 0 && min > 1) {
+			struct timespec ts = {.tv_sec = deadline_ns / 1000000000,
+					      .tv_nsec = deadline_ns % 1000000000};
+			int rc = pthread_cond_timedwait(&ring->not_empty, &ring->lock, &ts);
+			if (rc == ETIMEDOUT)
+				min = 1; /* late: whatever has come */
+			else if (rc != 0)
+				abort();
+		} else {
+			cond_wait(&ring->not_empty, &ring->lock);
+		}
+	}
+	ring->want = 0;
+	while (n < max && ring->fill > 0) {
+		size_t i = queue_pop(ring);
+		ring->owner[i] = SLOT_READER;
+		ring->consumed++;
+		out[n++] = &ring->slots[i];
+	}
+	ring->reader_held = n;
+	mutex_unlock(&ring->lock);
+	return n;
+}
+
 struct frame *ring_acquire_read(struct ring *ring)
 {
-	struct frame *slot = NULL;
-	size_t i;
+	struct frame *slot;
 
+	return ring_acquire_read_many(ring, 1, 1, 0, &slot) ? slot : NULL;
+}
+
+void ring_release_many(struct ring *ring, struct frame *const *slots, size_t n)
+{
+	if (n == 0)
+		return;
 	mutex_lock(&ring->lock);
-	assert(!ring->reader_busy);
-	while (ring->fill == 0 && !ring->closed)
-		cond_wait(&ring->not_empty, &ring->lock);
-	if (ring->fill == 0)
-		goto out; /* closed and drained */
-
-	i = queue_pop(ring);
-	ring->owner[i] = SLOT_READER;
-	ring->reader_busy = true;
-	ring->consumed++;
-	slot = &ring->slots[i];
-out:
+	assert(ring->reader_held >= n);
+	for (size_t k = 0; k < n; k++) {
+		size_t i = slot_index(ring, slots[k]);
+		assert(ring->owner[i] == SLOT_READER);
+		ring->owner[i] = SLOT_FREE;
+		free_push(ring, i);
+	}
+	ring->reader_held -= n;
+	pthread_cond_signal(&ring->not_full);
 	mutex_unlock(&ring->lock);
-	return slot;
 }
 
 void ring_release(struct ring *ring, struct frame *slot)
 {
-	size_t i = slot_index(ring, slot);
-
-	mutex_lock(&ring->lock);
-	assert(ring->reader_busy && ring->owner[i] == SLOT_READER);
-	ring->owner[i] = SLOT_FREE;
-	ring->reader_busy = false;
-	free_push(ring, i);
-	pthread_cond_signal(&ring->not_full);
-	mutex_unlock(&ring->lock);
+	ring_release_many(ring, &slot, 1);
 }
 
 void ring_close(struct ring *ring)
@@ -333,7 +382,9 @@ void ring_get_stats(struct ring *ring, struct ring_stats *out)
 	out->committed = ring->committed;
 	out->consumed = ring->consumed;
 	out->dropped = ring->dropped;
+	out->wakeups = ring->wakeups;
 	out->fill = ring->fill;
 	out->nslots = ring->nslots;
+	out->waiting_for = ring->want;
 	mutex_unlock(&ring->lock);
 }

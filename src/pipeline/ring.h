@@ -3,9 +3,11 @@
  *
  * Slots are allocated once by ring_create and handed out by pointer:
  * producer: ring_acquire_write -> fill -> ring_commit (or ring_cancel_write);
- * consumer: ring_acquire_read -> use -> ring_release.
- * Each side holds at most one slot at a time. Frames are delivered in commit
- * order. One mutex and two condition variables on CLOCK_MONOTONIC. */
+ * consumer: ring_acquire_read -> use -> ring_release, or a batch:
+ * ring_acquire_read_many -> use -> ring_release / ring_release_many.
+ * The producer holds at most one slot at a time, the consumer one batch.
+ * Frames are delivered in commit order. One mutex and two condition
+ * variables on CLOCK_MONOTONIC. */
 #ifndef TURNSTILE_RING_H
 #define TURNSTILE_RING_H
 
@@ -24,8 +26,10 @@ struct ring_stats {
 	uint64_t committed; /* frames committed by the producer */
 	uint64_t consumed;  /* frames handed to the consumer */
 	uint64_t dropped;   /* frames discarded unread (RING_DROP_OLDEST only) */
+	uint64_t wakeups;   /* commits that woke the waiting consumer */
 	size_t fill;        /* frames committed and not yet handed out */
 	size_t nslots;      /* as asked of ring_create (the writer's spare not included) */
+	size_t waiting_for; /* the consumer waits for this many queued frames; 0: not waiting */
 };
 
 struct ring;
@@ -56,8 +60,22 @@ void ring_cancel_write(struct ring *ring, struct frame *slot);
 /* Returns the oldest committed frame, waiting while there is none. Returns
  * NULL when the ring is closed and every committed frame has been handed out. */
 struct frame *ring_acquire_read(struct ring *ring);
-/* Returns a slot obtained from ring_acquire_read to the free pool. */
+/* The consumer's batch: hands out up to max of the oldest committed frames,
+ * out[0..n) oldest first, and returns n. It waits until min of them are
+ * queued (1 <= min <= max), and a commit wakes it only when that makes min,
+ * so a consumer that knows it will skip the next frames unread sleeps once
+ * for all of them instead of once a frame. min is cut to what the ring can
+ * queue without a drop and with a frame to spare (RING_BLOCK: nslots;
+ * RING_DROP_OLDEST: nslots - 1). Once deadline_ns (CLOCK_MONOTONIC, 0: none)
+ * has passed it waits for one frame only. Once closed it hands out what is
+ * left, fewer than min; returns 0 when closed and drained. The consumer
+ * must have released every frame it held before asking again. */
+size_t ring_acquire_read_many(struct ring *ring, size_t min, size_t max, int64_t deadline_ns,
+			      struct frame **out);
+/* Returns a slot obtained from ring_acquire_read(_many) to the free pool. */
 void ring_release(struct ring *ring, struct frame *slot);
+/* Returns n such slots at once, under one lock. */
+void ring_release_many(struct ring *ring, struct frame *const *slots, size_t n);
 
 /* End of stream, or shutdown: wakes every waiter. The producer gets NULL from
  * then on; the consumer still drains what was committed, then gets NULL. */
