@@ -773,6 +773,129 @@ static void tiny_static_track_does_not_join_a_persons_group(void **state)
 	tracker_destroy(t);
 }
 
+/* A child and a parent: a smaller partner (a third of the other's area)
+ * first seen side by side with a clear gap, who then walks into the
+ * other's blob, is a member of a group, not a fragment of the other: it
+ * keeps its identity through the merge and comes out of it itself
+ * (10 fps, both walking down). */
+static void smaller_partner_seen_side_by_side_stays_itself_through_a_merge(void **state)
+{
+	(void)state;
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	uint32_t big = 0, small = 0;
+	int merged = 0;
+	double now = 0;
+	for (int f = 0; f < 30; f++, now += 0.1) {
+		float y = 0.1f + 0.02f * f;
+		/* the small one closes in from the right, walks along, parts */
+		float xs = f < 8 ? 0.75f - 0.03f * f : f < 18 ? 0.51f : 0.51f + 0.03f * (f - 17);
+		struct blob b[2] = {box(0.4f, y, 0.1f, 0.15f, 0.012f), box(xs, y, 0.05f, 0.1f, 0.004f)};
+		int n = 2;
+		if (xs - 0.025f < 0.45f + 0.05f) {
+			b[0] = box((0.4f * 0.012f + xs * 0.004f) / 0.016f, y, xs + 0.025f - 0.35f, 0.15f,
+				   0.016f);
+			n = 1;
+			merged++;
+		}
+		tr = tracker_update(t, b, n, now);
+		if (f == 4) {
+			big = find_near(tr, 0.4f, y)->id;
+			small = find_near(tr, xs, y)->id;
+			assert_int_not_equal(big, small);
+		}
+		if (f < 4)
+			continue;
+		const struct track *k = find_id(tr, small);
+		assert_non_null(k);
+		assert_non_null(find_id(tr, big));
+		if (n == 1)
+			assert_true(k->grouped);
+		else if (merged)
+			assert_float_equal(k->x, xs, 0.03f);
+	}
+	assert_true(merged >= 8);
+	tracker_destroy(t);
+}
+
+/* The same sizes one above the other are one upright body in parts (the
+ * torso of someone seated, legs showing below the desk as they stand up):
+ * the smaller joins the larger as a fragment and ends, however far below
+ * it was first seen. */
+static void smaller_part_below_joins_as_a_fragment(void **state)
+{
+	(void)state;
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	uint32_t torso = 0, legs = 0;
+	double now = 0;
+	for (int f = 0; f < 20; f++, now += 0.1) {
+		float yl = f < 10 ? 0.8f - 0.035f * f : 0.45f;
+		struct blob b[2] = {box(0.5f, 0.2f, 0.2f, 0.3f, 0.03f), box(0.5f, yl, 0.08f, 0.2f, 0.01f)};
+		int n = 2;
+		if (yl - 0.1f < 0.35f + 0.02f) {
+			b[0] = box(0.5f, 0.25f, 0.2f, 0.45f, 0.042f);
+			n = 1;
+		}
+		tr = tracker_update(t, b, n, now);
+		if (f == 4) {
+			torso = find_near(tr, 0.5f, 0.2f)->id;
+			legs = find_near(tr, 0.5f, yl)->id;
+			assert_int_not_equal(torso, legs);
+		}
+		if (f > 4 && n == 1) {
+			assert_null(find_id(tr, legs));
+			assert_non_null(find_id(tr, torso));
+			assert_false(find_id(tr, torso)->grouped);
+		}
+	}
+	tracker_destroy(t);
+}
+
+/* Seen apart is not enough: a scrap beside the path (a fifteenth of a
+ * person's area) that the person walks over is no partner; nor is a
+ * partner that vanished while its prediction ran into the other's blob,
+ * which did not grow by it (it left the picture, or hid behind something):
+ * neither turns the person into a group that could carry a phantom over
+ * the line. */
+static void seen_apart_joins_only_a_partner_that_is_there(void **state)
+{
+	(void)state;
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	uint32_t person = 0;
+	double now = 0;
+	for (int f = 0; f < 40; f++, now += 0.04) {
+		float x = 0.2f + 0.015f * f;
+		struct blob b[2] = {box(x, 0.5f, 0.1f, 0.15f, 0.01f), box(0.6f, 0.5f, 0.03f, 0.03f, 0.0007f)};
+		int n = 2;
+		if (fabsf(x - 0.6f) < 0.07f) {
+			b[0].area += b[1].area; /* the blob holds both */
+			n = 1;
+		}
+		tr = tracker_update(t, b, n, now);
+		if (f == 3)
+			person = find_near(tr, x, 0.5f)->id;
+		if (f >= 3)
+			assert_false(find_id(tr, person)->ever_grouped);
+	}
+	tracker_destroy(t);
+
+	t = make();
+	now = 0;
+	for (int f = 0; f < 16; f++, now += 0.1) {
+		float xs = 0.75f - 0.03f * f;
+		struct blob b[2] = {box(0.4f, 0.5f, 0.1f, 0.15f, 0.012f), box(xs, 0.5f, 0.05f, 0.1f, 0.004f)};
+		/* the partner is not seen from frame 6 on, short of the other */
+		tr = tracker_update(t, b, f < 6 ? 2 : 1, now);
+		if (f == 3)
+			person = find_near(tr, 0.4f, 0.5f)->id;
+		if (f >= 3)
+			assert_false(find_id(tr, person)->ever_grouped);
+	}
+	tracker_destroy(t);
+}
+
 static void reset_ends_every_track_and_ids_stay_unique(void **state)
 {
 	(void)state;
@@ -837,6 +960,9 @@ int main(void)
 		cmocka_unit_test(brief_merge_and_split_keep_ids_on_their_own_sides),
 		cmocka_unit_test(long_merge_and_split_keep_ids_on_their_own_sides),
 		cmocka_unit_test(tiny_static_track_does_not_join_a_persons_group),
+		cmocka_unit_test(smaller_partner_seen_side_by_side_stays_itself_through_a_merge),
+		cmocka_unit_test(smaller_part_below_joins_as_a_fragment),
+		cmocka_unit_test(seen_apart_joins_only_a_partner_that_is_there),
 		cmocka_unit_test(reset_ends_every_track_and_ids_stay_unique),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

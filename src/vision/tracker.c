@@ -47,6 +47,12 @@
 #define GROUP_MIN_COVER 0.6f     /* a group's blob holds this share of its members' areas */
 #define GROUP_MIN_RATIO 0.4f     /* members' areas are within 2.5x of each other */
 #define GROUP_GROWTH 1.2f        /* and is larger than any one member */
+/* Two tracks whose boxes were once side by side this share of the wider
+ * one's width apart were two objects then: a smaller one that later walks into the
+ * other's blob is a partner, not a fragment of it (a child beside a
+ * parent), down to this share of the other's area (under it, a scrap). */
+#define APART_GAP 0.5f
+#define APART_MIN_RATIO 0.2f
 
 /* One axis of a constant-velocity Kalman filter. */
 struct kf1 {
@@ -60,6 +66,7 @@ struct track_state {
 	double last_seen;
 	float x0, y0;         /* where it was first seen */
 	double born;          /* and when */
+	uint64_t apart;       /* bit j: seen clearly apart from the track in slot j */
 };
 
 /* What a track saw this frame: one blob, or a blob and its fragments. */
@@ -338,17 +345,54 @@ enum join { JOIN_NONE, JOIN_GROUP, JOIN_FRAGMENT };
  * found as separate blobs while the body came into view), not an object
  * of its own. */
 static enum join joins(const struct track *tr, const struct track *own, const struct blob *b,
-		       float members_area)
+		       float members_area, bool apart)
 {
 	float mx = 0.25f * tr->w, my = 0.25f * tr->h;
 	if (tr->x < b->x0 - mx || tr->x > b->x1 + mx || tr->y < b->y0 - my || tr->y > b->y1 + my)
 		return JOIN_NONE;
-	if (tr->area < GROUP_MIN_RATIO * own->area || own->area < GROUP_MIN_RATIO * tr->area)
-		return JOIN_FRAGMENT;
+	float small = fminf(tr->area, own->area), large = fmaxf(tr->area, own->area);
+	if (small < GROUP_MIN_RATIO * large) {
+		/* Once seen apart, a smaller partner joins as a member if the
+		 * blob grew by about its size, not just took its place. */
+		if (!apart || small < APART_MIN_RATIO * large)
+			return JOIN_FRAGMENT;
+		if (b->area < members_area + 0.5f * tr->area)
+			return JOIN_FRAGMENT;
+	}
 	float total = members_area + tr->area;
 	if (b->area >= GROUP_MIN_COVER * total && b->area >= GROUP_GROWTH * tr->area)
 		return JOIN_GROUP;
 	return JOIN_NONE;
+}
+
+/* Whether two boxes are clearly side by side: a gap across the picture of
+ * at least APART_GAP of the wider one. Only across: one above the other
+ * may be one upright body seen in parts (the torso of someone seated, and
+ * the legs that show below the desk as they stand up). */
+static bool boxes_apart(const struct track *a, const struct track *b)
+{
+	float gx = fabsf(a->x - b->x) - 0.5f * (a->w + b->w);
+	return gx >= APART_GAP * fmaxf(a->w, b->w);
+}
+
+/* Records which pairs of objects, each seen on its own this frame, are
+ * clearly apart. Confirmed tracks only: someone seated who stands up shows
+ * legs far below the torso for a frame or two, as a new track. */
+static void note_apart(struct tracker *t)
+{
+	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
+		const struct track *a = &t->tracks[i];
+		if (!a->id || !a->updated || a->grouped || !a->confirmed || a->small)
+			continue;
+		for (int j = i + 1; j < TRACKER_MAX_TRACKS; j++) {
+			const struct track *b = &t->tracks[j];
+			if (!b->id || !b->updated || b->grouped || !b->confirmed || b->small ||
+			    !boxes_apart(a, b))
+				continue;
+			t->st[i].apart |= UINT64_C(1) << j;
+			t->st[j].apart |= UINT64_C(1) << i;
+		}
+	}
 }
 
 /* Two confirmed tracks that are the parts of one body going sideways (torso
@@ -535,7 +579,8 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 			int o = owner[b];
 			if (o < 0 || ngroup[b] >= TRACKER_MAX_TRACKS / 4 - 1 || !t->tracks[o].confirmed)
 				continue;
-			enum join j = joins(tr, &t->tracks[o], &blobs[b], garea[b]);
+			bool apart = (t->st[i].apart >> o) & 1u;
+			enum join j = joins(tr, &t->tracks[o], &blobs[b], garea[b], apart);
 			if (j == JOIN_NONE)
 				continue;
 			if (j == JOIN_FRAGMENT) {
@@ -640,9 +685,13 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 		s->x0 = bl->cx;
 		s->y0 = bl->cy;
 		s->born = t_sec;
+		s->apart = 0;
+		for (int i = 0; i < TRACKER_MAX_TRACKS; i++)
+			t->st[i].apart &= ~(UINT64_C(1) << slot);
 		sync_track(tr, s);
 		if (parent)
 			rebase_parent(t, parent, predicted, obs);
 	}
+	note_apart(t);
 	return t->tracks;
 }
