@@ -178,7 +178,10 @@ def replay_result(args, clip, truth_path, events):
 # (and their figures) are in the README's accuracy table.
 HARD_EXACT = ["overhead-dark", "articulated", "merge-before", "merge-on", "low-contrast",
               "sway", "drift", "big-exposure", "group3", "highway", "lobby", "motorway-drift",
-              "trucks", "edge-on-line", "merge-after"]
+              "trucks", "edge-on-line", "merge-after", "followers"]
+# Exact at 160 wide but not yet at 320: the two-car platoon going away is
+# cut into its cars only after it has crossed (README, accuracy).
+HARD_NOT_YET_AT_320 = ["followers"]
 # What the sanitizer builds replay of them: memory and threads, not accuracy,
 # are what those builds are for, and all of them would run past the timeout.
 HARD_UNDER_ASAN = HARD_EXACT[:7]
@@ -244,7 +247,7 @@ def replay_scenarios(args, tmp, names, wide_too=True):
         if score_rc != 0:
             print("  " + score_out.strip().replace("\n", "\n  "))
         check(score_rc == 0, f"{n}: events match the truth in time")
-        if not wide_too:
+        if not wide_too or n in HARD_NOT_YET_AT_320:
             continue
         w = wide.get(n)
         wc = w["cameras"][0] if w else {}

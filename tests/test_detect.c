@@ -265,6 +265,60 @@ static void two_separate_squares_are_two_blobs(void **state)
 	detector_destroy(d);
 }
 
+/* Two cars nose to tail, a strip of floor two pixels wide between them,
+ * which the edge cue and the closing bridge: the blob is cut at the strip
+ * into the two, marked as parts of one queue, cut across rows. */
+static void queue_nose_to_tail_is_cut_at_the_strip_of_floor(void **state)
+{
+	(void)state;
+	static uint8_t px[W * H];
+	struct blob b[DETECT_MAX_BLOBS];
+	struct detector *d = make();
+	struct clock c = {0, 0.04};
+	learn(d, &c, MILD, 2.0f, 1.0);
+	struct rect o[2] = {{60, 20, 76, 50, 200, 0, 0}, {60, 52, 76, 82, 190, 0, 0}};
+	render_objects(px, MILD, 0, 1.0f, o, 2, 2.0f);
+	assert_int_equal(run(d, &c, px, b), 2);
+	assert_int_not_equal(b[0].queue, 0);
+	assert_int_equal(b[0].queue, b[1].queue);
+	assert_true(b[0].queue_vertical && b[1].queue_vertical);
+	float top = fminf(b[0].cy, b[1].cy), bottom = fmaxf(b[0].cy, b[1].cy);
+	assert_float_equal(top, 35.0f / H, 0.03);
+	assert_float_equal(bottom, 67.0f / H, 0.03);
+	detector_destroy(d);
+}
+
+/* A lorry's cab, shorter than wide, behind the same strip in front of
+ * its trailer is not an object of its own: one blob. So is a blob that is
+ * not long for its width, and one whose parts are not both foreground by
+ * brightness. */
+static void what_is_not_a_queue_stays_one_blob(void **state)
+{
+	(void)state;
+	static uint8_t px[W * H];
+	struct blob b[DETECT_MAX_BLOBS];
+	struct detector *d = make();
+	struct clock c = {0, 0.04};
+	learn(d, &c, MILD, 2.0f, 1.0);
+	struct rect o[2] = {{60, 20, 76, 66, 200, 0, 0}, {60, 68, 76, 80, 190, 0, 0}};
+	render_objects(px, MILD, 0, 1.0f, o, 2, 2.0f);
+	assert_int_equal(run(d, &c, px, b), 1);
+	assert_int_equal(b[0].queue, 0);
+	/* two squares one above the other: parts not long for their width */
+	struct rect sq[2] = {{60, 20, 84, 44, 200, 0, 0}, {60, 46, 84, 70, 190, 0, 0}};
+	render_objects(px, MILD, 0, 1.0f, sq, 2, 2.0f);
+	assert_int_equal(run(d, &c, px, b), 1);
+	assert_int_equal(b[0].queue, 0);
+	/* long parts, but the whole is not long for its box's width: arms
+	 * held out (someone standing, a belt the colour of the floor) */
+	struct rect arms[3] = {{60, 20, 72, 50, 200, 0, 0}, {46, 33, 86, 36, 200, 0, 0},
+			       {60, 52, 72, 82, 190, 0, 0}};
+	render_objects(px, MILD, 0, 1.0f, arms, 3, 2.0f);
+	assert_int_equal(run(d, &c, px, b), 1);
+	assert_int_equal(b[0].queue, 0);
+	detector_destroy(d);
+}
+
 /* A dark person (25) on a dark floor (40), noise 2, covering a share of
  * the frame (80% of its height), walking across it in 2 s. In every frame
  * where most of them is in view, a blob's box covers most of them, and the
@@ -822,6 +876,8 @@ int main(void)
 		cmocka_unit_test(moving_square_is_one_blob_at_its_place),
 		cmocka_unit_test(blobs_under_the_object_size_come_out_marked_small),
 		cmocka_unit_test(two_separate_squares_are_two_blobs),
+		cmocka_unit_test(queue_nose_to_tail_is_cut_at_the_strip_of_floor),
+		cmocka_unit_test(what_is_not_a_queue_stays_one_blob),
 		cmocka_unit_test(dark_object_on_dark_floor_30_percent),
 		cmocka_unit_test(dark_object_on_dark_floor_45_percent),
 		cmocka_unit_test(dark_object_on_dark_floor_60_percent),

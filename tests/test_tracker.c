@@ -896,6 +896,118 @@ static void seen_apart_joins_only_a_partner_that_is_there(void **state)
 	tracker_destroy(t);
 }
 
+/* The detector's cut of a long blob into a queue's parts (cars nose to
+ * tail), as it gives them: two halves along y with one queue number. */
+static void queue_parts(struct blob *b, float cx, float cy, float w, float h, float area)
+{
+	b[0] = box(cx, cy - h / 4, w, h / 2, area / 2);
+	b[1] = box(cx, cy + h / 4, w, h / 2, area / 2);
+	b[0].queue = b[1].queue = 1;
+	b[0].queue_vertical = b[1].queue_vertical = true;
+}
+
+/* One blob that has come down the picture whole (two cars too close to
+ * tell), then comes cut into its two cars: each becomes a track of its own.
+ * The same cut of a blob that has not come along its length (someone
+ * standing, a person walking sideways, cut at the belt) is put back
+ * together: one track. (25 fps.) */
+static void queue_cut_is_taken_only_from_a_track_going_along_it(void **state)
+{
+	(void)state;
+	for (int kind = 0; kind < 3; kind++) {
+		struct tracker *t = make();
+		const struct track *tr = NULL;
+		double now = 0;
+		float x = 0.3f, y = 0.25f;
+		for (int f = 0; f < 40; f++, now += 0.04) {
+			if (kind == 0)
+				y += 0.01f; /* down its length: a lane */
+			else if (kind == 2)
+				x += 0.01f; /* sideways */
+			struct blob b[2];
+			int n = 1;
+			if (f < 25)
+				b[0] = box(x, y, 0.08f, 0.4f, 0.025f);
+			else {
+				queue_parts(b, x, y, 0.08f, 0.4f, 0.025f);
+				n = 2;
+			}
+			tr = tracker_update(t, b, n, now);
+		}
+		assert_int_equal(live_tracks(tr), kind == 0 ? 2 : 1);
+		tracker_destroy(t);
+	}
+}
+
+/* A queue is first cut only where one track had all of it as its blob:
+ * two tracks that each had part of it (pieces of one car at low contrast,
+ * or two cars seen apart that close up) meet as a group, by the group's
+ * rules, and the cut is put back together. */
+static void queue_is_first_cut_only_from_a_track_that_had_all_of_it(void **state)
+{
+	(void)state;
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	double now = 0;
+	float y = 0.2f;
+	uint32_t a = 0, c = 0;
+	for (int f = 0; f < 40; f++, now += 0.04, y += 0.01f) {
+		struct blob b[2];
+		if (f < 25) { /* apart, one behind the other */
+			b[0] = box(0.3f, y - 0.12f, 0.08f, 0.18f, 0.011f);
+			b[1] = box(0.3f, y + 0.12f, 0.08f, 0.18f, 0.011f);
+		} else {
+			queue_parts(b, 0.3f, y, 0.08f, 0.42f, 0.024f);
+		}
+		tr = tracker_update(t, b, 2, now);
+		if (f == 10) {
+			a = find_near(tr, 0.3f, y - 0.12f)->id;
+			c = find_near(tr, 0.3f, y + 0.12f)->id;
+		}
+		if (f >= 25) {
+			assert_true(find_id(tr, a)->grouped);
+			assert_true(find_id(tr, c)->grouped);
+		}
+	}
+	tracker_destroy(t);
+}
+
+/* Two tracks that were one group last frame keep the group's rules when
+ * their blob comes cut: pieces of one car at low contrast, tracked apart,
+ * would otherwise each count. */
+static void queue_cut_leaves_a_group_to_the_group_rules(void **state)
+{
+	(void)state;
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	double now = 0;
+	float y = 0.2f;
+	uint32_t a = 0, c = 0;
+	for (int f = 0; f < 50; f++, now += 0.04, y += 0.01f) {
+		struct blob b[2];
+		int n = 2;
+		if (f < 15) { /* apart, one behind the other */
+			b[0] = box(0.3f, y - 0.12f, 0.08f, 0.18f, 0.011f);
+			b[1] = box(0.3f, y + 0.12f, 0.08f, 0.18f, 0.011f);
+		} else if (f < 30) { /* one blob */
+			b[0] = box(0.3f, y, 0.08f, 0.42f, 0.024f);
+			n = 1;
+		} else {
+			queue_parts(b, 0.3f, y, 0.08f, 0.42f, 0.024f);
+		}
+		tr = tracker_update(t, b, n, now);
+		if (f == 10) {
+			a = find_near(tr, 0.3f, y - 0.12f)->id;
+			c = find_near(tr, 0.3f, y + 0.12f)->id;
+		}
+		if (f >= 31) {
+			assert_true(find_id(tr, a)->grouped);
+			assert_true(find_id(tr, c)->grouped);
+		}
+	}
+	tracker_destroy(t);
+}
+
 static void reset_ends_every_track_and_ids_stay_unique(void **state)
 {
 	(void)state;
@@ -963,6 +1075,9 @@ int main(void)
 		cmocka_unit_test(smaller_partner_seen_side_by_side_stays_itself_through_a_merge),
 		cmocka_unit_test(smaller_part_below_joins_as_a_fragment),
 		cmocka_unit_test(seen_apart_joins_only_a_partner_that_is_there),
+		cmocka_unit_test(queue_cut_is_taken_only_from_a_track_going_along_it),
+		cmocka_unit_test(queue_is_first_cut_only_from_a_track_that_had_all_of_it),
+		cmocka_unit_test(queue_cut_leaves_a_group_to_the_group_rules),
 		cmocka_unit_test(reset_ends_every_track_and_ids_stay_unique),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

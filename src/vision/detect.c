@@ -60,6 +60,9 @@
 #define GHOST_MODEL_EDGES 0.5f /* and the model has clear edges along it */
 #define GAIN_MIN_BG 0.25f      /* fewer background samples than this: hold the gain */
 #define SMALL_SHARE 0.5f       /* blobs from this share of min_area up come out, marked small */
+#define QUEUE_ELONGATION 2.0f  /* a blob this many times longer than its box is wide may be a queue */
+#define QUEUE_CUT_FILL 0.2f    /* a strip across it where at most this share differs in brightness */
+#define QUEUE_PART_LENGTH 1.2f /* parts between strips at least this long against their mean width */
 #define SHIFT_STEP 2           /* steps of a pixel from the last shift per frame, at 160 wide */
 #define SHIFT_MAX 4            /* never further than this from the model, pixels at 160 wide */
 #define SHIFT_MIN_SAMPLES 48   /* textured background samples needed to move the shift */
@@ -119,6 +122,8 @@ struct detector {
 	float *ftmp;
 	float *age;             /* seconds each pixel has been foreground in a row */
 	uint8_t *mask, *tmp;
+	uint8_t *bright;        /* the brightness cue alone (no edges), before the morphology */
+	int *along_px, *along_bright; /* a blob's pixels and bright ones, per row or column */
 	uint8_t *shifted;       /* the frame moved back onto the model */
 	int *samples;           /* where the shift is measured this frame */
 	float *sgx, *sgy;       /* and the model's gradient there */
@@ -163,6 +168,9 @@ int detector_create(int w, int h, const struct detect_params *p, struct detector
 	d->age = calloc(n, sizeof(*d->age));
 	d->mask = calloc(n, 1);
 	d->tmp = calloc(n, 1);
+	d->bright = calloc(n, 1);
+	d->along_px = calloc((size_t)(w > h ? w : h), sizeof(*d->along_px));
+	d->along_bright = calloc((size_t)(w > h ? w : h), sizeof(*d->along_bright));
 	d->shifted = calloc(n, 1);
 	d->samples = calloc(n / 4 + 1, sizeof(*d->samples));
 	d->sgx = calloc(n / 4 + 1, sizeof(*d->sgx));
@@ -173,7 +181,8 @@ int detector_create(int w, int h, const struct detect_params *p, struct detector
 	d->labels = calloc(n, sizeof(*d->labels));
 	d->comp = calloc((size_t)d->max_comp, sizeof(*d->comp));
 	if (!d->mu || !d->s || !d->lo || !d->hi || !d->gb || !d->tex1 || !d->tex2 || !d->ftmp ||
-	    !d->age || !d->mask || !d->tmp || !d->sh || !d->shifted || !d->samples || !d->sgx ||
+	    !d->age || !d->mask || !d->tmp || !d->bright || !d->along_px || !d->along_bright ||
+	    !d->sh || !d->shifted || !d->samples || !d->sgx ||
 	    !d->sgy || !d->cnt || !d->hsum || !d->labels || !d->comp) {
 		detector_destroy(d);
 		return -ENOMEM;
@@ -197,6 +206,9 @@ void detector_destroy(struct detector *d)
 	free(d->age);
 	free(d->mask);
 	free(d->tmp);
+	free(d->bright);
+	free(d->along_px);
+	free(d->along_bright);
 	free(d->shifted);
 	free(d->samples);
 	free(d->sgx);
@@ -592,40 +604,147 @@ static void find_ghosts(struct detector *d, int nlabels, const uint8_t *px)
 	}
 }
 
-static int collect_blobs(struct detector *d, int nlabels, struct blob *blobs)
+/* Keeps the largest DETECT_MAX_BLOBS, sorted by area (insertion). */
+static void add_blob(struct blob *blobs, int *count, struct blob b)
+{
+	int pos = *count < DETECT_MAX_BLOBS ? *count : DETECT_MAX_BLOBS - 1;
+	if (*count == DETECT_MAX_BLOBS && blobs[pos].area >= b.area)
+		return;
+	while (pos > 0 && blobs[pos - 1].area < b.area) {
+		blobs[pos] = blobs[pos - 1];
+		pos--;
+	}
+	b.x0 = maxf(b.x0, 0.0f);
+	b.y0 = maxf(b.y0, 0.0f);
+	b.x1 = minf(b.x1, 1.0f);
+	b.y1 = minf(b.y1, 1.0f);
+	blobs[pos] = b;
+	if (*count < DETECT_MAX_BLOBS)
+		(*count)++;
+}
+
+static struct blob blob_of(const struct detector *d, const struct component *c)
 {
 	const float fw = (float)d->w, fh = (float)d->h, npx = fw * fh;
 	const float ox = (float)d->sx / fw, oy = (float)d->sy / fh; /* back into the frame */
+	return (struct blob){
+		.cx = ((float)c->sx / c->area + 0.5f) / fw + ox,
+		.cy = ((float)c->sy / c->area + 0.5f) / fh + oy,
+		.x0 = c->x0 / fw + ox, .y0 = c->y0 / fh + oy,
+		.x1 = (c->x1 + 1) / fw + ox, .y1 = (c->y1 + 1) / fh + oy,
+		.area = c->area / npx,
+		.small = c->area < d->p.min_area * npx,
+	};
+}
+
+/* The pixels of component l whose coordinate along the axis (rows when
+ * vertical) is in [a, b], as a component of their own. */
+static struct component part_of(const struct detector *d, int l, const struct component *c,
+				bool vertical, int a, int b)
+{
+	struct component p = {.x0 = d->w, .y0 = d->h, .x1 = -1, .y1 = -1};
+	int y0 = vertical ? c->y0 + a : c->y0, y1 = vertical ? c->y0 + b : c->y1;
+	int x0 = vertical ? c->x0 : c->x0 + a, x1 = vertical ? c->x1 : c->x0 + b;
+	for (int y = y0; y <= y1; y++)
+		for (int x = x0; x <= x1; x++) {
+			int lab = d->labels[(size_t)y * d->w + x];
+			if (!lab || find_root(d->comp, lab) != l)
+				continue;
+			p.area++;
+			p.sx += x;
+			p.sy += y;
+			if (x < p.x0) p.x0 = x;
+			if (x > p.x1) p.x1 = x;
+			if (y < p.y0) p.y0 = y;
+			if (y > p.y1) p.y1 = y;
+		}
+	return p;
+}
+
+/* Objects nose to tail (cars queueing, seen along the road) are one blob
+ * after the morphology: the edge cue and the closing bridge the strip of
+ * road between them. The brightness cue alone still shows that strip. A
+ * blob much longer than wide is cut across at such strips into parts when
+ * at least two of them are objects in their own right: of object size,
+ * and longer than wide, as a vehicle is along its way (a lorry's cab,
+ * shorter than wide, stays with its trailer). Each part is added as a blob
+ * marked with the queue's number: an upright person cut at the belt is
+ * such a blob too, and only the tracker, which knows which way things
+ * move, can tell (see detect.h). Returns whether it split. */
+static bool split_queue(struct detector *d, int l, const struct component *c, struct blob *blobs,
+			int *count, uint8_t queue)
+{
+	const int ww = c->x1 - c->x0 + 1, hh = c->y1 - c->y0 + 1;
+	bool vertical;
+	if ((float)hh >= QUEUE_ELONGATION * (float)ww)
+		vertical = true;
+	else if ((float)ww >= QUEUE_ELONGATION * (float)hh)
+		vertical = false;
+	else
+		return false;
+	const int len = vertical ? hh : ww;
+	int *npx = d->along_px, *nbr = d->along_bright;
+	memset(npx, 0, sizeof(*npx) * (size_t)len);
+	memset(nbr, 0, sizeof(*nbr) * (size_t)len);
+	for (int y = c->y0; y <= c->y1; y++)
+		for (int x = c->x0; x <= c->x1; x++) {
+			size_t i = (size_t)y * d->w + x;
+			if (!d->labels[i] || find_root(d->comp, d->labels[i]) != l)
+				continue;
+			int k = vertical ? y - c->y0 : x - c->x0;
+			npx[k]++;
+			nbr[k] += d->bright[i];
+		}
+	/* Parts: runs between strips, each an object by itself. */
+	int part_a[DETECT_MAX_BLOBS], part_b[DETECT_MAX_BLOBS], nparts = 0;
+	const float min_px = d->p.min_area * (float)d->w * (float)d->h;
+	for (int k = 0; k < len && nparts < DETECT_MAX_BLOBS;) {
+		if ((float)nbr[k] <= QUEUE_CUT_FILL * (float)npx[k]) {
+			k++;
+			continue;
+		}
+		int a = k, sum_px = 0;
+		for (; k < len && (float)nbr[k] > QUEUE_CUT_FILL * (float)npx[k]; k++)
+			sum_px += npx[k];
+		float run = (float)(k - a), across = (float)sum_px / run;
+		if ((float)sum_px >= min_px && run >= QUEUE_PART_LENGTH * across) {
+			part_a[nparts] = a;
+			part_b[nparts++] = k - 1;
+		}
+	}
+	if (nparts < 2)
+		return false;
+	/* Every pixel goes to a part: what lies between two is shared at
+	 * the middle of the strip. */
+	for (int i = 0; i < nparts; i++) {
+		int a = i == 0 ? 0 : (part_b[i - 1] + part_a[i]) / 2 + 1;
+		int b = i == nparts - 1 ? len - 1 : (part_b[i] + part_a[i + 1]) / 2;
+		struct component p = part_of(d, l, c, vertical, a, b);
+		if (p.area <= 0)
+			continue;
+		struct blob part = blob_of(d, &p);
+		part.queue = queue;
+		part.queue_vertical = vertical;
+		add_blob(blobs, count, part);
+	}
+	return true;
+}
+
+static int collect_blobs(struct detector *d, int nlabels, struct blob *blobs)
+{
+	const float npx = (float)d->w * (float)d->h;
 	int count = 0;
+	uint8_t queue = 0;
 
 	for (int l = 1; l < nlabels; l++) {
 		const struct component *c = &d->comp[l];
 		if (c->parent != l || c->ghost || c->area < SMALL_SHARE * d->p.min_area * npx ||
 		    c->area > d->p.max_area * npx)
 			continue;
-		struct blob b = {
-			.cx = ((float)c->sx / c->area + 0.5f) / fw + ox,
-			.cy = ((float)c->sy / c->area + 0.5f) / fh + oy,
-			.x0 = c->x0 / fw + ox, .y0 = c->y0 / fh + oy,
-			.x1 = (c->x1 + 1) / fw + ox, .y1 = (c->y1 + 1) / fh + oy,
-			.area = c->area / npx,
-			.small = c->area < d->p.min_area * npx,
-		};
-		/* Keep the largest DETECT_MAX_BLOBS, sorted by area (insertion). */
-		int pos = count < DETECT_MAX_BLOBS ? count : DETECT_MAX_BLOBS - 1;
-		if (count == DETECT_MAX_BLOBS && blobs[pos].area >= b.area)
-			continue;
-		while (pos > 0 && blobs[pos - 1].area < b.area) {
-			blobs[pos] = blobs[pos - 1];
-			pos--;
-		}
-		b.x0 = maxf(b.x0, 0.0f);
-		b.y0 = maxf(b.y0, 0.0f);
-		b.x1 = minf(b.x1, 1.0f);
-		b.y1 = minf(b.y1, 1.0f);
-		blobs[pos] = b;
-		if (count < DETECT_MAX_BLOBS)
-			count++;
+		if (queue < UINT8_MAX && split_queue(d, l, c, blobs, &count, (uint8_t)(queue + 1)))
+			queue++;
+		else
+			add_blob(blobs, &count, blob_of(d, c));
 	}
 	return count;
 }
@@ -1010,6 +1129,7 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 			float thr = maxf(maxf(T_MIN, T_REL * gain * lo[x]), K_S * gain * s[x]);
 			m[x] = diff > thr;
 		}
+		memcpy(d->bright + (size_t)y * w, m, (size_t)w);
 		if (y == 0 || y == h - 1)
 			continue;
 		/* The edge cue, inside the border, in a loop of its own so both

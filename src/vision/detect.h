@@ -8,6 +8,7 @@
 #define TURNSTILE_DETECT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "region.h"
 #include "turnstile/gray.h"
@@ -21,6 +22,11 @@ struct blob {
 	bool small;             /* under min_area (but over half of it): only a track that
 				 * has never been bigger may take it (a far object coming
 				 * closer), and it cannot make one count */
+	uint8_t queue;          /* nonzero: one of the parts a long blob was cut into
+				 * across its length (objects nose to tail), all with
+				 * this number; the tracker puts them back together
+				 * unless an object moving along that length is there */
+	bool queue_vertical;    /* cut across rows (the length is up the picture) */
 };
 
 struct detect_params {

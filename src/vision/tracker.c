@@ -53,6 +53,14 @@
  * parent), down to this share of the other's area (under it, a scrap). */
 #define APART_GAP 0.5f
 #define APART_MIN_RATIO 0.2f
+/* A track has gone along a queue's length if, since it was first seen, it
+ * moved along it this many times as far as across, and twice its own width:
+ * cars in a lane, not the legs of someone standing up from a chair, whose
+ * blob grows upward for a moment. */
+#define QUEUE_ALONG 2.0f
+#define QUEUE_ALONG_WIDTHS 2.0f
+/* A queue is first cut where one track had the whole of it as its blob. */
+#define QUEUE_WHOLE 0.7f
 
 /* One axis of a constant-velocity Kalman filter. */
 struct kf1 {
@@ -67,6 +75,7 @@ struct track_state {
 	float x0, y0;         /* where it was first seen */
 	double born;          /* and when */
 	uint64_t apart;       /* bit j: seen clearly apart from the track in slot j */
+	bool queued;          /* in a queue of objects nose to tail, cut apart */
 };
 
 /* What a track saw this frame: one blob, or a blob and its fragments. */
@@ -498,7 +507,91 @@ static void rebase_parent(struct tracker *t, uint32_t parent, const struct track
 	}
 }
 
-const struct track *tracker_update(struct tracker *t, const struct blob *blobs, int n,
+/* Whether track i has travelled along the axis (rows when vertical). */
+static bool goes_along(const struct tracker *t, int i, bool vertical)
+{
+	const struct track *tr = &t->tracks[i];
+	const struct track_state *s = &t->st[i];
+	float dx = fabsf(tr->x - s->x0), dy = fabsf(tr->y - s->y0);
+	float along = vertical ? dy : dx, across = vertical ? dx : dy;
+	return along >= QUEUE_ALONG * across && along >= QUEUE_ALONG_WIDTHS * (vertical ? tr->w : tr->h);
+}
+
+/* The detector cuts a long blob across its length where a strip of
+ * background shows (objects nose to tail), but so it would an upright
+ * person cut at the belt. The parts stay apart only where a confirmed
+ * track that has gone along that length is predicted among them, and
+ * either had the whole of it as its blob or already leads a queue: cars
+ * in a lane. Two tracks that each had a part (pieces of one car at low
+ * contrast, tracked apart) meet as a group, by the group's rules, not by
+ * cutting their blob, which would count each. Otherwise the parts are put
+ * back together as the blob they were. Writes the blobs to use into out
+ * and returns their count. */
+static int rejoin_queues(struct tracker *t, const struct blob *in, int n, struct blob *out)
+{
+	int m = 0;
+	for (int b = 0; b < n; b++) {
+		if (!in[b].queue) {
+			out[m++] = in[b];
+			continue;
+		}
+		bool first = true;
+		for (int c = 0; c < b; c++)
+			if (in[c].queue == in[b].queue)
+				first = false;
+		if (!first)
+			continue;
+		struct blob whole = in[b];
+		float sx = 0, sy = 0;
+		for (int c = b; c < n; c++) {
+			const struct blob *p = &in[c];
+			if (p->queue != in[b].queue)
+				continue;
+			whole.x0 = fminf(whole.x0, p->x0);
+			whole.y0 = fminf(whole.y0, p->y0);
+			whole.x1 = fmaxf(whole.x1, p->x1);
+			whole.y1 = fmaxf(whole.y1, p->y1);
+			sx += p->cx * p->area;
+			sy += p->cy * p->area;
+		}
+		whole.area = 0;
+		for (int c = b; c < n; c++)
+			if (in[c].queue == in[b].queue)
+				whole.area += in[c].area;
+		whole.cx = sx / whole.area;
+		whole.cy = sy / whole.area;
+		int lane = -1;
+		for (int i = 0; i < TRACKER_MAX_TRACKS && lane < 0; i++) {
+			const struct track *tr = &t->tracks[i];
+			if (tr->id && tr->confirmed && tr->x >= whole.x0 &&
+			    tr->x <= whole.x1 && tr->y >= whole.y0 && tr->y <= whole.y1 &&
+			    (t->st[i].queued || tr->area >= QUEUE_WHOLE * whole.area) &&
+			    goes_along(t, i, in[b].queue_vertical))
+				lane = i;
+		}
+		if (lane >= 0) {
+			t->st[lane].queued = true;
+			for (int c = b; c < n; c++)
+				if (in[c].queue == in[b].queue)
+					out[m++] = in[c];
+		} else {
+			whole.queue = 0;
+			whole.small = false;
+			out[m++] = whole;
+		}
+	}
+	/* Largest first, as the detector gives them, so a blob put back
+	 * together is seen just as if it had never been cut. */
+	for (int i = 1; i < m; i++)
+		for (int j = i; j > 0 && out[j - 1].area < out[j].area; j--) {
+			struct blob tmp = out[j];
+			out[j] = out[j - 1];
+			out[j - 1] = tmp;
+		}
+	return m;
+}
+
+const struct track *tracker_update(struct tracker *t, const struct blob *blobs_in, int n,
 				   double t_sec)
 {
 	int match[TRACKER_MAX_TRACKS], owner[DETECT_MAX_BLOBS];
@@ -528,6 +621,8 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 		sync_track(tr, &t->st[i]);
 		rows[nrows++] = i;
 	}
+	struct blob blobs[DETECT_MAX_BLOBS];
+	n = rejoin_queues(t, blobs_in, n, blobs);
 
 	/* Globally optimal one-to-one assignment of blobs to tracks. */
 	if (nrows > 0 && n > 0) {
@@ -686,6 +781,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 		s->y0 = bl->cy;
 		s->born = t_sec;
 		s->apart = 0;
+		s->queued = false;
 		for (int i = 0; i < TRACKER_MAX_TRACKS; i++)
 			t->st[i].apart &= ~(UINT64_C(1) << slot);
 		sync_track(tr, s);
