@@ -28,6 +28,8 @@ CASE is one of:
   view    the aggregator's live view in a tmux pane: each node's, camera's
           and line's row and the site row equal the final --json (which
           equals the journals); 'q' exits 0 and prints the JSON.
+Waits are on conditions, with deadlines multiplied by SLOW under the
+sanitizers (which run everything several times slower on a loaded machine).
 Prints one line per check and 'N passed, N failed'; exits 1 on any failure,
 77 (meson's skip) when mosquitto, openssl or the samples are missing.
 """
@@ -43,6 +45,10 @@ import tempfile
 import time
 
 RESULTS = {"passed": 0, "failed": 0}
+# Deadlines are multiplied by this (main sets it for sanitizer builds): a
+# deadline is how long to wait for something that must happen, never a
+# claim about speed.
+SLOW = 1
 
 
 def check(ok, what):
@@ -97,7 +103,7 @@ class Broker:
                     return True
             except OSError:
                 return False
-        if not wait_for(up, 10):
+        if not wait_for(up, 10 * SLOW):
             raise RuntimeError("mosquitto did not start")
 
     def stop(self):
@@ -188,8 +194,11 @@ def compare_node(summary, name, events, what):
                f"{what}: node {name} in/out/occupancy/corrections {node} equal its journal's "
                f"({len(events)} events; aggregator {dict((k, n[k]) for k in node)}, "
                f"{n['repeats']} repeats dropped)")
-    ok &= check(n["last_seq"] == (events[-1]["seq"] if events else -1),
-                f"{what}: node {name}: last seq counted is the journal's last")
+    last = events[-1]["seq"] if events else -1
+    ok &= check(n["last_seq"] == last,
+                f"{what}: node {name}: last seq counted {n['last_seq']} is the journal's last "
+                f"({last})" + ("" if n["last_seq"] >= last else
+                               f": missing ({name}, seq {n['last_seq'] + 1}..{last})"))
     got_c = {c["camera"]: {k: c[k] for k in zero()} for c in n["cameras"]}
     got_l = {(c["camera"], l["line"]): {"in": l["in"], "out": l["out"]}
              for c in n["cameras"] for l in c["lines"]}
@@ -285,7 +294,7 @@ def case_e2e(args, tmp):
         nodes[1].proc.wait()
         will = []
         wait_for(lambda: will.append(sub_one(broker.port, "turnstile/n2/status")) or
-                 will[-1] == "offline", 5, 0.1)
+                 will[-1] == "offline", 5 * SLOW, 0.1)
         check(will[-1] == "offline", "SIGKILLed node n2: its last will shows 'offline' (retained)")
         nodes[1].start()  # same state directory: carries on numbering
         at(4)
@@ -299,7 +308,7 @@ def case_e2e(args, tmp):
         # remembers it.
         # (Sanitizer builds replay slower than real time: the outage then
         # lasts until that has happened, 5 s at least.)
-        wait_for(lambda: len(read_journal(nodes[1].state)) > n2_before, 15, 0.1)
+        wait_for(lambda: len(read_journal(nodes[1].state)) > n2_before, 15 * SLOW, 0.1)
         nodes[1].proc.kill()
         nodes[1].proc.wait()
         j = read_journal(nodes[1].state)
@@ -325,7 +334,7 @@ def case_e2e(args, tmp):
         agg.start()
         wall["agg_up"] = time.time()
         for n in nodes:
-            rc, _ = n.wait(120)
+            rc, _ = n.wait(120 * SLOW)
             check(rc == 0, f"node {n.name} exited 0 (rc {rc})")
         journals = {n.name: read_journal(n.state) for n in nodes}
 
@@ -346,9 +355,11 @@ def case_e2e(args, tmp):
         # The nodes are done and every event of theirs was acknowledged by the
         # broker; the aggregator gets them from its session or a resend.
         site = {}
-        wait_for(lambda: site.update(sub_retained(broker.port, ["turnstile/site/+"])) or
-                 (site.get("turnstile/site/in") == str(want_in) and
-                  site.get("turnstile/site/out") == str(want_out)), 20, 0.3)
+        check(wait_for(lambda: site.update(sub_retained(broker.port, ["turnstile/site/+"])) or
+                       (site.get("turnstile/site/in") == str(want_in) and
+                        site.get("turnstile/site/out") == str(want_out)), 20 * SLOW, 0.3),
+              f"retained site totals reach the journals' in {want_in} out {want_out} (last "
+              f"read: in {site.get('turnstile/site/in')} out {site.get('turnstile/site/out')})")
         rc, out = agg.finish()
         check(rc == 0, f"aggregator exited 0 after SIGTERM (rc {rc})")
         try:
@@ -526,6 +537,8 @@ def main():
     ap.add_argument("--mqtt-feed", dest="mqtt_feed")
     ap.add_argument("--sanitized", action="store_true")
     args = ap.parse_args()
+    global SLOW
+    SLOW = 3 if args.sanitized else 1
     for prog in ("mosquitto", "mosquitto_sub", "mosquitto_pub", "openssl") + \
             (("tmux",) if args.case == "view" else ()):
         if not shutil.which(prog) and not os.path.exists("/usr/sbin/" + prog):
@@ -561,11 +574,11 @@ def case_memory(args, tmp):
     try:
         agg.start()
         # Its persistent session exists before the broker goes away.
-        check(wait_for(lambda: sub_one(broker.port, "turnstile/site/status") == "online", 10),
-              "aggregator online")
+        check(wait_for(lambda: sub_one(broker.port, "turnstile/site/status") == "online",
+                       10 * SLOW), "aggregator online")
         broker.stop()
         feed = subprocess.Popen([args.mqtt_feed, "--mqtt", url, "--node", "feed", "--state",
-                                 state, "--events", str(n_events), "--wait", "60"],
+                                 state, "--events", str(n_events), "--wait", str(60 * SLOW)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         rss = []
         for line in feed.stdout:
@@ -574,7 +587,7 @@ def case_memory(args, tmp):
             if line.startswith("posted"):
                 break
         # Posted; the coordinator journals what is still in its queue.
-        wait_for(lambda: len(read_journal(state)) >= n_events, 30, 0.2)
+        wait_for(lambda: len(read_journal(state)) >= n_events, 30 * SLOW, 0.2)
         journal = read_journal(state)
         check(len(journal) == n_events and [e["seq"] for e in journal] == list(range(n_events)),
               f"broker down: {len(journal)} events journaled, numbered 0..{n_events - 1}")
@@ -585,14 +598,14 @@ def case_memory(args, tmp):
               f"RSS flat while {n_events} events wait for the broker: {rss[0]} -> {max(rss)} kB "
               f"(allowed +{slack} kB)")
         broker.start()
-        out, err = feed.communicate(timeout=90)
+        out, err = feed.communicate(timeout=90 * SLOW)
         check("Sanitizer" not in err and "runtime error:" not in err,
               "mqtt_feed: no sanitizer report" + (f":\n{err[-3000:]}" if err else ""))
         check(feed.returncode == 0 and f"acked {n_events - 1} " in out,
               f"broker back: every event acknowledged ({out.strip().splitlines()[-1:]})")
         site = {}
         wait_for(lambda: site.update(sub_retained(broker.port, ["turnstile/site/+"])) or
-                 site.get("turnstile/site/in") == str(n_events // 2), 30, 0.3)
+                 site.get("turnstile/site/in") == str(n_events // 2), 30 * SLOW, 0.3)
         rc, out = agg.finish()
         check(rc == 0, f"aggregator exited 0 after SIGTERM (rc {rc})")
         summary = json.loads(out)
@@ -640,9 +653,10 @@ def feed(args, tmp, url, name, n):
     state = os.path.join(tmp, name + ".state")
     with open(os.path.join(tmp, name + ".stderr"), "w") as err:
         p = subprocess.run([args.mqtt_feed, "--mqtt", url, "--node", name, "--state", state,
-                            "--events", str(n), "--wait", "60"], stdout=subprocess.PIPE,
-                           stderr=err, text=True, timeout=120)
-    check(p.returncode == 0, f"node {name}: {n} events acknowledged by the broker")
+                            "--events", str(n), "--wait", str(60 * SLOW)],
+                           stdout=subprocess.PIPE, stderr=err, text=True, timeout=120 * SLOW)
+    check(p.returncode == 0, f"node {name}: {n} events acknowledged by the broker "
+          f"({p.stdout.strip().splitlines()[-1:]})")
     return read_journal(state)
 
 
@@ -674,6 +688,34 @@ def http_get(port, path):
         return e.code, e.headers.get("Content-Type", ""), e.read().decode()
     except OSError:
         return None, "", ""
+
+
+def get_status(port):
+    """The aggregator's /api/v1/status as JSON, or None (not answering yet,
+    or not JSON)."""
+    code, _, body = http_get(port, "/api/v1/status")
+    try:
+        return json.loads(body) if code == 200 else None
+    except ValueError:
+        return None
+
+
+def site_differs(status, site, nodes):
+    """What the aggregator's status lacks against the expected site totals
+    and nodes {name: journal}: '' when nothing; else which totals and which
+    node's last seq, so a failure names what is missing."""
+    if status is None:
+        return "no answer from /api/v1/status"
+    got = {k: status["site"][k] for k in site}
+    out = [] if got == site else [f"site {got}, want {site}"]
+    for name, events in nodes.items():
+        n = agg_node(status, name)
+        want = events[-1]["seq"] if events else -1
+        if n is None or n["last_seq"] != want:
+            out.append(f"node {name}: last seq counted "
+                       f"{None if n is None else n['last_seq']}, its journal's {want} "
+                       f"(missing seq {(n['last_seq'] + 1) if n else 0}..{want})")
+    return "; ".join(out)
 
 
 SAMPLE = None
@@ -724,7 +766,8 @@ def browser_refresh(args, tmp, port, broker_port, site):
                                     "line": "ramp", "direction": "in"})], check=True, timeout=30)
         rows = lambda: wd.js("return [...document.querySelectorAll('#rows tr')].map("
                              "r=>[...r.cells].map(c=>c.textContent).join('|'))")
-        ok = wait_for(lambda: shown()[0] == site["in"] + 1 and "m2|||1|0|1|0" in rows(), 10, 0.2)
+        ok = wait_for(lambda: shown()[0] == site["in"] + 1 and "m2|||1|0|1|0" in rows(),
+                      10 * SLOW, 0.2)
         check(ok, f"browser: a new node's event shows on the page by itself within 10 s "
               f"(site in {shown()[0]}, {len(rows())} rows, was {loaded})")
         return True
@@ -754,37 +797,59 @@ def case_http(args, tmp):
                       f"--http {listen}: refused in one line ({lines})")
 
         agg.start()
-        check(wait_for(lambda: http_get(port, "/api/v1/status")[0] == 200, 15),
+        check(wait_for(lambda: get_status(port) is not None, 15 * SLOW),
               f"--http {port}: /api/v1/status answers")
         journals = {"f1": feed(args, tmp, url, "f1", 30)}
         # One node after the other: the site's occupancy is then that of the
         # events in this order. m1's exit comes with nobody inside the site:
-        # a correction there too.
-        wait_for(lambda: json.loads(http_get(port, "/api/v1/status")[2])["site"]["in"] == 15, 15)
-        publish_m1(broker.port)
-
-        def m1_gap():
-            n = agg_node(json.loads(http_get(port, "/api/v1/status")[2]), "m1")
-            return n is not None and n["gaps"] == 1
-        wait_for(m1_gap, 15)
-        journals["f2"] = feed(args, tmp, url, "f2", 17)
+        # a correction there too. So each step waits for the one before to
+        # be counted whole (a deadline here is no claim about speed).
         site = site_truth([journals["f1"]])
+        st = [None]
+
+        def has(want, nodes):
+            st[0] = get_status(port)
+            return not site_differs(st[0], want, nodes)
+        check(wait_for(lambda: has(site, journals), 20 * SLOW, 0.1),
+              "the aggregator has counted every event of f1 before m1's come: "
+              + (site_differs(st[0], site, journals) or "yes"))
+        publish_m1(broker.port)
         for m in (M1_MESSAGES[0], M1_MESSAGES[2]):
             add(site, m["direction"])
+
+        def m1_gap():
+            n = agg_node(get_status(port) or {"nodes": []}, "m1")
+            return n is not None and n["gaps"] == 1
+        check(wait_for(m1_gap, 20 * SLOW, 0.1) and has(site, journals),
+              "m1's hand-written events are all in (its gap, the last, shows) before f2 starts: "
+              + (site_differs(st[0], site, journals) or "yes"))
+        journals["f2"] = feed(args, tmp, url, "f2", 17)
         for e in journals["f2"]:
             add(site, e["direction"])
-
-        def settled():
-            code, _, body = http_get(port, "/api/v1/status")
-            st = json.loads(body) if code == 200 else {}
-            return st and st["site"]["in"] == site["in"] and st["site"]["out"] == site["out"]
-        check(wait_for(settled, 15), "the aggregator has every event")
+        check(wait_for(lambda: has(site, journals), 20 * SLOW, 0.1),
+              "the aggregator has every event: " + (site_differs(st[0], site, journals) or "yes"))
         if browser_refresh(args, tmp, port, broker.port, site):
             add(site, "in")  # m2's event, counted
+            check(wait_for(lambda: has(site, journals), 20 * SLOW, 0.1),
+                  "the aggregator has m2's event too: "
+                  + (site_differs(st[0], site, journals) or "yes"))
+        # Every event is counted, but a node that came online was asked to
+        # send again from the last seq counted, and its repeats may still be
+        # on their way (they change the repeat counts, not the totals). The
+        # snapshots below must be of the final state: wait until status and
+        # the received counter have stood still for a second.
+        seen = []
 
-            def settled2():
-                return json.loads(http_get(port, "/api/v1/status")[2])["site"]["in"] == site["in"]
-            wait_for(settled2, 10)
+        def still():
+            _, _, metrics_now = http_get(port, "/metrics")
+            now = (get_status(port), parse_metrics(metrics_now).get(
+                ("turnstile_site_events_received_total", ())))
+            t = time.monotonic()
+            seen.append((t, now))
+            return any(t - t0 >= 1.0 for t0, v in seen if v == now) and \
+                all(v == now for t0, v in seen if t - t0 < 1.0)
+        check(wait_for(still, 20 * SLOW, 0.2),
+              "the aggregator's status and events received stand still for 1 s (repeats in)")
         code, ctype, body = http_get(port, "/api/v1/status")
         status = json.loads(body)
         mcode, mtype, metrics = http_get(port, "/metrics")
@@ -792,7 +857,21 @@ def case_http(args, tmp):
         missing = {path: http_get(port, path)[0] for path in
                    ("/nope", "/api/v1", "/api/v1/status/x", "/metrics/", "/api/v1/events",
                     "/cameras/door", "/index.html")}
-        time.sleep(0.5)  # a status line after the last event
+        import re
+        status_re = re.compile(r"(\d+) nodes?\s+in (\d+) out (\d+) occupancy (\d+) "
+                               r"corrections (\d+)")
+
+        def status_lines():
+            with open(agg.errpath) as f:
+                return [l for l in f.read().splitlines() if l.startswith("turnstile aggregate: ")]
+
+        def last_status_final():
+            ls = status_lines()
+            m = status_re.search(ls[-1]) if ls else None
+            return m is not None and [int(g) for g in m.groups()[1:]] == \
+                [status["site"][k] for k in ("in", "out", "occupancy", "corrections")]
+        # A status line after the last event (every 0.2 s while it runs).
+        wait_for(last_status_final, 10 * SLOW, 0.1)
         rc, out = agg.finish()
         check(rc == 0, f"aggregator exited 0 after SIGTERM (rc {rc})")
         final = json.loads(out)
@@ -850,7 +929,6 @@ def case_http(args, tmp):
               f"repeats + gaps), bad messages, broker connected "
               f"{got} == {checks}; crossings sum to the site's in + out")
         check(all(code == 404 for code in missing.values()), f"anything else is 404: {missing}")
-        import re
         shown = {k: re.search(rf'id="s_{k}">(-?\d+)<', page) for k in site}
         shown = {k: int(v.group(1)) if v else None for k, v in shown.items()}
         check(pcode == 200 and ptype.startswith("text/html") and shown == final["site"] and
@@ -858,10 +936,8 @@ def case_http(args, tmp):
               "setInterval(" in page and "fetch('/api/v1/status')" in page,
               f"GET /: a page with the site totals {shown}, a row per node, camera and line, "
               f"refreshing itself from /api/v1/status")
-        with open(agg.errpath) as f:
-            lines = [l for l in f.read().splitlines() if l.startswith("turnstile aggregate: ")]
-        last = re.search(r"(\d+) nodes?\s+in (\d+) out (\d+) occupancy (\d+) corrections (\d+)",
-                         lines[-1] if lines else "")
+        lines = status_lines()
+        last = status_re.search(lines[-1] if lines else "")
         check(len(lines) >= 3 and last and
               [int(g) for g in last.groups()] == [len(final["nodes"]), final["site"]["in"],
                                                    final["site"]["out"],
