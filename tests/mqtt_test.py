@@ -28,6 +28,14 @@ CASE is one of:
   view    the aggregator's live view in a tmux pane: each node's, camera's
           and line's row and the site row equal the final --json (which
           equals the journals); 'q' exits 0 and prints the JSON.
+  auth    mosquitto with a password file and no anonymous access: a node
+          configured only from a config file (mqtt=, a relative
+          mqtt_password_file= and state=, run from another directory) and
+          one whose password comes from $TURNSTILE_MQTT_PASSWORD publish
+          every event, which mosquitto_sub receives, each (node, seq) of
+          the journal, and which equal the truth files' counts; with a
+          wrong password, one error line naming the broker's URL, and the
+          counts still equal the truth.
 Waits are on conditions, with deadlines multiplied by SLOW under the
 sanitizers (which run everything several times slower on a loaded machine).
 Prints one line per check and 'N passed, N failed'; exits 1 on any failure,
@@ -42,6 +50,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 RESULTS = {"passed": 0, "failed": 0}
@@ -75,10 +84,11 @@ def wait_for(cond, timeout, step=0.05):
 class Broker:
     """mosquitto on 127.0.0.1:port with persistence in tmp; restartable."""
 
-    def __init__(self, tmp, tls=None):
+    def __init__(self, tmp, tls=None, password_file=None):
         self.tmp, self.port = tmp, free_port()
         self.conf = os.path.join(tmp, "mosquitto.conf")
-        lines = [f"listener {self.port} 127.0.0.1", "allow_anonymous true", "persistence true",
+        lines = [f"listener {self.port} 127.0.0.1",
+                 "allow_anonymous " + ("false" if password_file else "true"), "persistence true",
                  f"persistence_location {tmp}/", "log_dest stderr",
                  # The aggregator's session must hold what comes while it is
                  # away (mosquitto's default of 1000 drops the rest:
@@ -88,6 +98,8 @@ class Broker:
             lines.append("user root")  # else it drops to 'mosquitto' and cannot write tmp
         if tls:
             lines += [f"cafile {tls['ca']}", f"certfile {tls['cert']}", f"keyfile {tls['key']}"]
+        if password_file:
+            lines.append(f"password_file {password_file}")
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
         self.proc = None
@@ -131,10 +143,10 @@ def sub_retained(port, topics, extra=()):
     return out
 
 
-def sub_one(port, topic):
+def sub_one(port, topic, extra=()):
     """The retained message of topic, or None."""
     p = subprocess.run(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-C", "1", "-W", "2",
-                        "-t", topic], capture_output=True, text=True, timeout=30)
+                        "-t", topic, *extra], capture_output=True, text=True, timeout=30)
     return p.stdout.strip() if p.returncode == 0 else None
 
 
@@ -520,6 +532,269 @@ def case_tls(args, tmp):
         broker.stop()
 
 
+# ---- a broker that wants a password ----
+
+def truth_counts(samples, clips):
+    """{camera: (in, out)} from the samples' truth files."""
+    out = {}
+    for clip in clips:
+        with open(os.path.join(samples, clip + ".truth.json")) as f:
+            t = json.load(f)
+        out[clip] = (t["in"], t["out"])
+    return out
+
+
+def auth_ini(args, confdir, node, clips, url, password_file=None):
+    """A config for node with everything in it: [turnstile] mqtt=, node=, a
+    relative state= and (when given) a relative mqtt_password_file=; the
+    samples' own lines."""
+    import configparser
+    cp = configparser.ConfigParser()
+    cp.read(os.path.join(args.samples, "samples.ini"))
+    path = os.path.join(confdir, node + ".ini")
+    with open(path, "w") as f:
+        f.write(f"[turnstile]\nmqtt={url}\nnode={node}\nstate={node}.state\n")
+        if password_file:
+            f.write(f"mqtt_password_file={password_file}\n")
+        for clip in clips:
+            sec = cp[f"camera {clip}"]
+            src = os.path.join(os.path.abspath(args.samples), sec["source"])
+            f.write(f"\n[camera {clip}]\nsource={src}\nline={sec['line']}\n")
+    return path
+
+
+def case_auth(args, tmp):
+    user, password = "counter", "s3cret-pw"
+    passwd = os.path.join(tmp, "mosquitto.passwd")
+    subprocess.run(["mosquitto_passwd", "-c", "-b", passwd, user, password], check=True,
+                   capture_output=True, timeout=30)
+    broker = Broker(tmp, password_file=passwd)
+    broker.start()
+    url = f"mqtt://{user}@127.0.0.1:{broker.port}"
+    # The configs and the password file in a folder of their own; the
+    # nodes run from another, so only paths resolved against the config's
+    # folder find them.
+    confdir, rundir = os.path.join(tmp, "conf"), os.path.join(tmp, "run")
+    os.makedirs(confdir)
+    os.makedirs(rundir)
+    with open(os.path.join(confdir, "mqtt.pw"), "w") as f:
+        f.write(password + "\n")
+    plan = {  # node: (clips, password from, realtime)
+        "auth1": (["door", "lobby"], "file", False),
+        "auth2": (["corridor"], "env", False),
+        # Then, together, in real time: long enough (8 s) for the client to
+        # retry (1, 2, 4 s apart), and the error must still be one line;
+        "auth3": (["lobby"], "wrong", True),
+        # and a node whose broker stops answering (SIGSTOP) from before its
+        # events until after it has finished: it must wait for their
+        # acknowledgements, however late, while connected.
+        "auth4": (["lobby"], "file", True),
+    }
+    sub = procs = None
+    try:
+        # A persistent session subscribed (-E: once the SUBACK is in)
+        # before any node starts: the broker keeps every event published
+        # for it, whenever its reader below connects.
+        sub_cmd = ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker.port), "-u", user,
+                   "-P", password, "-c", "-i", "turnstile-test-auth", "-q", "1",
+                   "-t", "turnstile/+/events"]
+        p = subprocess.run(sub_cmd + ["-E"], capture_output=True, text=True, timeout=30 * SLOW)
+        if not check(p.returncode == 0, f"mosquitto_sub with the password subscribed "
+                     f"({(p.stdout + p.stderr).strip()})"):
+            return
+        # Line-buffered, so each message can be read as it comes.
+        sub = subprocess.Popen((["stdbuf", "-oL"] if shutil.which("stdbuf") else []) +
+                               sub_cmd + ["-v"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+        got = []
+        threading.Thread(target=lambda: [got.append(l.rstrip("\n")) for l in sub.stdout],
+                         daemon=True).start()
+        # Without a password the broker refuses: the test's broker is
+        # really closed to anonymous clients.
+        p = subprocess.run(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker.port), "-C", "1",
+                            "-W", "2", "-t", "x"], capture_output=True, text=True,
+                           timeout=30 * SLOW)
+        check(p.returncode != 0 and "not authori" in (p.stdout + p.stderr).lower(),
+              f"the broker refuses a client without a password ({(p.stdout + p.stderr).strip()})")
+
+        procs, outs, printed_at, ended = {}, {}, {}, {}
+
+        def start(node):
+            clips, how, realtime = plan[node]
+            ini = auth_ini(args, confdir, node, clips, url,
+                           "mqtt.pw" if how == "file" else None)
+            env = dict(os.environ)
+            env.pop("TURNSTILE_MQTT_PASSWORD", None)
+            if how == "env":
+                env["TURNSTILE_MQTT_PASSWORD"] = password
+            elif how == "wrong":
+                env["TURNSTILE_MQTT_PASSWORD"] = "not-" + password
+            err = open(os.path.join(tmp, node + ".stderr"), "w")
+            procs[node] = p = subprocess.Popen(
+                [os.path.abspath(args.turnstile), "--no-tui", "--json", "-c", ini] +
+                (["--realtime"] if realtime else []),
+                cwd=rundir, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
+            outs[node] = []
+
+            def read():
+                for chunk in p.stdout:
+                    outs[node].append(chunk)
+                    printed_at[node] = time.monotonic()
+                ended[node] = time.monotonic()
+            threading.Thread(target=read, daemon=True).start()
+
+        def summary(node):
+            """The node's --json summary once it is printed whole (before
+            it waits for the broker), else None."""
+            try:
+                return json.loads("".join(outs[node]))
+            except ValueError:
+                return None
+
+        def finish(node):
+            p = procs[node]
+            try:
+                p.wait(120 * SLOW)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            wait_for(lambda: node in ended, 10)
+            return p.returncode, summary(node)
+
+        results = {}
+        for node in ("auth1", "auth2"):
+            start(node)
+        for node in ("auth1", "auth2"):
+            results[node] = finish(node)
+        for node in ("auth3", "auth4"):
+            start(node)
+        # auth4 connected (its retained "online" is in), then the broker
+        # stops answering; lobby's crossings come 4 and 5.4 s in.
+        check(wait_for(lambda: sub_one(broker.port, "turnstile/auth4/status",
+                                       ["-u", user, "-P", password]) == "online", 10 * SLOW, 0.1),
+              "auth4 is connected")
+        broker.proc.send_signal(signal.SIGSTOP)
+        try:
+            printed = wait_for(lambda: summary("auth4") is not None, 60 * SLOW, 0.1)
+            t_summary = time.monotonic()
+            # Longer than the 3 s the publisher used to give a connected
+            # broker at exit.
+            while time.monotonic() < t_summary + 4.5:
+                time.sleep(0.1)
+            try:
+                with open(os.path.join(confdir, "auth4.state", "mqtt-acked")) as f:
+                    acked_then = int(f.read().split("acked ")[1])
+            except (FileNotFoundError, IndexError, ValueError):
+                acked_then = -1
+            j4 = read_journal(os.path.join(confdir, "auth4.state"))
+            check(printed and procs["auth4"].poll() is None and j4 and
+                  j4[-1]["seq"] > acked_then,
+                  f"auth4: its summary printed, it still waits 4.5 s on for the stopped broker's "
+                  f"acknowledgements (running: {procs['auth4'].poll() is None}; journal up to "
+                  f"seq {j4[-1]['seq'] if j4 else None}, acked {acked_then})")
+        finally:
+            broker.proc.send_signal(signal.SIGCONT)
+        for node in ("auth3", "auth4"):
+            results[node] = finish(node)
+        # auth3's broker is out of reach (it refused it): nothing to wait
+        # for, so it ends as soon as it has printed its summary, although
+        # the broker was stopped then (not refusing: silent). Waiting would
+        # take the 10 s a silent broker is given.
+        delay = ended.get("auth3", 1e9) - printed_at.get("auth3", 0)
+        check(summary("auth3") is not None and delay < 8,
+              f"auth3: with its broker refusing it, it exits at once after its summary "
+              f"({delay:.1f} s), not waiting for acknowledgements")
+        journals = {n: read_journal(os.path.join(confdir, n + ".state")) for n in plan}
+        ret = sub_retained(broker.port, ["turnstile/#"], ["-u", user, "-P", password])
+
+        for node, (clips, how, _) in plan.items():
+            rc, summary = results[node]
+            truth = truth_counts(args.samples, clips)
+            counts = {c["name"]: (c["in"], c["out"]) for c in (summary or {}).get("cameras", [])}
+            check(rc == 0 and counts == truth,
+                  f"{node} (password: {how}): exit 0 ({rc}) and counts {counts} equal the "
+                  f"truth {truth}")
+            with open(os.path.join(tmp, node + ".stderr")) as f:
+                text = f.read()
+            check(password not in text, f"{node}: the password is never printed")
+            events = journals[node]
+            check(len(events) == sum(a + b for a, b in truth.values()),
+                  f"{node}: its journal, in the config's folder (state= resolved there), holds "
+                  f"the {len(events)} events counted")
+            if how == "wrong":
+                # Errors and warnings (syslog priority 0-4 when stderr is not
+                # a terminal), and anything that speaks of MQTT.
+                lines = [l for l in text.splitlines()
+                         if "mqtt" in l or not l.startswith(("<5>", "<6>", "<7>"))]
+                check(len(lines) == 1 and url in lines[0] and "not authori" in lines[0].lower(),
+                      f"{node}: a wrong password is one error line naming the broker's URL, and "
+                      f"no other: {lines}")
+                continue
+            try:
+                with open(os.path.join(confdir, node + ".state", "mqtt-acked")) as f:
+                    acked = f.read()
+            except FileNotFoundError:
+                acked = ""
+            check(events and f"acked {events[-1]['seq']}\n" in acked,
+                  f"{node}: the broker acknowledged every journal event ({acked.split()[-1:]} "
+                  f"of {events[-1]['seq'] if events else None})")
+            node_in, node_out = (sum(t[i] for t in truth.values()) for i in (0, 1))
+            check(ret.get(f"turnstile/{node}/in") == str(node_in) and
+                  ret.get(f"turnstile/{node}/out") == str(node_out) and
+                  ret.get(f"turnstile/{node}/status") == "offline",
+                  f"{node}: retained in {ret.get(f'turnstile/{node}/in')} out "
+                  f"{ret.get(f'turnstile/{node}/out')} equal the truth ({node_in}, {node_out}); "
+                  f"status {ret.get(f'turnstile/{node}/status')}")
+
+        def received():
+            """{node: {seq: event}} of what mosquitto_sub printed."""
+            out = {}
+            for line in list(got):
+                topic, _, payload = line.partition(" ")
+                if not (topic.startswith("turnstile/") and topic.endswith("/events")):
+                    continue
+                try:
+                    e = json.loads(payload)
+                except ValueError:
+                    continue
+                out.setdefault(e.get("node"), {})[e.get("seq")] = e
+            return out
+
+        good = ("auth1", "auth2", "auth4")
+
+        def missing():
+            r = received()
+            return [(n, e["seq"]) for n in good for e in journals[n]
+                    if e["seq"] not in r.get(n, {})]
+        wait_for(lambda: not missing(), 10 * SLOW, 0.1)
+        r = received()
+        check(not missing(), f"mosquitto_sub received every journal event of {', '.join(good)} "
+              f"(missing (node, seq): {missing()[:10]})")
+        check("auth3" not in r, f"nothing from auth3, which the broker refused "
+              f"({len(r.get('auth3', {}))} events)")
+        for node in good:
+            rc, summary = results[node]
+            want = {c["name"]: (c["in"], c["out"]) for c in (summary or {}).get("cameras", [])}
+            have = {}
+            for e in r.get(node, {}).values():
+                i, o = have.get(e["camera"], (0, 0))
+                have[e["camera"]] = (i + (e["direction"] == "in"), o + (e["direction"] == "out"))
+            extra = sorted(set(r.get(node, {})) - {e["seq"] for e in journals[node]})
+            check(have == want and not extra,
+                  f"{node}: the events received, once each by (node, seq), count {have}: the "
+                  f"summary's {want}" + (f" (seqs not in the journal: {extra[:10]})"
+                                        if extra else ""))
+    finally:
+        for p in (procs or {}).values():
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        if sub and sub.poll() is None:
+            sub.terminate()
+            sub.wait(10)
+        broker.stop()
+
+
 def rss_kb(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -530,7 +805,7 @@ def rss_kb(pid):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["e2e", "tls", "memory", "http", "view"])
+    ap.add_argument("case", choices=["e2e", "tls", "memory", "http", "view", "auth"])
     ap.add_argument("--turnstile", required=True)
     ap.add_argument("--samples", required=True)
     ap.add_argument("--scenegen")
@@ -540,7 +815,8 @@ def main():
     global SLOW
     SLOW = 3 if args.sanitized else 1
     for prog in ("mosquitto", "mosquitto_sub", "mosquitto_pub", "openssl") + \
-            (("tmux",) if args.case == "view" else ()):
+            (("tmux",) if args.case == "view" else ()) + \
+            (("mosquitto_passwd",) if args.case == "auth" else ()):
         if not shutil.which(prog) and not os.path.exists("/usr/sbin/" + prog):
             print(f"SKIP: {prog} is not installed (tools/install-deps.sh)")
             return 77
@@ -550,7 +826,7 @@ def main():
     os.environ["PATH"] += ":/usr/sbin"
     with tempfile.TemporaryDirectory(prefix="turnstile-mqtt-") as tmp:
         {"e2e": case_e2e, "tls": case_tls, "memory": case_memory, "http": case_http,
-         "view": case_view}[args.case](args, tmp)
+         "view": case_view, "auth": case_auth}[args.case](args, tmp)
         # The processes' stderr is in files: a sanitizer report there fails
         # the test even from a process that was killed before its exit code.
         for name in sorted(os.listdir(tmp)):
