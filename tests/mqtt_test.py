@@ -668,11 +668,18 @@ def case_auth(args, tmp):
             results[node] = finish(node)
         for node in ("auth3", "auth4"):
             start(node)
-        # auth4 connected (its retained "online" is in), then the broker
-        # stops answering; lobby's crossings come 4 and 5.4 s in.
+        # auth4 connected (its retained "online" is in) and auth3 refused
+        # (its line is out: a first attempt that the stopped broker left
+        # unanswered would be another test), then the broker stops
+        # answering; lobby's crossings come 4 and 5.4 s in.
         check(wait_for(lambda: sub_one(broker.port, "turnstile/auth4/status",
                                        ["-u", user, "-P", password]) == "online", 10 * SLOW, 0.1),
               "auth4 is connected")
+
+        def refused():
+            with open(os.path.join(tmp, "auth3.stderr")) as f:
+                return "not authori" in f.read()
+        check(wait_for(refused, 10 * SLOW, 0.05), "auth3 was refused")
         broker.proc.send_signal(signal.SIGSTOP)
         try:
             printed = wait_for(lambda: summary("auth4") is not None, 60 * SLOW, 0.1)
