@@ -1082,6 +1082,13 @@ def case_http(args, tmp):
         agg.start()
         check(wait_for(lambda: get_status(port) is not None, 15 * SLOW),
               f"--http {port}: /api/v1/status answers")
+        # f1 publishes and exits before anyone could ask it to send again:
+        # the aggregator must be subscribed first. It publishes its
+        # "online" after subscribing, on the same connection, so once the
+        # broker has that, it has the subscriptions (under ASan, the HTTP
+        # server answered well before: f1's 30 events were never seen).
+        check(wait_for(lambda: sub_one(broker.port, "turnstile/site/status") == "online",
+                       15 * SLOW, 0.1), "the aggregator is subscribed (its 'online' is in)")
         journals = {"f1": feed(args, tmp, url, "f1", 30)}
         # One node after the other: the site's occupancy is then that of the
         # events in this order. m1's exit comes with nobody inside the site:
@@ -1296,6 +1303,9 @@ def case_view(args, tmp):
         check(lines and lines[0].startswith(" turnstile aggregate ") and
               any("broker connected" in l for l in lines),
               "the view is up: title, 'broker connected', no events yet")
+        # Connected is not yet subscribed: its "online" comes after that.
+        check(wait_for(lambda: sub_one(broker.port, "turnstile/site/status") == "online",
+                       15 * SLOW, 0.1), "the aggregator is subscribed (its 'online' is in)")
         journals = [feed(args, tmp, url, "f1", 21)]
         journals.append(feed(args, tmp, url, "f2", 8))
         publish_m1(broker.port)
