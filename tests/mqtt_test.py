@@ -28,6 +28,16 @@ CASE is one of:
   view    the aggregator's live view in a tmux pane: each node's, camera's
           and line's row and the site row equal the final --json (which
           equals the journals); 'q' exits 0 and prints the JSON.
+  auth    mosquitto with a password file and no anonymous access: a node
+          configured only from a config file (mqtt=, a relative
+          mqtt_password_file= and state=, run from another directory) and
+          one whose password comes from $TURNSTILE_MQTT_PASSWORD publish
+          every event, which mosquitto_sub receives, each (node, seq) of
+          the journal, and which equal the truth files' counts; with a
+          wrong password, one error line naming the broker's URL, and the
+          counts still equal the truth.
+Waits are on conditions, with deadlines multiplied by SLOW under the
+sanitizers (which run everything several times slower on a loaded machine).
 Prints one line per check and 'N passed, N failed'; exits 1 on any failure,
 77 (meson's skip) when mosquitto, openssl or the samples are missing.
 """
@@ -40,9 +50,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 RESULTS = {"passed": 0, "failed": 0}
+# Deadlines are multiplied by this (main sets it for sanitizer builds): a
+# deadline is how long to wait for something that must happen, never a
+# claim about speed.
+SLOW = 1
 
 
 def check(ok, what):
@@ -69,10 +84,11 @@ def wait_for(cond, timeout, step=0.05):
 class Broker:
     """mosquitto on 127.0.0.1:port with persistence in tmp; restartable."""
 
-    def __init__(self, tmp, tls=None):
+    def __init__(self, tmp, tls=None, password_file=None):
         self.tmp, self.port = tmp, free_port()
         self.conf = os.path.join(tmp, "mosquitto.conf")
-        lines = [f"listener {self.port} 127.0.0.1", "allow_anonymous true", "persistence true",
+        lines = [f"listener {self.port} 127.0.0.1",
+                 "allow_anonymous " + ("false" if password_file else "true"), "persistence true",
                  f"persistence_location {tmp}/", "log_dest stderr",
                  # The aggregator's session must hold what comes while it is
                  # away (mosquitto's default of 1000 drops the rest:
@@ -82,6 +98,8 @@ class Broker:
             lines.append("user root")  # else it drops to 'mosquitto' and cannot write tmp
         if tls:
             lines += [f"cafile {tls['ca']}", f"certfile {tls['cert']}", f"keyfile {tls['key']}"]
+        if password_file:
+            lines.append(f"password_file {password_file}")
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
         self.proc = None
@@ -97,7 +115,7 @@ class Broker:
                     return True
             except OSError:
                 return False
-        if not wait_for(up, 10):
+        if not wait_for(up, 10 * SLOW):
             raise RuntimeError("mosquitto did not start")
 
     def stop(self):
@@ -125,10 +143,10 @@ def sub_retained(port, topics, extra=()):
     return out
 
 
-def sub_one(port, topic):
+def sub_one(port, topic, extra=()):
     """The retained message of topic, or None."""
     p = subprocess.run(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-C", "1", "-W", "2",
-                        "-t", topic], capture_output=True, text=True, timeout=30)
+                        "-t", topic, *extra], capture_output=True, text=True, timeout=30)
     return p.stdout.strip() if p.returncode == 0 else None
 
 
@@ -188,8 +206,11 @@ def compare_node(summary, name, events, what):
                f"{what}: node {name} in/out/occupancy/corrections {node} equal its journal's "
                f"({len(events)} events; aggregator {dict((k, n[k]) for k in node)}, "
                f"{n['repeats']} repeats dropped)")
-    ok &= check(n["last_seq"] == (events[-1]["seq"] if events else -1),
-                f"{what}: node {name}: last seq counted is the journal's last")
+    last = events[-1]["seq"] if events else -1
+    ok &= check(n["last_seq"] == last,
+                f"{what}: node {name}: last seq counted {n['last_seq']} is the journal's last "
+                f"({last})" + ("" if n["last_seq"] >= last else
+                               f": missing ({name}, seq {n['last_seq'] + 1}..{last})"))
     got_c = {c["camera"]: {k: c[k] for k in zero()} for c in n["cameras"]}
     got_l = {(c["camera"], l["line"]): {"in": l["in"], "out": l["out"]}
              for c in n["cameras"] for l in c["lines"]}
@@ -285,7 +306,7 @@ def case_e2e(args, tmp):
         nodes[1].proc.wait()
         will = []
         wait_for(lambda: will.append(sub_one(broker.port, "turnstile/n2/status")) or
-                 will[-1] == "offline", 5, 0.1)
+                 will[-1] == "offline", 5 * SLOW, 0.1)
         check(will[-1] == "offline", "SIGKILLed node n2: its last will shows 'offline' (retained)")
         nodes[1].start()  # same state directory: carries on numbering
         at(4)
@@ -299,7 +320,7 @@ def case_e2e(args, tmp):
         # remembers it.
         # (Sanitizer builds replay slower than real time: the outage then
         # lasts until that has happened, 5 s at least.)
-        wait_for(lambda: len(read_journal(nodes[1].state)) > n2_before, 15, 0.1)
+        wait_for(lambda: len(read_journal(nodes[1].state)) > n2_before, 15 * SLOW, 0.1)
         nodes[1].proc.kill()
         nodes[1].proc.wait()
         j = read_journal(nodes[1].state)
@@ -325,7 +346,7 @@ def case_e2e(args, tmp):
         agg.start()
         wall["agg_up"] = time.time()
         for n in nodes:
-            rc, _ = n.wait(120)
+            rc, _ = n.wait(120 * SLOW)
             check(rc == 0, f"node {n.name} exited 0 (rc {rc})")
         journals = {n.name: read_journal(n.state) for n in nodes}
 
@@ -346,9 +367,11 @@ def case_e2e(args, tmp):
         # The nodes are done and every event of theirs was acknowledged by the
         # broker; the aggregator gets them from its session or a resend.
         site = {}
-        wait_for(lambda: site.update(sub_retained(broker.port, ["turnstile/site/+"])) or
-                 (site.get("turnstile/site/in") == str(want_in) and
-                  site.get("turnstile/site/out") == str(want_out)), 20, 0.3)
+        check(wait_for(lambda: site.update(sub_retained(broker.port, ["turnstile/site/+"])) or
+                       (site.get("turnstile/site/in") == str(want_in) and
+                        site.get("turnstile/site/out") == str(want_out)), 20 * SLOW, 0.3),
+              f"retained site totals reach the journals' in {want_in} out {want_out} (last "
+              f"read: in {site.get('turnstile/site/in')} out {site.get('turnstile/site/out')})")
         rc, out = agg.finish()
         check(rc == 0, f"aggregator exited 0 after SIGTERM (rc {rc})")
         try:
@@ -509,6 +532,276 @@ def case_tls(args, tmp):
         broker.stop()
 
 
+# ---- a broker that wants a password ----
+
+def truth_counts(samples, clips):
+    """{camera: (in, out)} from the samples' truth files."""
+    out = {}
+    for clip in clips:
+        with open(os.path.join(samples, clip + ".truth.json")) as f:
+            t = json.load(f)
+        out[clip] = (t["in"], t["out"])
+    return out
+
+
+def auth_ini(args, confdir, node, clips, url, password_file=None):
+    """A config for node with everything in it: [turnstile] mqtt=, node=, a
+    relative state= and (when given) a relative mqtt_password_file=; the
+    samples' own lines."""
+    import configparser
+    cp = configparser.ConfigParser()
+    cp.read(os.path.join(args.samples, "samples.ini"))
+    path = os.path.join(confdir, node + ".ini")
+    with open(path, "w") as f:
+        f.write(f"[turnstile]\nmqtt={url}\nnode={node}\nstate={node}.state\n")
+        if password_file:
+            f.write(f"mqtt_password_file={password_file}\n")
+        for clip in clips:
+            sec = cp[f"camera {clip}"]
+            src = os.path.join(os.path.abspath(args.samples), sec["source"])
+            f.write(f"\n[camera {clip}]\nsource={src}\nline={sec['line']}\n")
+    return path
+
+
+def case_auth(args, tmp):
+    user, password = "counter", "s3cret-pw"
+    passwd = os.path.join(tmp, "mosquitto.passwd")
+    subprocess.run(["mosquitto_passwd", "-c", "-b", passwd, user, password], check=True,
+                   capture_output=True, timeout=30)
+    broker = Broker(tmp, password_file=passwd)
+    broker.start()
+    url = f"mqtt://{user}@127.0.0.1:{broker.port}"
+    # The configs and the password file in a folder of their own; the
+    # nodes run from another, so only paths resolved against the config's
+    # folder find them.
+    confdir, rundir = os.path.join(tmp, "conf"), os.path.join(tmp, "run")
+    os.makedirs(confdir)
+    os.makedirs(rundir)
+    with open(os.path.join(confdir, "mqtt.pw"), "w") as f:
+        f.write(password + "\n")
+    plan = {  # node: (clips, password from, realtime)
+        "auth1": (["door", "lobby"], "file", False),
+        "auth2": (["corridor"], "env", False),
+        # Then, together, in real time: long enough (8 s) for the client to
+        # retry (1, 2, 4 s apart), and the error must still be one line;
+        "auth3": (["lobby"], "wrong", True),
+        # and a node whose broker stops answering (SIGSTOP) from before its
+        # events until after it has finished: it must wait for their
+        # acknowledgements, however late, while connected.
+        "auth4": (["lobby"], "file", True),
+    }
+    sub = procs = None
+    try:
+        # A persistent session subscribed (-E: once the SUBACK is in)
+        # before any node starts: the broker keeps every event published
+        # for it, whenever its reader below connects.
+        sub_cmd = ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker.port), "-u", user,
+                   "-P", password, "-c", "-i", "turnstile-test-auth", "-q", "1",
+                   "-t", "turnstile/+/events"]
+        p = subprocess.run(sub_cmd + ["-E"], capture_output=True, text=True, timeout=30 * SLOW)
+        if not check(p.returncode == 0, f"mosquitto_sub with the password subscribed "
+                     f"({(p.stdout + p.stderr).strip()})"):
+            return
+        # Line-buffered, so each message can be read as it comes.
+        sub = subprocess.Popen((["stdbuf", "-oL"] if shutil.which("stdbuf") else []) +
+                               sub_cmd + ["-v"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+        got = []
+        threading.Thread(target=lambda: [got.append(l.rstrip("\n")) for l in sub.stdout],
+                         daemon=True).start()
+        # Without a password the broker refuses: the test's broker is
+        # really closed to anonymous clients.
+        p = subprocess.run(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker.port), "-C", "1",
+                            "-W", "2", "-t", "x"], capture_output=True, text=True,
+                           timeout=30 * SLOW)
+        check(p.returncode != 0 and "not authori" in (p.stdout + p.stderr).lower(),
+              f"the broker refuses a client without a password ({(p.stdout + p.stderr).strip()})")
+
+        procs, outs, printed_at, ended = {}, {}, {}, {}
+
+        def start(node):
+            clips, how, realtime = plan[node]
+            ini = auth_ini(args, confdir, node, clips, url,
+                           "mqtt.pw" if how == "file" else None)
+            env = dict(os.environ)
+            env.pop("TURNSTILE_MQTT_PASSWORD", None)
+            if how == "env":
+                env["TURNSTILE_MQTT_PASSWORD"] = password
+            elif how == "wrong":
+                env["TURNSTILE_MQTT_PASSWORD"] = "not-" + password
+            err = open(os.path.join(tmp, node + ".stderr"), "w")
+            procs[node] = p = subprocess.Popen(
+                [os.path.abspath(args.turnstile), "--no-tui", "--json", "-c", ini] +
+                (["--realtime"] if realtime else []),
+                cwd=rundir, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
+            outs[node] = []
+
+            def read():
+                for chunk in p.stdout:
+                    outs[node].append(chunk)
+                    printed_at[node] = time.monotonic()
+                ended[node] = time.monotonic()
+            threading.Thread(target=read, daemon=True).start()
+
+        def summary(node):
+            """The node's --json summary once it is printed whole (before
+            it waits for the broker), else None."""
+            try:
+                return json.loads("".join(outs[node]))
+            except ValueError:
+                return None
+
+        def finish(node):
+            p = procs[node]
+            try:
+                p.wait(120 * SLOW)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            wait_for(lambda: node in ended, 10)
+            return p.returncode, summary(node)
+
+        results = {}
+        for node in ("auth1", "auth2"):
+            start(node)
+        for node in ("auth1", "auth2"):
+            results[node] = finish(node)
+        for node in ("auth3", "auth4"):
+            start(node)
+        # auth4 connected (its retained "online" is in) and auth3 refused
+        # (its line is out: a first attempt that the stopped broker left
+        # unanswered would be another test), then the broker stops
+        # answering; lobby's crossings come 4 and 5.4 s in.
+        check(wait_for(lambda: sub_one(broker.port, "turnstile/auth4/status",
+                                       ["-u", user, "-P", password]) == "online", 10 * SLOW, 0.1),
+              "auth4 is connected")
+
+        def refused():
+            with open(os.path.join(tmp, "auth3.stderr")) as f:
+                return "not authori" in f.read()
+        check(wait_for(refused, 10 * SLOW, 0.05), "auth3 was refused")
+        broker.proc.send_signal(signal.SIGSTOP)
+        try:
+            printed = wait_for(lambda: summary("auth4") is not None, 60 * SLOW, 0.1)
+            t_summary = time.monotonic()
+            # Longer than the 3 s the publisher used to give a connected
+            # broker at exit.
+            while time.monotonic() < t_summary + 4.5:
+                time.sleep(0.1)
+            try:
+                with open(os.path.join(confdir, "auth4.state", "mqtt-acked")) as f:
+                    acked_then = int(f.read().split("acked ")[1])
+            except (FileNotFoundError, IndexError, ValueError):
+                acked_then = -1
+            j4 = read_journal(os.path.join(confdir, "auth4.state"))
+            check(printed and procs["auth4"].poll() is None and j4 and
+                  j4[-1]["seq"] > acked_then,
+                  f"auth4: its summary printed, it still waits 4.5 s on for the stopped broker's "
+                  f"acknowledgements (running: {procs['auth4'].poll() is None}; journal up to "
+                  f"seq {j4[-1]['seq'] if j4 else None}, acked {acked_then})")
+        finally:
+            broker.proc.send_signal(signal.SIGCONT)
+        for node in ("auth3", "auth4"):
+            results[node] = finish(node)
+        # auth3's broker is out of reach (it refused it): nothing to wait
+        # for, so it ends as soon as it has printed its summary, although
+        # the broker was stopped then (not refusing: silent). Waiting would
+        # take the 10 s a silent broker is given.
+        delay = ended.get("auth3", 1e9) - printed_at.get("auth3", 0)
+        check(summary("auth3") is not None and delay < 8,
+              f"auth3: with its broker refusing it, it exits at once after its summary "
+              f"({delay:.1f} s), not waiting for acknowledgements")
+        journals = {n: read_journal(os.path.join(confdir, n + ".state")) for n in plan}
+        ret = sub_retained(broker.port, ["turnstile/#"], ["-u", user, "-P", password])
+
+        for node, (clips, how, _) in plan.items():
+            rc, summary = results[node]
+            truth = truth_counts(args.samples, clips)
+            counts = {c["name"]: (c["in"], c["out"]) for c in (summary or {}).get("cameras", [])}
+            check(rc == 0 and counts == truth,
+                  f"{node} (password: {how}): exit 0 ({rc}) and counts {counts} equal the "
+                  f"truth {truth}")
+            with open(os.path.join(tmp, node + ".stderr")) as f:
+                text = f.read()
+            check(password not in text, f"{node}: the password is never printed")
+            events = journals[node]
+            check(len(events) == sum(a + b for a, b in truth.values()),
+                  f"{node}: its journal, in the config's folder (state= resolved there), holds "
+                  f"the {len(events)} events counted")
+            if how == "wrong":
+                # Errors and warnings (syslog priority 0-4 when stderr is not
+                # a terminal), and anything that speaks of MQTT.
+                lines = [l for l in text.splitlines()
+                         if "mqtt" in l or not l.startswith(("<5>", "<6>", "<7>"))]
+                check(len(lines) == 1 and url in lines[0] and "not authori" in lines[0].lower(),
+                      f"{node}: a wrong password is one error line naming the broker's URL, and "
+                      f"no other: {lines}")
+                continue
+            try:
+                with open(os.path.join(confdir, node + ".state", "mqtt-acked")) as f:
+                    acked = f.read()
+            except FileNotFoundError:
+                acked = ""
+            check(events and f"acked {events[-1]['seq']}\n" in acked,
+                  f"{node}: the broker acknowledged every journal event ({acked.split()[-1:]} "
+                  f"of {events[-1]['seq'] if events else None})")
+            node_in, node_out = (sum(t[i] for t in truth.values()) for i in (0, 1))
+            check(ret.get(f"turnstile/{node}/in") == str(node_in) and
+                  ret.get(f"turnstile/{node}/out") == str(node_out) and
+                  ret.get(f"turnstile/{node}/status") == "offline",
+                  f"{node}: retained in {ret.get(f'turnstile/{node}/in')} out "
+                  f"{ret.get(f'turnstile/{node}/out')} equal the truth ({node_in}, {node_out}); "
+                  f"status {ret.get(f'turnstile/{node}/status')}")
+
+        def received():
+            """{node: {seq: event}} of what mosquitto_sub printed."""
+            out = {}
+            for line in list(got):
+                topic, _, payload = line.partition(" ")
+                if not (topic.startswith("turnstile/") and topic.endswith("/events")):
+                    continue
+                try:
+                    e = json.loads(payload)
+                except ValueError:
+                    continue
+                out.setdefault(e.get("node"), {})[e.get("seq")] = e
+            return out
+
+        good = ("auth1", "auth2", "auth4")
+
+        def missing():
+            r = received()
+            return [(n, e["seq"]) for n in good for e in journals[n]
+                    if e["seq"] not in r.get(n, {})]
+        wait_for(lambda: not missing(), 10 * SLOW, 0.1)
+        r = received()
+        check(not missing(), f"mosquitto_sub received every journal event of {', '.join(good)} "
+              f"(missing (node, seq): {missing()[:10]})")
+        check("auth3" not in r, f"nothing from auth3, which the broker refused "
+              f"({len(r.get('auth3', {}))} events)")
+        for node in good:
+            rc, summary = results[node]
+            want = {c["name"]: (c["in"], c["out"]) for c in (summary or {}).get("cameras", [])}
+            have = {}
+            for e in r.get(node, {}).values():
+                i, o = have.get(e["camera"], (0, 0))
+                have[e["camera"]] = (i + (e["direction"] == "in"), o + (e["direction"] == "out"))
+            extra = sorted(set(r.get(node, {})) - {e["seq"] for e in journals[node]})
+            check(have == want and not extra,
+                  f"{node}: the events received, once each by (node, seq), count {have}: the "
+                  f"summary's {want}" + (f" (seqs not in the journal: {extra[:10]})"
+                                        if extra else ""))
+    finally:
+        for p in (procs or {}).values():
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        if sub and sub.poll() is None:
+            sub.terminate()
+            sub.wait(10)
+        broker.stop()
+
+
 def rss_kb(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -519,15 +812,18 @@ def rss_kb(pid):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["e2e", "tls", "memory", "http", "view"])
+    ap.add_argument("case", choices=["e2e", "tls", "memory", "http", "view", "auth"])
     ap.add_argument("--turnstile", required=True)
     ap.add_argument("--samples", required=True)
     ap.add_argument("--scenegen")
     ap.add_argument("--mqtt-feed", dest="mqtt_feed")
     ap.add_argument("--sanitized", action="store_true")
     args = ap.parse_args()
+    global SLOW
+    SLOW = 3 if args.sanitized else 1
     for prog in ("mosquitto", "mosquitto_sub", "mosquitto_pub", "openssl") + \
-            (("tmux",) if args.case == "view" else ()):
+            (("tmux",) if args.case == "view" else ()) + \
+            (("mosquitto_passwd",) if args.case == "auth" else ()):
         if not shutil.which(prog) and not os.path.exists("/usr/sbin/" + prog):
             print(f"SKIP: {prog} is not installed (tools/install-deps.sh)")
             return 77
@@ -537,7 +833,7 @@ def main():
     os.environ["PATH"] += ":/usr/sbin"
     with tempfile.TemporaryDirectory(prefix="turnstile-mqtt-") as tmp:
         {"e2e": case_e2e, "tls": case_tls, "memory": case_memory, "http": case_http,
-         "view": case_view}[args.case](args, tmp)
+         "view": case_view, "auth": case_auth}[args.case](args, tmp)
         # The processes' stderr is in files: a sanitizer report there fails
         # the test even from a process that was killed before its exit code.
         for name in sorted(os.listdir(tmp)):
@@ -561,11 +857,11 @@ def case_memory(args, tmp):
     try:
         agg.start()
         # Its persistent session exists before the broker goes away.
-        check(wait_for(lambda: sub_one(broker.port, "turnstile/site/status") == "online", 10),
-              "aggregator online")
+        check(wait_for(lambda: sub_one(broker.port, "turnstile/site/status") == "online",
+                       10 * SLOW), "aggregator online")
         broker.stop()
         feed = subprocess.Popen([args.mqtt_feed, "--mqtt", url, "--node", "feed", "--state",
-                                 state, "--events", str(n_events), "--wait", "60"],
+                                 state, "--events", str(n_events), "--wait", str(60 * SLOW)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         rss = []
         for line in feed.stdout:
@@ -574,7 +870,7 @@ def case_memory(args, tmp):
             if line.startswith("posted"):
                 break
         # Posted; the coordinator journals what is still in its queue.
-        wait_for(lambda: len(read_journal(state)) >= n_events, 30, 0.2)
+        wait_for(lambda: len(read_journal(state)) >= n_events, 30 * SLOW, 0.2)
         journal = read_journal(state)
         check(len(journal) == n_events and [e["seq"] for e in journal] == list(range(n_events)),
               f"broker down: {len(journal)} events journaled, numbered 0..{n_events - 1}")
@@ -585,14 +881,14 @@ def case_memory(args, tmp):
               f"RSS flat while {n_events} events wait for the broker: {rss[0]} -> {max(rss)} kB "
               f"(allowed +{slack} kB)")
         broker.start()
-        out, err = feed.communicate(timeout=90)
+        out, err = feed.communicate(timeout=90 * SLOW)
         check("Sanitizer" not in err and "runtime error:" not in err,
               "mqtt_feed: no sanitizer report" + (f":\n{err[-3000:]}" if err else ""))
         check(feed.returncode == 0 and f"acked {n_events - 1} " in out,
               f"broker back: every event acknowledged ({out.strip().splitlines()[-1:]})")
         site = {}
         wait_for(lambda: site.update(sub_retained(broker.port, ["turnstile/site/+"])) or
-                 site.get("turnstile/site/in") == str(n_events // 2), 30, 0.3)
+                 site.get("turnstile/site/in") == str(n_events // 2), 30 * SLOW, 0.3)
         rc, out = agg.finish()
         check(rc == 0, f"aggregator exited 0 after SIGTERM (rc {rc})")
         summary = json.loads(out)
@@ -640,9 +936,10 @@ def feed(args, tmp, url, name, n):
     state = os.path.join(tmp, name + ".state")
     with open(os.path.join(tmp, name + ".stderr"), "w") as err:
         p = subprocess.run([args.mqtt_feed, "--mqtt", url, "--node", name, "--state", state,
-                            "--events", str(n), "--wait", "60"], stdout=subprocess.PIPE,
-                           stderr=err, text=True, timeout=120)
-    check(p.returncode == 0, f"node {name}: {n} events acknowledged by the broker")
+                            "--events", str(n), "--wait", str(60 * SLOW)],
+                           stdout=subprocess.PIPE, stderr=err, text=True, timeout=120 * SLOW)
+    check(p.returncode == 0, f"node {name}: {n} events acknowledged by the broker "
+          f"({p.stdout.strip().splitlines()[-1:]})")
     return read_journal(state)
 
 
@@ -674,6 +971,34 @@ def http_get(port, path):
         return e.code, e.headers.get("Content-Type", ""), e.read().decode()
     except OSError:
         return None, "", ""
+
+
+def get_status(port):
+    """The aggregator's /api/v1/status as JSON, or None (not answering yet,
+    or not JSON)."""
+    code, _, body = http_get(port, "/api/v1/status")
+    try:
+        return json.loads(body) if code == 200 else None
+    except ValueError:
+        return None
+
+
+def site_differs(status, site, nodes):
+    """What the aggregator's status lacks against the expected site totals
+    and nodes {name: journal}: '' when nothing; else which totals and which
+    node's last seq, so a failure names what is missing."""
+    if status is None:
+        return "no answer from /api/v1/status"
+    got = {k: status["site"][k] for k in site}
+    out = [] if got == site else [f"site {got}, want {site}"]
+    for name, events in nodes.items():
+        n = agg_node(status, name)
+        want = events[-1]["seq"] if events else -1
+        if n is None or n["last_seq"] != want:
+            out.append(f"node {name}: last seq counted "
+                       f"{None if n is None else n['last_seq']}, its journal's {want} "
+                       f"(missing seq {(n['last_seq'] + 1) if n else 0}..{want})")
+    return "; ".join(out)
 
 
 SAMPLE = None
@@ -724,7 +1049,8 @@ def browser_refresh(args, tmp, port, broker_port, site):
                                     "line": "ramp", "direction": "in"})], check=True, timeout=30)
         rows = lambda: wd.js("return [...document.querySelectorAll('#rows tr')].map("
                              "r=>[...r.cells].map(c=>c.textContent).join('|'))")
-        ok = wait_for(lambda: shown()[0] == site["in"] + 1 and "m2|||1|0|1|0" in rows(), 10, 0.2)
+        ok = wait_for(lambda: shown()[0] == site["in"] + 1 and "m2|||1|0|1|0" in rows(),
+                      10 * SLOW, 0.2)
         check(ok, f"browser: a new node's event shows on the page by itself within 10 s "
               f"(site in {shown()[0]}, {len(rows())} rows, was {loaded})")
         return True
@@ -754,37 +1080,66 @@ def case_http(args, tmp):
                       f"--http {listen}: refused in one line ({lines})")
 
         agg.start()
-        check(wait_for(lambda: http_get(port, "/api/v1/status")[0] == 200, 15),
+        check(wait_for(lambda: get_status(port) is not None, 15 * SLOW),
               f"--http {port}: /api/v1/status answers")
+        # f1 publishes and exits before anyone could ask it to send again:
+        # the aggregator must be subscribed first. It publishes its
+        # "online" after subscribing, on the same connection, so once the
+        # broker has that, it has the subscriptions (under ASan, the HTTP
+        # server answered well before: f1's 30 events were never seen).
+        check(wait_for(lambda: sub_one(broker.port, "turnstile/site/status") == "online",
+                       15 * SLOW, 0.1), "the aggregator is subscribed (its 'online' is in)")
         journals = {"f1": feed(args, tmp, url, "f1", 30)}
         # One node after the other: the site's occupancy is then that of the
         # events in this order. m1's exit comes with nobody inside the site:
-        # a correction there too.
-        wait_for(lambda: json.loads(http_get(port, "/api/v1/status")[2])["site"]["in"] == 15, 15)
-        publish_m1(broker.port)
-
-        def m1_gap():
-            n = agg_node(json.loads(http_get(port, "/api/v1/status")[2]), "m1")
-            return n is not None and n["gaps"] == 1
-        wait_for(m1_gap, 15)
-        journals["f2"] = feed(args, tmp, url, "f2", 17)
+        # a correction there too. So each step waits for the one before to
+        # be counted whole (a deadline here is no claim about speed).
         site = site_truth([journals["f1"]])
+        st = [None]
+
+        def has(want, nodes):
+            st[0] = get_status(port)
+            return not site_differs(st[0], want, nodes)
+        check(wait_for(lambda: has(site, journals), 20 * SLOW, 0.1),
+              "the aggregator has counted every event of f1 before m1's come: "
+              + (site_differs(st[0], site, journals) or "yes"))
+        publish_m1(broker.port)
         for m in (M1_MESSAGES[0], M1_MESSAGES[2]):
             add(site, m["direction"])
+
+        def m1_gap():
+            n = agg_node(get_status(port) or {"nodes": []}, "m1")
+            return n is not None and n["gaps"] == 1
+        check(wait_for(m1_gap, 20 * SLOW, 0.1) and has(site, journals),
+              "m1's hand-written events are all in (its gap, the last, shows) before f2 starts: "
+              + (site_differs(st[0], site, journals) or "yes"))
+        journals["f2"] = feed(args, tmp, url, "f2", 17)
         for e in journals["f2"]:
             add(site, e["direction"])
-
-        def settled():
-            code, _, body = http_get(port, "/api/v1/status")
-            st = json.loads(body) if code == 200 else {}
-            return st and st["site"]["in"] == site["in"] and st["site"]["out"] == site["out"]
-        check(wait_for(settled, 15), "the aggregator has every event")
+        check(wait_for(lambda: has(site, journals), 20 * SLOW, 0.1),
+              "the aggregator has every event: " + (site_differs(st[0], site, journals) or "yes"))
         if browser_refresh(args, tmp, port, broker.port, site):
             add(site, "in")  # m2's event, counted
+            check(wait_for(lambda: has(site, journals), 20 * SLOW, 0.1),
+                  "the aggregator has m2's event too: "
+                  + (site_differs(st[0], site, journals) or "yes"))
+        # Every event is counted, but a node that came online was asked to
+        # send again from the last seq counted, and its repeats may still be
+        # on their way (they change the repeat counts, not the totals). The
+        # snapshots below must be of the final state: wait until status and
+        # the received counter have stood still for a second.
+        seen = []
 
-            def settled2():
-                return json.loads(http_get(port, "/api/v1/status")[2])["site"]["in"] == site["in"]
-            wait_for(settled2, 10)
+        def still():
+            _, _, metrics_now = http_get(port, "/metrics")
+            now = (get_status(port), parse_metrics(metrics_now).get(
+                ("turnstile_site_events_received_total", ())))
+            t = time.monotonic()
+            seen.append((t, now))
+            return any(t - t0 >= 1.0 for t0, v in seen if v == now) and \
+                all(v == now for t0, v in seen if t - t0 < 1.0)
+        check(wait_for(still, 20 * SLOW, 0.2),
+              "the aggregator's status and events received stand still for 1 s (repeats in)")
         code, ctype, body = http_get(port, "/api/v1/status")
         status = json.loads(body)
         mcode, mtype, metrics = http_get(port, "/metrics")
@@ -792,7 +1147,21 @@ def case_http(args, tmp):
         missing = {path: http_get(port, path)[0] for path in
                    ("/nope", "/api/v1", "/api/v1/status/x", "/metrics/", "/api/v1/events",
                     "/cameras/door", "/index.html")}
-        time.sleep(0.5)  # a status line after the last event
+        import re
+        status_re = re.compile(r"(\d+) nodes?\s+in (\d+) out (\d+) occupancy (\d+) "
+                               r"corrections (\d+)")
+
+        def status_lines():
+            with open(agg.errpath) as f:
+                return [l for l in f.read().splitlines() if l.startswith("turnstile aggregate: ")]
+
+        def last_status_final():
+            ls = status_lines()
+            m = status_re.search(ls[-1]) if ls else None
+            return m is not None and [int(g) for g in m.groups()[1:]] == \
+                [status["site"][k] for k in ("in", "out", "occupancy", "corrections")]
+        # A status line after the last event (every 0.2 s while it runs).
+        wait_for(last_status_final, 10 * SLOW, 0.1)
         rc, out = agg.finish()
         check(rc == 0, f"aggregator exited 0 after SIGTERM (rc {rc})")
         final = json.loads(out)
@@ -850,7 +1219,6 @@ def case_http(args, tmp):
               f"repeats + gaps), bad messages, broker connected "
               f"{got} == {checks}; crossings sum to the site's in + out")
         check(all(code == 404 for code in missing.values()), f"anything else is 404: {missing}")
-        import re
         shown = {k: re.search(rf'id="s_{k}">(-?\d+)<', page) for k in site}
         shown = {k: int(v.group(1)) if v else None for k, v in shown.items()}
         check(pcode == 200 and ptype.startswith("text/html") and shown == final["site"] and
@@ -858,10 +1226,8 @@ def case_http(args, tmp):
               "setInterval(" in page and "fetch('/api/v1/status')" in page,
               f"GET /: a page with the site totals {shown}, a row per node, camera and line, "
               f"refreshing itself from /api/v1/status")
-        with open(agg.errpath) as f:
-            lines = [l for l in f.read().splitlines() if l.startswith("turnstile aggregate: ")]
-        last = re.search(r"(\d+) nodes?\s+in (\d+) out (\d+) occupancy (\d+) corrections (\d+)",
-                         lines[-1] if lines else "")
+        lines = status_lines()
+        last = status_re.search(lines[-1] if lines else "")
         check(len(lines) >= 3 and last and
               [int(g) for g in last.groups()] == [len(final["nodes"]), final["site"]["in"],
                                                    final["site"]["out"],
@@ -937,6 +1303,9 @@ def case_view(args, tmp):
         check(lines and lines[0].startswith(" turnstile aggregate ") and
               any("broker connected" in l for l in lines),
               "the view is up: title, 'broker connected', no events yet")
+        # Connected is not yet subscribed: its "online" comes after that.
+        check(wait_for(lambda: sub_one(broker.port, "turnstile/site/status") == "online",
+                       15 * SLOW, 0.1), "the aggregator is subscribed (its 'online' is in)")
         journals = [feed(args, tmp, url, "f1", 21)]
         journals.append(feed(args, tmp, url, "f2", 8))
         publish_m1(broker.port)

@@ -205,6 +205,25 @@ TSAN_SCENARIOS = {
 }
 
 
+# Why the counts are what they are (the summary's tracks_seen and
+# turned_back), for the scenes built to show it: each has four people, two
+# crossing and two that come into the line's band and go back the way they
+# came (tools/scenegen.c: build_turn_back turns with the front over the
+# line, build_stop_back stands with the centre on it, swaying, then turns).
+# (objects, turned back)
+WHY_TRUTH = {"turn-back": (4, 2), "stop-back": (4, 2)}
+
+
+def check_why(n, cam, what=""):
+    """The camera's and its line's tracks_seen and turned_back are the scene's."""
+    want = WHY_TRUTH[n]
+    lines = cam.get("lines", [])
+    got = [(cam.get("tracks_seen"), cam.get("turned_back"))] + \
+        [(l.get("tracks_seen"), l.get("turned_back")) for l in lines]
+    return check(len(lines) == 1 and all(g == want for g in got),
+                 f"{n}: tracks seen, turned back {want}{what} (camera, then line: {got})")
+
+
 def under_tsan(args):
     return "thread" in args.sanitize
 
@@ -247,6 +266,8 @@ def replay_scenarios(args, tmp, names, wide_too=True):
         if score_rc != 0:
             print("  " + score_out.strip().replace("\n", "\n  "))
         check(score_rc == 0, f"{n}: events match the truth in time")
+        if n in WHY_TRUTH:
+            check_why(n, cam)
         if not wide_too or n in HARD_NOT_YET_AT_320:
             continue
         w = wide.get(n)
@@ -254,6 +275,8 @@ def replay_scenarios(args, tmp, names, wide_too=True):
         check(w is not None and (wc["in"], wc["out"]) == (truth["in"], truth["out"]),
               f"{n}: the same counts at --detect-width 320 "
               f"({wc.get('in')}/{wc.get('out')})")
+        if n in WHY_TRUTH:
+            check_why(n, wc, " at --detect-width 320")
 
 
 def case_scenarios(args, tmp):

@@ -396,6 +396,39 @@ static void load_reads_the_turnstile_section(void **state)
 	config_free(&list);
 }
 
+/* A service runs in /: a relative CA or password file in the config must
+ * mean the one beside the config, as state= and source= do. The MQTT URL
+ * and the node name are not paths and stay as written. */
+static void load_resolves_mqtt_files_against_the_config_dir(void **state)
+{
+	(void)state;
+	struct camera_list list;
+	char err[512], dir[300], want[600];
+	const char *path = write_ini("[turnstile]\nmqtt=mqtts://counter@broker.lan\n"
+				     "mqtt_ca=certs/ca.pem\nmqtt_password_file=mqtt.pw\n"
+				     "node=gate-2\nstate=state\n[camera a]\nsource=a.avi\n");
+
+	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(path, '/') - path), path);
+	assert_int_equal(config_load(path, NULL, &list, err, sizeof(err)), 0);
+	snprintf(want, sizeof(want), "%s/certs/ca.pem", dir);
+	assert_string_equal(list.global.mqtt_ca, want);
+	snprintf(want, sizeof(want), "%s/mqtt.pw", dir);
+	assert_string_equal(list.global.mqtt_password_file, want);
+	snprintf(want, sizeof(want), "%s/state", dir);
+	assert_string_equal(list.global.state, want);
+	assert_string_equal(list.global.mqtt, "mqtts://counter@broker.lan");
+	assert_string_equal(list.global.node, "gate-2");
+	config_free(&list);
+
+	/* Absolute paths stay. */
+	path = write_ini("[turnstile]\nmqtt_ca=/etc/ssl/ca.pem\nmqtt_password_file=/run/pw\n"
+			 "[camera a]\nsource=a.avi\n");
+	assert_int_equal(config_load(path, NULL, &list, err, sizeof(err)), 0);
+	assert_string_equal(list.global.mqtt_ca, "/etc/ssl/ca.pem");
+	assert_string_equal(list.global.mqtt_password_file, "/run/pw");
+	config_free(&list);
+}
+
 static void reset_at_parses_hours_and_minutes(void **state)
 {
 	(void)state;
@@ -565,6 +598,7 @@ int main(void)
 		cmocka_unit_test(load_reads_capture_keys),
 		cmocka_unit_test(load_keeps_credentials_out_of_the_source),
 		cmocka_unit_test(load_reads_the_turnstile_section),
+		cmocka_unit_test(load_resolves_mqtt_files_against_the_config_dir),
 		cmocka_unit_test(reset_at_parses_hours_and_minutes),
 		cmocka_unit_test(load_reports_file_and_line),
 		cmocka_unit_test(load_reports_overlong_line),

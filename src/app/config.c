@@ -585,14 +585,19 @@ static int section_begin(struct parse *p, const char *section)
 }
 
 /* [turnstile] keys for MQTT: mqtt=URL, mqtt_ca=FILE, mqtt_password_file=FILE,
- * node=NAME (docs/mqtt.md). Returns 1 when key is one of them, else 0. */
+ * node=NAME (docs/mqtt.md). The two files are resolved like state= and
+ * source=: the process (a service's working directory is /) would
+ * otherwise look for them elsewhere than the file's author meant. Returns 1
+ * when key is one of them, else 0. */
 static int set_mqtt_key(struct parse *p, struct global_config *g, const char *key,
 			const char *value)
 {
 	static const char *keys[] = {"mqtt", "mqtt_ca", "mqtt_password_file", "node"};
+	static const bool is_path[] = {false, true, true, false};
 	char *dst[] = {g->mqtt, g->mqtt_ca, g->mqtt_password_file, g->node};
 	size_t size[] = {sizeof(g->mqtt), sizeof(g->mqtt_ca), sizeof(g->mqtt_password_file),
 			 sizeof(g->node)};
+	char path[CONFIG_PATH_MAX];
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (strcmp(key, keys[i]) != 0)
@@ -602,8 +607,13 @@ static int set_mqtt_key(struct parse *p, struct global_config *g, const char *ke
 		else if (value[0] == '\0' || strlen(value) >= size[i])
 			parse_error(p, p->lineno, "%s= needs a value (at most %d characters)", key,
 				    (int)size[i] - 1);
-		else
+		else if (!is_path[i])
 			strcpy(dst[i], value);
+		else if (!resolve_path(p, value, path, sizeof(path)) || strlen(path) >= size[i])
+			parse_error(p, p->lineno, "%s= path too long once joined to the config "
+				    "file's directory", key);
+		else
+			strcpy(dst[i], path);
 		return 1;
 	}
 	return 0;

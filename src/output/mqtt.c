@@ -36,7 +36,12 @@
 #define ORPHANS 256              /* PUBACKs that came before their mid was noted */
 #define ACK_SAVE_NS 200000000LL
 #define WAKE_NS 100000000LL
-#define CLOSE_WAIT_NS 3000000000LL
+/* At exit, with the broker connected: give up waiting for PUBACKs only
+ * when none has come for this long. A bound on the whole wait would cut a
+ * slow but working broker short (a loaded machine, TLS under sanitizers:
+ * more than 3 s for a handful of events was seen); a broker that stopped
+ * answering is caught by this, or by the keepalive (1.5 x 10 s). */
+#define CLOSE_STALL_NS 10000000000LL
 #define ACKED_FILE "mqtt-acked"
 
 enum stat_kind { STAT_IN, STAT_OUT, STAT_OCC };
@@ -470,7 +475,8 @@ static void *publisher(void *arg)
 {
 	struct mqtt *m = arg;
 	unsigned seen_gen = 0;
-	int64_t stop_at = 0;
+	int64_t stall_at = 0, progress = -1;
+	bool gone = false, save_failed = false;
 
 	pthread_setname_np(pthread_self(), "mqtt-pub");
 	mutex_lock(&m->lock);
@@ -495,8 +501,6 @@ static void *publisher(void *arg)
 			}
 			m->resend = -1;
 		}
-		if (m->stop && !stop_at)
-			stop_at = now_ns(CLOCK_MONOTONIC) + CLOSE_WAIT_NS;
 		mutex_unlock(&m->lock);
 
 		if (seek) {
@@ -515,13 +519,17 @@ static void *publisher(void *arg)
 		publish_events(m);
 		publish_totals(m);
 
+		/* Asked before taking the lock: the connection's own lock is
+		 * never held inside ours. */
+		gone = mqtt_conn_failing(m->conn);
 		mutex_lock(&m->lock);
 		int64_t now = now_ns(CLOCK_MONOTONIC);
 		if (m->state_dir && m->acked != m->saved_acked &&
-		    (m->stop || now - m->last_save_ns >= ACK_SAVE_NS)) {
+		    ((m->stop && !save_failed) || now - m->last_save_ns >= ACK_SAVE_NS)) {
 			int64_t acked = m->acked;
 			mutex_unlock(&m->lock);
 			int rc = save_acked(m, acked);
+			save_failed = rc < 0;
 			if (rc < 0)
 				log_error("mqtt: cannot write '%s/%s': %s", m->state_dir, ACKED_FILE,
 					  strerror(-rc));
@@ -530,11 +538,25 @@ static void *publisher(void *arg)
 			m->last_save_ns = now;
 			mutex_lock(&m->lock);
 		}
-		/* Finished when every committed event is acknowledged (or the
-		 * broker is not there to acknowledge it). */
-		done = m->stop && (now >= stop_at ||
-				   ((m->acked >= m->committed || !m->connected) &&
-				    (!m->state_dir || m->saved_acked == m->acked)));
+		/* Finished when every committed event is acknowledged and that
+		 * is saved (or cannot be: logged above); or at once when the
+		 * broker is out of reach (the journal keeps the rest for the
+		 * next start, and a stop must stay prompt); or when a connected
+		 * broker has acknowledged nothing for CLOSE_STALL_NS. Before the
+		 * first connect has had its answer, neither: that wait too is
+		 * bounded by the stall. */
+		if (m->stop && (!stall_at || m->acked != progress)) {
+			stall_at = now + CLOSE_STALL_NS;
+			progress = m->acked;
+		}
+		done = m->stop && ((m->acked >= m->committed &&
+				    (!m->state_dir || m->saved_acked == m->acked || save_failed)) ||
+				   (!m->connected && gone) || now >= stall_at);
+		if (done && now >= stall_at && m->acked < m->committed)
+			log_error("mqtt '%s': at exit, seq %" PRId64 " to %" PRId64 " not acknowledged "
+				  "after %d s without progress%s", m->url, m->acked + 1, m->committed,
+				  (int)(CLOSE_STALL_NS / 1000000000LL),
+				  m->state_dir ? " (published again at the next start)" : "");
 		if (done)
 			break;
 		cond_timedwait_ns(&m->cond, &m->lock, WAKE_NS);

@@ -46,9 +46,11 @@ int mqtt_open(const struct mqtt_config *cfg, struct mqtt **out, char *err, size_
 /* A non-durable sink: after the journal's commit, wakes the publisher. */
 struct event_sink mqtt_sink(struct mqtt *m);
 
-/* After coord_stop: gives the publisher up to 3 s to have every event and
- * the last totals acknowledged, publishes "offline", disconnects, frees.
- * NULL is fine. */
+/* After coord_stop: waits until every event is acknowledged by the broker
+ * (and, with a state directory, that is saved) and the last totals are
+ * published; not at all when the broker is out of reach, and no longer
+ * than 10 s without a PUBACK while connected. Then publishes "offline",
+ * disconnects, frees. NULL is fine. */
 void mqtt_close(struct mqtt *m);
 
 #endif

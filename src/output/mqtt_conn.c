@@ -325,6 +325,16 @@ int mqtt_conn_subscribe(struct mqtt_conn *c, const char *pattern, int qos)
 	return mosquitto_subscribe(c->mosq, NULL, pattern, qos) == MOSQ_ERR_SUCCESS ? 0 : -EIO;
 }
 
+bool mqtt_conn_failing(struct mqtt_conn *c)
+{
+	bool failing;
+
+	mutex_lock(&c->lock);
+	failing = c->failing;
+	mutex_unlock(&c->lock);
+	return failing;
+}
+
 void mqtt_conn_close(struct mqtt_conn *c, const char *topic, const char *payload)
 {
 	bool up;

@@ -63,6 +63,11 @@ int mqtt_conn_publish(struct mqtt_conn *c, const char *topic, const void *payloa
 		      int qos, bool retain, int *mid);
 int mqtt_conn_subscribe(struct mqtt_conn *c, const char *pattern, int qos);
 
+/* Whether the broker is out of reach: the last attempt to connect failed,
+ * or the connection was lost, and it has not connected since. False while
+ * connected, and before the first attempt has had its answer. */
+bool mqtt_conn_failing(struct mqtt_conn *c);
+
 /* Publishes payload to topic (retained) when connected, disconnects
  * cleanly (no last will), stops the thread and frees. NULL is fine. */
 void mqtt_conn_close(struct mqtt_conn *c, const char *topic, const char *payload);
