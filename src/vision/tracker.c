@@ -384,19 +384,17 @@ static bool boxes_apart(const struct track *a, const struct track *b)
 	return gx >= APART_GAP * fmaxf(a->w, b->w);
 }
 
-/* Records which pairs of objects, each seen on its own this frame, are
- * clearly apart. Confirmed tracks only: someone seated who stands up shows
- * legs far below the torso for a frame or two, as a new track. */
+/* Records which pairs of tracks, each seen on its own this frame, are
+ * clearly apart. */
 static void note_apart(struct tracker *t)
 {
 	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 		const struct track *a = &t->tracks[i];
-		if (!a->id || !a->updated || a->grouped || !a->confirmed || a->small)
+		if (!a->id || !a->updated || a->grouped)
 			continue;
 		for (int j = i + 1; j < TRACKER_MAX_TRACKS; j++) {
 			const struct track *b = &t->tracks[j];
-			if (!b->id || !b->updated || b->grouped || !b->confirmed || b->small ||
-			    !boxes_apart(a, b))
+			if (!b->id || !b->updated || b->grouped || !boxes_apart(a, b))
 				continue;
 			t->st[i].apart |= UINT64_C(1) << j;
 			t->st[j].apart |= UINT64_C(1) << i;
