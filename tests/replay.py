@@ -179,9 +179,6 @@ def replay_result(args, clip, truth_path, events):
 HARD_EXACT = ["overhead-dark", "articulated", "merge-before", "merge-on", "low-contrast",
               "sway", "drift", "big-exposure", "group3", "highway", "lobby", "motorway-drift",
               "trucks", "edge-on-line", "merge-after", "followers"]
-# Exact at 160 wide but not yet at 320: the two-car platoon going away is
-# cut into its cars only after it has crossed (README, accuracy).
-HARD_NOT_YET_AT_320 = ["followers"]
 # What the sanitizer builds replay of them: memory and threads, not accuracy,
 # are what those builds are for, and all of them would run past the timeout.
 HARD_UNDER_ASAN = HARD_EXACT[:7]
@@ -268,7 +265,7 @@ def replay_scenarios(args, tmp, names, wide_too=True):
         check(score_rc == 0, f"{n}: events match the truth in time")
         if n in WHY_TRUTH:
             check_why(n, cam)
-        if not wide_too or n in HARD_NOT_YET_AT_320:
+        if not wide_too:
             continue
         w = wide.get(n)
         wc = w["cameras"][0] if w else {}

@@ -1002,6 +1002,77 @@ static void queue_is_first_cut_only_from_a_track_that_had_all_of_it(void **state
 	two_tracks_meet_in_a_cut_queue(15);
 }
 
+/* Two cars nose to tail going up the picture at speed (a frame's step),
+ * seen apart for 5 frames, then one blob; each car's size scaled by
+ * 1 - shrink * frame (going away). The blob is cut by the picture's top.
+ * Checks, each frame, that the car behind is tracked where it is, and that
+ * the one in front has no track once it is wholly out of the picture. */
+static void pair_going_away(float speed, float shrink, int frames)
+{
+	struct tracker *t = make();
+	uint32_t front = 0, back = 0;
+	int merged = 0;
+	for (int f = 0; f < frames; f++) {
+		double now = f * 0.04;
+		float s = 1.0f - shrink * (float)f;
+		float w = 0.14f * s, h = 0.25f * s;
+		float ya = 0.55f - speed * (float)f, yb = ya + 0.32f * s;
+		struct blob b[2];
+		int n;
+		if (f < 5) {
+			b[0] = box(0.5f, ya, w, h, 0.7f * w * h);
+			b[1] = box(0.5f, yb, w, h, 0.7f * w * h);
+			n = 2;
+		} else {
+			float y0 = fmaxf(ya - h / 2, 0.0f), y1 = yb + h / 2;
+			float front_seen = fmaxf(ya + h / 2 - y0, 0.0f);
+			float area = 0.7f * w * (front_seen + h);
+			float cy = (front_seen * (y0 + front_seen / 2) + h * yb) / (front_seen + h);
+			b[0] = (struct blob){.cx = 0.5f, .cy = cy, .x0 = 0.5f - w / 2, .y0 = y0,
+					     .x1 = 0.5f + w / 2, .y1 = y1, .area = area};
+			n = 1;
+		}
+		const struct track *tr = tracker_update(t, b, n, now);
+		if (f == 4) {
+			front = find_near(tr, 0.5f, ya)->id;
+			back = find_near(tr, 0.5f, yb)->id;
+			assert_int_not_equal(front, back);
+		}
+		if (f < 5)
+			continue;
+		const struct track *k = find_id(tr, back);
+		assert_non_null(k);
+		assert_true(k->updated);
+		print_message("f %d y %.3f yb %.3f ya %.3f g %d front %p\n", f, k->y, yb, ya, k->grouped, (void *)find_id(tr, front));
+		assert_float_equal(k->y, yb, h / 2);
+		if (ya + h / 2 < 0.0f)
+			assert_null(find_id(tr, front));
+		merged++;
+	}
+	assert_int_equal(merged, frames - 5);
+	tracker_destroy(t);
+}
+
+/* The blob of two cars going away shrinks to under 0.6 of what it was
+ * when they merged: the car behind stays a member of the group, not a
+ * track left coasting because its own area, last measured when it was
+ * near and whole, no longer fits the blob (followers at 320 wide lost its
+ * crossing this way). */
+static void group_going_away_keeps_the_member_behind(void **state)
+{
+	(void)state;
+	pair_going_away(0.02f, 0.025f, 24);
+}
+
+/* Once the car in front has left the picture, the blob is the car behind
+ * alone: the one in front is not held in it as a member that is not
+ * there, dragging the other's position. */
+static void member_gone_out_of_the_picture_leaves_the_group(void **state)
+{
+	(void)state;
+	pair_going_away(0.03f, 0.0f, 26);
+}
+
 static void reset_ends_every_track_and_ids_stay_unique(void **state)
 {
 	(void)state;
@@ -1071,6 +1142,8 @@ int main(void)
 		cmocka_unit_test(seen_apart_joins_only_a_partner_that_is_there),
 		cmocka_unit_test(queue_cut_is_taken_only_from_a_track_going_along_it),
 		cmocka_unit_test(queue_is_first_cut_only_from_a_track_that_had_all_of_it),
+		cmocka_unit_test(group_going_away_keeps_the_member_behind),
+		cmocka_unit_test(member_gone_out_of_the_picture_leaves_the_group),
 		cmocka_unit_test(reset_ends_every_track_and_ids_stay_unique),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,6 +74,8 @@ struct track_state {
 	double last_seen;
 	float x0, y0;         /* where it was first seen */
 	double born;          /* and when */
+	float group_peak;     /* its group's largest blob so far; 0: not in a group */
+	float own_area;       /* its area when it joined the group */
 	uint64_t apart;       /* bit j: seen clearly apart from the track in slot j */
 	bool queued;          /* in a queue of objects nose to tail, cut apart */
 };
@@ -302,12 +304,28 @@ static void observe(struct tracker *t, int i, const struct obs *o, double now)
 static void observe_group(struct tracker *t, const int *members, int k, const struct blob *b,
 			  double now, float dt)
 {
-	float mx = 0, my = 0;
+	/* Where the members' predictions put the blob's centre: each
+	 * member's box cut by the picture's edges, counted for the share of
+	 * it that shows there (a car half out of the picture is half of
+	 * what the blob holds, around the half that shows). */
+	float mx = 0, my = 0, seen = 0;
 	for (int m = 0; m < k; m++) {
-		mx += t->tracks[members[m]].x;
-		my += t->tracks[members[m]].y;
+		const struct track *tr = &t->tracks[members[m]];
+		float x0 = fmaxf(tr->x - tr->w / 2, 0.0f), x1 = fminf(tr->x + tr->w / 2, 1.0f);
+		float y0 = fmaxf(tr->y - tr->h / 2, 0.0f), y1 = fminf(tr->y + tr->h / 2, 1.0f);
+		float share = x1 > x0 && y1 > y0 && tr->w > 0 && tr->h > 0 ?
+				      (x1 - x0) * (y1 - y0) / (tr->w * tr->h) : 0.0f;
+		mx += share * (x0 + x1) / 2;
+		my += share * (y0 + y1) / 2;
+		seen += share;
 	}
-	float ox = b->cx - mx / (float)k, oy = b->cy - my / (float)k;
+	if (seen <= 0.0f)
+		return;
+	float ox = b->cx - mx / seen, oy = b->cy - my / seen;
+	/* A blob cut by the picture's edge does not bound its members on
+	 * that side: one going out must be free to leave. */
+	float bx0 = b->x0 > 0.0f ? b->x0 : -INFINITY, bx1 = b->x1 < 1.0f ? b->x1 : INFINITY;
+	float by0 = b->y0 > 0.0f ? b->y0 : -INFINITY, by1 = b->y1 < 1.0f ? b->y1 : INFINITY;
 	/* Inside one blob the members' own speeds cannot be measured, only
 	 * the group's: each member's speed moves toward the group's mean, so
 	 * two who walk on together do not drift through each other (and swap
@@ -327,8 +345,20 @@ static void observe_group(struct tracker *t, const int *members, int k, const st
 		int i = members[m];
 		struct track *tr = &t->tracks[i];
 		struct track_state *s = &t->st[i];
-		float zx = fminf(fmaxf(tr->x + ox, b->x0), b->x1);
-		float zy = fminf(fmaxf(tr->y + oy, b->y0), b->y1);
+		/* A member's own area cannot be measured in the group, but it
+		 * shrinks as the group's does (cars going away grow smaller,
+		 * one leaving the picture takes its part out): kept in
+		 * proportion, so the group's tests next frame compare like with
+		 * like. Against the group's largest blob, so a blob that only
+		 * wavers does not wear the areas down; and never larger than
+		 * when it joined: a group that grows may be a part of one
+		 * member coming into view, which must stay a part. */
+		if (s->group_peak == 0.0f)
+			s->own_area = tr->area;
+		s->group_peak = fmaxf(s->group_peak, b->area);
+		tr->area = s->own_area * b->area / s->group_peak;
+		float zx = fminf(fmaxf(tr->x + ox, bx0), bx1);
+		float zy = fminf(fmaxf(tr->y + oy, by0), by1);
 		float r = 4.0f * meas_var(tr);
 		kf_update(&s->kx, zx, r);
 		kf_update(&s->ky, zy, r);
@@ -721,6 +751,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 		tr->rebased = false;
 		if (!tr->id || tr->grouped)
 			continue;
+		t->st[i].group_peak = 0.0f;
 		if (absorbed[i]) {
 			*tr = (struct track){0};
 			continue;
@@ -780,6 +811,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 		s->born = t_sec;
 		s->apart = 0;
 		s->queued = false;
+		s->group_peak = 0.0f;
 		for (int i = 0; i < TRACKER_MAX_TRACKS; i++)
 			t->st[i].apart &= ~(UINT64_C(1) << slot);
 		sync_track(tr, s);
