@@ -18,6 +18,8 @@ NAME-KIND.truth.json:
   sway   the camera sways +-4 px across and +-3 px up and down at 0.7 and
          0.5 Hz (a pole in the wind)
   q12    JPEG quality 12 instead of 3 (a camera saving bandwidth)
+  third  every third frame at a third of the frame rate (people at 5 fps
+         from a 15 fps recording; a 25 fps clip at 8 fps)
 
 Then, e.g.:  tools/report.py --turnstile build/turnstile OUT
 
@@ -39,7 +41,11 @@ KINDS = {
     "lowc": ["-vf", "eq=contrast=0.5:brightness=-0.1"],
     "sway": ["-vf", SWAY],
     "q12": [],
+    "third": ["-vf", "select='not(mod(n\\,3))'"],
 }
+
+# Frames kept of each RATE_DIVISOR (the rest dropped), per kind.
+RATE_DIVISOR = {"half": 2, "third": 3}
 
 
 def truth_for(kind, truth, name):
@@ -48,11 +54,12 @@ def truth_for(kind, truth, name):
     if kind == "flip":
         ax, ay, bx, by = truth["line"]
         t["line"] = [1 - bx, by, 1 - ax, ay]  # mirrored, ends swapped: in stays in
-    elif kind == "half":
-        t["fps"] = truth["fps"] / 2
+    elif kind in RATE_DIVISOR:
+        d = RATE_DIVISOR[kind]
+        t["fps"] = truth["fps"] / d
         if "frames" in truth:
-            t["frames"] = truth["frames"] // 2
-        t["events"] = [dict(e, frame=e["frame"] // 2) for e in truth.get("events", [])]
+            t["frames"] = (truth["frames"] + d - 1) // d
+        t["events"] = [dict(e, frame=e["frame"] // d) for e in truth.get("events", [])]
     return t
 
 
@@ -84,12 +91,12 @@ def main():
         with open(os.path.join(a.dir, f)) as fh:
             truth = json.load(fh)
         for k in kinds:
-            if k == "half" and "fps" not in truth:
-                print(f"variants.py: {f}: no fps, no half-rate variant", file=sys.stderr)
+            if k in RATE_DIVISOR and "fps" not in truth:
+                print(f"variants.py: {f}: no fps, no {k}-rate variant", file=sys.stderr)
                 continue
             args = list(KINDS[k])
-            if k == "half":
-                args += ["-r", str(truth["fps"] / 2)]
+            if k in RATE_DIVISOR:
+                args += ["-r", str(truth["fps"] / RATE_DIVISOR[k])]
             dst = os.path.join(a.out, f"{name}-{k}.avi")
             cmd = ["ffmpeg", "-nostdin", "-loglevel", "error", "-y", "-i", media, *args,
                    "-c:v", "mjpeg", "-q:v", "12" if k == "q12" else "3", "-an", dst]
