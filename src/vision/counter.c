@@ -13,6 +13,7 @@
 #define EDGE_MARGIN 0.02f     /* a box this near the picture's edge is cut by it */
 #define EDGE_ALONG 0.3f       /* an edge cut shifts the side when the line's normal is this much across it */
 #define IN_FILE_LIKENESS 0.4f /* two objects in file: the smaller at least this of the bigger */
+#define IN_FILE_WIDTH_LIKENESS 0.7f /* or, one cut by the picture's edge, this alike in width */
 /* A piece that takes over a crossing its parent counted is a fair share of
  * the blob that crossed: a scrap left behind as someone leaves the picture
  * is not another object. */
@@ -198,6 +199,12 @@ static bool same_way(const struct line *l, const struct track *a, const struct t
 	return va * vb > 0 && fabsf(vb) >= 0.3f * fabsf(va);
 }
 
+static bool cut_by_edge(const struct track *tr)
+{
+	return tr->x - tr->w / 2 < EDGE_MARGIN || tr->x + tr->w / 2 > 1.0f - EDGE_MARGIN ||
+	       tr->y - tr->h / 2 < EDGE_MARGIN || tr->y + tr->h / 2 > 1.0f - EDGE_MARGIN;
+}
+
 /* Whether two tracks are two objects one behind the other along their
  * common motion (cars nose to tail, people in single file) that came in as
  * one blob and parted: their boxes are apart along the way they go, with a
@@ -221,7 +228,15 @@ static bool in_file(const struct track *a, const struct track *b)
 	if (along - (la + lb) / 2 <= -0.1f * fminf(la, lb))
 		return false;
 	float small = fminf(a->area, b->area), big = fmaxf(a->area, b->area);
-	return small >= IN_FILE_LIKENESS * big && fminf(la, lb) >= IN_FILE_LIKENESS * fmaxf(la, lb);
+	if (small >= IN_FILE_LIKENESS * big && fminf(la, lb) >= IN_FILE_LIKENESS * fmaxf(la, lb))
+		return true;
+	/* The one leaving the picture shows only a part of its length: alike
+	 * then in their width across the motion, as cars of one lane are. */
+	const struct track *s = a->area < b->area ? a : b;
+	if (!cut_by_edge(s))
+		return false;
+	float wa = fabsf(vy) * a->w + fabsf(vx) * a->h, wb = fabsf(vy) * b->w + fabsf(vx) * b->h;
+	return fminf(wa, wb) >= IN_FILE_WIDTH_LIKENESS * fmaxf(wa, wb);
 }
 
 /* A new track split off from a track that was several objects seen as one:
