@@ -28,10 +28,9 @@
  * far off is small all the way to the line; a speck that stays put, or a
  * scrap that flickers, is not an object. */
 #define SMALL_CONFIRM 3
-/* At a low frame rate that many hits take too long (a motorbike at 12 fps
- * is across the line first): twice the usual hits over as long as three
- * times take at 25 fps do too. */
-#define SMALL_CONFIRM_MIN 2
+/* At a low frame rate that many hits take too long (a motorbike at 8 fps
+ * is across the line first): the usual hits over as long as nine take at
+ * 25 fps do too. */
 #define SMALL_CONFIRM_SECONDS 0.35
 #define SMALL_PART 0.3f        /* a small blob this share of a track's area may be it, seen in part */
 #define ACCEL_NOISE 0.05f        /* process noise: acceleration spectral density, 1/s^3 */
@@ -289,8 +288,7 @@ static void observe(struct tracker *t, int i, const struct obs *o, double now)
 	if (tr->hits >= t->p.confirm_hits && !tr->small)
 		tr->confirmed = true;
 	else if ((tr->hits >= SMALL_CONFIRM * t->p.confirm_hits ||
-		  (tr->hits >= SMALL_CONFIRM_MIN * t->p.confirm_hits &&
-		   now - s->born >= SMALL_CONFIRM_SECONDS)) &&
+		  (tr->hits >= t->p.confirm_hits && now - s->born >= SMALL_CONFIRM_SECONDS)) &&
 		 hypotf(s->kx.p - s->x0, s->ky.p - s->y0) > fmaxf(tr->w, tr->h))
 		tr->confirmed = true;
 	s->last_seen = now;
