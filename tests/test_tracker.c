@@ -1115,6 +1115,37 @@ static void wavering_group_blob_keeps_its_members(void **state)
 	tracker_destroy(t);
 }
 
+/* Two people who came in side by side as one blob part at 5 fps: in one
+ * frame the one going left has its centre out of the box the pair had.
+ * It still split off from the pair (its parent, whose past it takes over
+ * in the counter) if within a third of the box's width of it; a blob
+ * further out than that is someone else. */
+static void part_split_off_at_a_low_frame_rate_keeps_its_parent(void **state)
+{
+	(void)state;
+	for (int far = 0; far < 2; far++) {
+		struct tracker *t = make();
+		const struct track *tr = NULL;
+		float y = 0.8f;
+		for (int f = 0; f < 6; f++, y -= 0.06f) {
+			struct blob b = box(0.5f, y, 0.26f, 0.16f, 0.028f);
+			tr = tracker_update(t, &b, 1, f * 0.2);
+		}
+		uint32_t pair = find_near(tr, 0.5f, y + 0.06f)->id;
+		assert_true(find_id(tr, pair)->confirmed);
+		/* The pair's box is 0.37 to 0.63 across. */
+		struct blob b[2] = {box(0.62f, y, 0.12f, 0.16f, 0.013f),
+				    box(far ? 0.27f : 0.32f, y, 0.12f, 0.16f, 0.013f)};
+		tr = tracker_update(t, b, 2, 6 * 0.2);
+		const struct track *left = find_near(tr, b[1].cx, y);
+		assert_non_null(left);
+		assert_int_not_equal(left->id, pair);
+		assert_int_equal(left->parent, far ? 0 : pair);
+		assert_non_null(find_id(tr, pair));
+		tracker_destroy(t);
+	}
+}
+
 static void reset_ends_every_track_and_ids_stay_unique(void **state)
 {
 	(void)state;
@@ -1187,6 +1218,7 @@ int main(void)
 		cmocka_unit_test(group_going_away_keeps_the_member_behind),
 		cmocka_unit_test(member_gone_out_of_the_picture_leaves_the_group),
 		cmocka_unit_test(wavering_group_blob_keeps_its_members),
+		cmocka_unit_test(part_split_off_at_a_low_frame_rate_keeps_its_parent),
 		cmocka_unit_test(reset_ends_every_track_and_ids_stay_unique),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

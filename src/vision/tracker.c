@@ -43,6 +43,7 @@
 #define SPEED_AGREEMENT 0.3f     /* parts of one body move at speeds this close */
 #define GROUP_VELOCITY_TAU 0.25f /* seconds for a member's speed to become the group's */
 #define SPLIT_SHRINK 0.75f       /* a track whose blob shrank below this share split */
+#define SPLIT_REACH 0.3f         /* and the part that went has its centre this far out of its box, at most */
 #define GROUP_MIN_COVER 0.6f     /* a group's blob holds this share of its members' areas */
 #define GROUP_MIN_RATIO 0.4f     /* members' areas are within 2.5x of each other */
 #define GROUP_GROWTH 1.2f        /* and is larger than any one member */
@@ -480,10 +481,11 @@ static uint32_t split_parent(const struct tracker *t, const struct obs *before,
 	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 		const struct track *tr = &t->tracks[i];
 		const struct obs *o = &before[i];
+		float mx = SPLIT_REACH * (o->x1 - o->x0), my = SPLIT_REACH * (o->y1 - o->y0);
 		if (tr->id && tr->confirmed && tr->updated && !tr->grouped &&
 		    tr->area < SPLIT_SHRINK * o->area && b->area >= GROUP_MIN_RATIO * tr->area &&
-		    tr->area >= GROUP_MIN_RATIO * b->area && b->cx >= o->x0 && b->cx <= o->x1 &&
-		    b->cy >= o->y0 && b->cy <= o->y1)
+		    tr->area >= GROUP_MIN_RATIO * b->area && b->cx >= o->x0 - mx && b->cx <= o->x1 + mx &&
+		    b->cy >= o->y0 - my && b->cy <= o->y1 + my)
 			return tr->id;
 	}
 	return 0;
