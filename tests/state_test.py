@@ -29,7 +29,9 @@ import time
 
 RESULTS = {"passed": 0, "failed": 0}
 # The exit after SIGINT/SIGTERM must come within this (the issue's "within a
-# second"); --sanitized (ASan, TSan builds: several times slower) allows 3 s.
+# second"); --sanitized (ASan, TSan builds: several times slower) allows 6 s:
+# TSan beside chromium's test took 3.84 s to drain four cameras, journal and
+# exit (2.3 s alone). The plain build's second is the requirement.
 EXIT_WITHIN = 1.0
 # How long a whole replay may take before it counts as hung: a guard, not a
 # measure of speed. Under TSan four cameras take ~18 s alone and over 60 s
@@ -355,7 +357,7 @@ def main():
     args = ap.parse_args()
     global EXIT_WITHIN, HUNG_AFTER
     if args.sanitized:
-        EXIT_WITHIN = 3.0
+        EXIT_WITHIN = 6.0
         HUNG_AFTER = 300
     # meson runs the tests from the build directory; the view runs elsewhere.
     args.turnstile = os.path.abspath(args.turnstile)
