@@ -47,6 +47,14 @@
 #define GROUP_MIN_COVER 0.6f     /* a group's blob holds this share of its members' areas */
 #define GROUP_MIN_RATIO 0.4f     /* members' areas are within 2.5x of each other */
 #define GROUP_GROWTH 1.2f        /* and is larger than any one member */
+/* Members of a group lost from sight together (behind a pillar, a van)
+ * are still a group when one of them is found again (McKenna et al. 2000
+ * track the group as a whole): the others, still hidden, coast for up to
+ * MATE_COAST times the usual time while it is seen, and join its blob as
+ * soon as the blob holds room for them as they were, wherever their own
+ * predictions are: made from a blob the pillar ate into as they went
+ * behind it, those lag behind. */
+#define MATE_COAST 2.0f
 /* Two tracks whose boxes were once side by side this share of the wider
  * one's width apart were two objects then: a smaller one that later walks into the
  * other's blob is a partner, not a fragment of it (a child beside a
@@ -76,6 +84,9 @@ struct track_state {
 	double born;          /* and when */
 	float group_peak;     /* its group's largest blob so far; 0: not in a group */
 	float own_area;       /* its area when it joined the group */
+	float rejoin_blob;    /* the blob its group was found again in, after a pillar; 0: none */
+	uint64_t mates;       /* bit j: the track in slot j shared its blob when last seen */
+	double gap_from;      /* last seen before its latest gap, if it coasted */
 	uint64_t apart;       /* bit j: seen clearly apart from the track in slot j */
 	bool queued;          /* in a queue of objects nose to tail, cut apart */
 };
@@ -267,6 +278,13 @@ static void sync_track(struct track *tr, const struct track_state *s)
 	tr->bottom = tr->y + tr->h / 2;
 }
 
+/* A track seen again after coasting: when and where it was lost. */
+static void note_gap(const struct track *tr, struct track_state *s)
+{
+	if (tr->missed > 0)
+		s->gap_from = s->last_seen;
+}
+
 static void observe(struct tracker *t, int i, const struct obs *o, double now)
 {
 	struct track *tr = &t->tracks[i];
@@ -282,6 +300,9 @@ static void observe(struct tracker *t, int i, const struct obs *o, double now)
 	tr->h += gain * (o->y1 - o->y0 - tr->h);
 	s->size_var = (1.0f - gain) * pv;
 	tr->area = o->area;
+	note_gap(tr, s);
+	s->mates = 0;
+	s->rejoin_blob = 0.0f;
 	tr->hits++;
 	tr->missed = 0;
 	tr->updated = true;
@@ -352,15 +373,28 @@ static void observe_group(struct tracker *t, const int *members, int k, const st
 		 * wavers does not wear the areas down; and never larger than
 		 * when it joined: a group that grows may be a part of one
 		 * member coming into view, which must stay a part. */
-		if (s->group_peak == 0.0f)
+		if (s->group_peak == 0.0f) {
 			s->own_area = tr->area;
+			if (s->rejoin_blob > 0.0f)
+				s->rejoin_blob = b->area;
+		}
 		s->group_peak = fmaxf(s->group_peak, b->area);
-		tr->area = s->own_area * b->area / s->group_peak;
+		/* A group found again after a pillar grows as it comes out
+		 * from behind it, and on: its members with it. */
+		if (s->rejoin_blob > 0.0f)
+			tr->area = s->own_area * b->area / s->rejoin_blob;
+		else
+			tr->area = s->own_area * b->area / s->group_peak;
+		s->mates = 0;
+		for (int o = 0; o < k; o++)
+			if (o != m)
+				s->mates |= UINT64_C(1) << members[o];
 		float zx = fminf(fmaxf(tr->x + ox, bx0), bx1);
 		float zy = fminf(fmaxf(tr->y + oy, by0), by1);
 		float r = 4.0f * meas_var(tr);
 		kf_update(&s->kx, zx, r);
 		kf_update(&s->ky, zy, r);
+		note_gap(tr, s);
 		tr->hits++;
 		tr->missed = 0;
 		tr->updated = true;
@@ -401,6 +435,34 @@ static enum join joins(const struct track *tr, const struct track *own, const st
 	if (b->area >= GROUP_MIN_COVER * total && b->area >= GROUP_GROWTH * tr->area)
 		return JOIN_GROUP;
 	return JOIN_NONE;
+}
+
+/* The mate of a track lost from sight in a group: a member of that group,
+ * lost in the same frame and found again since. Returns its slot, or -1. */
+static int found_mate(const struct tracker *t, int i)
+{
+	const struct track_state *si = &t->st[i];
+	if (!si->mates)
+		return -1;
+	for (int o = 0; o < TRACKER_MAX_TRACKS; o++) {
+		const struct track *m = &t->tracks[o];
+		const struct track_state *so = &t->st[o];
+		if (!((si->mates >> o) & 1u) || !m->id)
+			continue;
+		if (m->missed == 0 && so->gap_from == si->last_seen)
+			return o;
+	}
+	return -1;
+}
+
+/* What a hidden track is to the blob its mate o took: a member again once
+ * the blob has room for the two as they were when they joined their
+ * group, before the pillar ate into it. (Where: the mate was found within
+ * its gate of where the two were lost.) */
+static enum join rejoins(const struct tracker *t, int i, int o, const struct blob *b)
+{
+	float room = GROUP_MIN_COVER * (t->st[i].own_area + t->st[o].own_area);
+	return b->area >= room ? JOIN_GROUP : JOIN_NONE;
 }
 
 /* Whether two boxes are clearly side by side: a gap across the picture of
@@ -703,7 +765,22 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 			if (o < 0 || ngroup[b] >= TRACKER_MAX_TRACKS / 4 - 1 || !t->tracks[o].confirmed)
 				continue;
 			bool apart = (t->st[i].apart >> o) & 1u;
-			enum join j = joins(tr, &t->tracks[o], &blobs[b], garea[b], apart);
+			enum join j;
+			if (found_mate(t, i) == o) {
+				j = rejoins(t, i, o, &blobs[b]);
+				/* Marks the group found again (observe_group
+				 * keeps its blob then, to grow with); the one
+				 * hidden is as big as before the pillar ate
+				 * into it, not a fragment of its mate. */
+				for (int k = 0; j == JOIN_GROUP && k < 2; k++) {
+					struct track_state *m = &t->st[k ? o : i];
+					if (m->rejoin_blob == 0.0f)
+						m->rejoin_blob = blobs[b].area;
+				}
+				if (j == JOIN_GROUP)
+					t->tracks[i].area = fmaxf(tr->area, t->st[i].own_area);
+			} else
+				j = joins(tr, &t->tracks[o], &blobs[b], garea[b], apart);
 			if (j == JOIN_NONE)
 				continue;
 			if (j == JOIN_FRAGMENT) {
@@ -767,7 +844,8 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 		 * it. */
 		tr->missed++;
 		bool gone = tr->x < 0.0f || tr->x > 1.0f || tr->y < 0.0f || tr->y > 1.0f;
-		if (!tr->confirmed || gone || t_sec - t->st[i].last_seen > t->p.max_coast) {
+		float coast = t->p.max_coast * (found_mate(t, i) >= 0 ? MATE_COAST : 1.0f);
+		if (!tr->confirmed || gone || t_sec - t->st[i].last_seen > coast) {
 			*tr = (struct track){0};
 			continue;
 		}
@@ -810,10 +888,15 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 		s->y0 = bl->cy;
 		s->born = t_sec;
 		s->apart = 0;
+		s->mates = 0;
+		s->rejoin_blob = 0.0f;
+		s->gap_from = -1.0;
 		s->queued = false;
 		s->group_peak = 0.0f;
-		for (int i = 0; i < TRACKER_MAX_TRACKS; i++)
+		for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 			t->st[i].apart &= ~(UINT64_C(1) << slot);
+			t->st[i].mates &= ~(UINT64_C(1) << slot);
+		}
 		sync_track(tr, s);
 		if (parent)
 			rebase_parent(t, parent, predicted, obs);
