@@ -61,6 +61,22 @@ def cam(res, name):
     return next((c for c in res["cameras"] if c["name"] == name), None)
 
 
+def cameras_started(pid):
+    """Whether the process has its camera's two threads running, which main
+    starts after blocking the signals it waits for. Before main (the dynamic
+    loader mapping some 150 libraries, a sanitizer's start-up: over a second
+    under TSan on a busy machine) no program can handle a signal, and SIGINT
+    kills it."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("Threads:"):
+                    return int(line.split()[1]) >= 3
+    except OSError:
+        pass
+    return False
+
+
 def stop_within(proc, sig, limit):
     """Sends sig; returns (seconds until exit or None, stdout, stderr)."""
     t0 = time.monotonic()
@@ -125,6 +141,9 @@ def case_startup(args, tmp):
     proc = subprocess.Popen([t, "--json", "--no-tui", "-"], stdin=slave,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     os.close(slave)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and proc.poll() is None and not cameras_started(proc.pid):
+        time.sleep(0.01)
     time.sleep(1.0)
     took, so, se = stop_within(proc, signal.SIGINT, limit)
     os.close(master)
