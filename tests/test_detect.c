@@ -281,10 +281,55 @@ static void queue_nose_to_tail_is_cut_at_the_strip_of_floor(void **state)
 	assert_int_equal(run(d, &c, px, b), 2);
 	assert_int_not_equal(b[0].queue, 0);
 	assert_int_equal(b[0].queue, b[1].queue);
-	assert_true(b[0].queue_vertical && b[1].queue_vertical);
+	/* along the picture's height, the cars' length */
+	assert_float_equal(fabsf(b[0].queue_ay), 1.0f, 0.01);
+	assert_float_equal(fabsf(b[1].queue_ay), 1.0f, 0.01);
 	float top = fminf(b[0].cy, b[1].cy), bottom = fmaxf(b[0].cy, b[1].cy);
 	assert_float_equal(top, 35.0f / H, 0.03);
 	assert_float_equal(bottom, 67.0f / H, 0.03);
+	detector_destroy(d);
+}
+
+/* The same two cars on a lane that recedes at a slant in the picture (30
+ * degrees from its height), their ends and the strip between them across
+ * the picture as a lane's are: the pair's box is not long for its width,
+ * the pair is along its slant, and is cut at the strip into the two. */
+static void queue_on_a_slanted_lane_is_cut(void **state)
+{
+	(void)state;
+	static uint8_t px[W * H];
+	struct blob b[DETECT_MAX_BLOBS];
+	struct detector *d = make();
+	struct clock c = {0, 0.04};
+	const float slant = 0.577f; /* tan 30 degrees: columns per row */
+	const float cx[2] = {60, 76.2f}, cy[2] = {30, 58};
+	learn(d, &c, MILD, 2.0f, 1.0);
+	render(px, MILD, 0, 1.0f, NULL, 2.0f);
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++)
+			for (int k = 0; k < 2; k++) {
+				float dy = (float)y + 0.5f - cy[k];
+				float dx = (float)x + 0.5f - (cx[k] + slant * dy);
+				if (fabsf(dy) <= 13.0f && fabsf(dx) <= 6.0f)
+					px[y * W + x] = (uint8_t)(200 - 10 * k);
+			}
+	assert_int_equal(run(d, &c, px, b), 2);
+	assert_int_not_equal(b[0].queue, 0);
+	assert_int_equal(b[0].queue, b[1].queue);
+	/* the lane's direction in normalised coordinates */
+	float nx = slant / W, ny = 1.0f / H, nn = hypotf(nx, ny);
+	assert_float_equal(fabsf(b[0].queue_ax), nx / nn, 0.05);
+	assert_float_equal(fabsf(b[0].queue_ay), ny / nn, 0.05);
+	/* and its width across the lane: 12 columns, 10.4 pixels across (and
+	 * what the closing adds at its edges) */
+	float ux = slant / hypotf(slant, 1.0f), uy = 1.0f / hypotf(slant, 1.0f);
+	float px_wide = b[0].queue_wide / hypotf(uy / W, ux / H);
+	assert_true(px_wide >= 10.0f && px_wide <= 16.0f);
+	int top = b[0].cy < b[1].cy ? 0 : 1;
+	for (int k = 0; k < 2; k++) {
+		assert_float_equal(b[top ^ k].cx, cx[k] / W, 0.03);
+		assert_float_equal(b[top ^ k].cy, cy[k] / H, 0.03);
+	}
 	detector_destroy(d);
 }
 
@@ -877,6 +922,7 @@ int main(void)
 		cmocka_unit_test(blobs_under_the_object_size_come_out_marked_small),
 		cmocka_unit_test(two_separate_squares_are_two_blobs),
 		cmocka_unit_test(queue_nose_to_tail_is_cut_at_the_strip_of_floor),
+		cmocka_unit_test(queue_on_a_slanted_lane_is_cut),
 		cmocka_unit_test(what_is_not_a_queue_stays_one_blob),
 		cmocka_unit_test(dark_object_on_dark_floor_30_percent),
 		cmocka_unit_test(dark_object_on_dark_floor_45_percent),

@@ -907,7 +907,9 @@ static void queue_parts(struct blob *b, float cx, float cy, float w, float h, fl
 	b[0] = box(cx, cy - h / 4, w, h / 2, area / 2);
 	b[1] = box(cx, cy + h / 4, w, h / 2, area / 2);
 	b[0].queue = b[1].queue = 1;
-	b[0].queue_vertical = b[1].queue_vertical = true;
+	b[0].queue_ax = b[1].queue_ax = 0.0f;
+	b[0].queue_ay = b[1].queue_ay = 1.0f;
+	b[0].queue_wide = b[1].queue_wide = w;
 }
 
 /* One blob that has come down the picture whole (two cars too close to
@@ -992,6 +994,45 @@ static void two_tracks_meet_in_a_cut_queue(int merged)
 		}
 	}
 	tracker_destroy(t);
+}
+
+/* A queue on a slanted lane (direction 0.6, 0.8), two cars 0.06 wide: the
+ * cut is kept for a track that went along the lane, not for one that went
+ * straight down the picture (as far along the lane, but across it too). */
+static void queue_cut_on_a_slanted_lane_follows_the_lane(void **state)
+{
+	(void)state;
+	const float ux = 0.6f, uy = 0.8f;
+	for (int along = 1; along >= 0; along--) {
+		struct tracker *t = make();
+		const struct track *tr = NULL;
+		double now = 0;
+		float x = 0.3f, y = 0.2f;
+		for (int f = 0; f < 40; f++, now += 0.04) {
+			x += along ? 0.01f * ux : 0.0f;
+			y += along ? 0.01f * uy : 0.01f;
+			struct blob b[2];
+			int n = 1;
+			if (f < 25) {
+				b[0] = box(x, y, 0.2f, 0.3f, 0.025f);
+			} else {
+				for (int k = 0; k < 2; k++) {
+					float sgn = k ? 1.0f : -1.0f;
+					b[k] = box(x + sgn * 0.1f * ux, y + sgn * 0.1f * uy, 0.12f, 0.16f,
+						   0.0125f);
+					b[k].queue = 1;
+					b[k].queue_ax = ux;
+					b[k].queue_ay = uy;
+					b[k].queue_wide = 0.06f;
+				}
+				n = 2;
+			}
+			tr = tracker_update(t, b, n, now);
+			if (f >= 28)
+				assert_int_equal(live_tracks(tr), along ? 2 : 1);
+		}
+		tracker_destroy(t);
+	}
 }
 
 /* A queue is first cut only where one track had all of it as its blob:
@@ -1300,6 +1341,7 @@ int main(void)
 		cmocka_unit_test(seen_apart_joins_only_a_partner_that_is_there),
 		cmocka_unit_test(queue_cut_is_taken_only_from_a_track_going_along_it),
 		cmocka_unit_test(queue_is_first_cut_only_from_a_track_that_had_all_of_it),
+		cmocka_unit_test(queue_cut_on_a_slanted_lane_follows_the_lane),
 		cmocka_unit_test(group_going_away_keeps_the_member_behind),
 		cmocka_unit_test(member_gone_out_of_the_picture_leaves_the_group),
 		cmocka_unit_test(wavering_group_blob_keeps_its_members),

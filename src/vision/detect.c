@@ -97,6 +97,7 @@ struct component {
 	int area;
 	int x0, y0, x1, y1;
 	long sx, sy;
+	long sxx, syy, sxy;     /* second moments, for its long axis */
 	float edge_frame, edge_model; /* edge strength along its outline */
 	bool ghost;
 };
@@ -543,6 +544,7 @@ static int label_components(struct detector *d)
 		c->y0 = h;
 		c->x1 = c->y1 = -1;
 		c->sx = c->sy = 0;
+		c->sxx = c->syy = c->sxy = 0;
 	}
 	for (int y = 0; y < h; y++)
 		for (int x = 0; x < w; x++) {
@@ -553,6 +555,9 @@ static int label_components(struct detector *d)
 			c->area++;
 			c->sx += x;
 			c->sy += y;
+			c->sxx += (long)x * x;
+			c->syy += (long)y * y;
+			c->sxy += (long)x * y;
 			if (x < c->x0) c->x0 = x;
 			if (x > c->x1) c->x1 = x;
 			if (y < c->y0) c->y0 = y;
@@ -637,18 +642,75 @@ static struct blob blob_of(const struct detector *d, const struct component *c)
 	};
 }
 
-/* The pixels of component l whose coordinate along the axis (rows when
- * vertical) is in [a, b], as a component of their own. */
+/* A blob's length: the major axis of its pixels (second moments), and
+ * how it is stepped along: by rows when the axis is nearer the picture's
+ * height, else by columns. Rows, not steps along the axis: a lane seen
+ * receding at a slant in the picture still has the ends of its cars, and
+ * the strips of road between them, across the picture. */
+struct axis {
+	float ux, uy; /* unit vector along the length */
+	float wide;   /* its extent across, pixels */
+	bool rows;
+	int k0, len;  /* the first row (column) and how many */
+};
+
+/* The step along the axis pixel (x, y) is in. */
+static int step_of(const struct axis *ax, int x, int y)
+{
+	return (ax->rows ? y : x) - ax->k0;
+}
+
+static bool in_component(const struct detector *d, int l, int x, int y)
+{
+	int lab = d->labels[(size_t)y * d->w + x];
+	return lab && find_root(d->comp, lab) == l;
+}
+
+/* Component l's major axis, and whether it is QUEUE_ELONGATION times as
+ * long along it as wide across it: a queue or a lorry along a lane at any
+ * angle in the picture, not someone holding their arms out (long both
+ * ways). */
+static bool long_axis(const struct detector *d, int l, const struct component *c, struct axis *ax)
+{
+	const float n = (float)c->area, mx = (float)c->sx / n, my = (float)c->sy / n;
+	const float sxx = (float)c->sxx / n - mx * mx, syy = (float)c->syy / n - my * my;
+	const float sxy = (float)c->sxy / n - mx * my;
+	/* Its extents are measured only where the moments already say it is
+	 * long: for a filled box the square root of the eigenvalues' ratio is
+	 * its length over its width. */
+	const float mid = 0.5f * (sxx + syy), dev = hypotf(0.5f * (sxx - syy), sxy);
+	const float k = 0.75f * QUEUE_ELONGATION;
+	if (mid + dev < k * k * (mid - dev))
+		return false;
+	float th = 0.5f * atan2f(2.0f * sxy, sxx - syy), ux = cosf(th), uy = sinf(th);
+	float t0 = INFINITY, t1 = -INFINITY, q0 = INFINITY, q1 = -INFINITY;
+	for (int y = c->y0; y <= c->y1; y++)
+		for (int x = c->x0; x <= c->x1; x++)
+			if (in_component(d, l, x, y)) {
+				float dx = (float)x - mx, dy = (float)y - my;
+				float t = dx * ux + dy * uy, q = dy * ux - dx * uy;
+				t0 = minf(t0, t);
+				t1 = maxf(t1, t);
+				q0 = minf(q0, q);
+				q1 = maxf(q1, q);
+			}
+	bool rows = fabsf(uy) >= fabsf(ux);
+	*ax = (struct axis){ux, uy, q1 - q0 + 1.0f, rows, rows ? c->y0 : c->x0,
+			    rows ? c->y1 - c->y0 + 1 : c->x1 - c->x0 + 1};
+	return t1 - t0 + 1.0f >= QUEUE_ELONGATION * (q1 - q0 + 1.0f);
+}
+
+/* The pixels of component l in steps [a, b] along the axis (rows or
+ * columns), as a component of their own. */
 static struct component part_of(const struct detector *d, int l, const struct component *c,
-				bool vertical, int a, int b)
+				const struct axis *ax, int a, int b)
 {
 	struct component p = {.x0 = d->w, .y0 = d->h, .x1 = -1, .y1 = -1};
-	int y0 = vertical ? c->y0 + a : c->y0, y1 = vertical ? c->y0 + b : c->y1;
-	int x0 = vertical ? c->x0 : c->x0 + a, x1 = vertical ? c->x1 : c->x0 + b;
+	int y0 = ax->rows ? c->y0 + a : c->y0, y1 = ax->rows ? c->y0 + b : c->y1;
+	int x0 = ax->rows ? c->x0 : c->x0 + a, x1 = ax->rows ? c->x1 : c->x0 + b;
 	for (int y = y0; y <= y1; y++)
 		for (int x = x0; x <= x1; x++) {
-			int lab = d->labels[(size_t)y * d->w + x];
-			if (!lab || find_root(d->comp, lab) != l)
+			if (!in_component(d, l, x, y))
 				continue;
 			p.area++;
 			p.sx += x;
@@ -664,7 +726,8 @@ static struct component part_of(const struct detector *d, int l, const struct co
 /* Objects nose to tail (cars queueing, seen along the road) are one blob
  * after the morphology: the edge cue and the closing bridge the strip of
  * road between them. The brightness cue alone still shows that strip. A
- * blob much longer than wide is cut across at such strips into parts when
+ * blob much longer than wide (along its major axis, at whatever slant the
+ * lane runs in the picture) is cut across at such strips into parts when
  * at least two of them are objects in their own right: of object size,
  * and longer than wide, as a vehicle is along its way (a lorry's cab,
  * shorter than wide, stays with its trailer). Each part is added as a blob
@@ -674,26 +737,20 @@ static struct component part_of(const struct detector *d, int l, const struct co
 static bool split_queue(struct detector *d, int l, const struct component *c, struct blob *blobs,
 			int *count, uint8_t queue)
 {
-	const int ww = c->x1 - c->x0 + 1, hh = c->y1 - c->y0 + 1;
-	bool vertical;
-	if ((float)hh >= QUEUE_ELONGATION * (float)ww)
-		vertical = true;
-	else if ((float)ww >= QUEUE_ELONGATION * (float)hh)
-		vertical = false;
-	else
+	struct axis ax;
+	if (!long_axis(d, l, c, &ax))
 		return false;
-	const int len = vertical ? hh : ww;
+	const int len = ax.len;
 	int *npx = d->along_px, *nbr = d->along_bright;
 	memset(npx, 0, sizeof(*npx) * (size_t)len);
 	memset(nbr, 0, sizeof(*nbr) * (size_t)len);
 	for (int y = c->y0; y <= c->y1; y++)
 		for (int x = c->x0; x <= c->x1; x++) {
-			size_t i = (size_t)y * d->w + x;
-			if (!d->labels[i] || find_root(d->comp, d->labels[i]) != l)
+			if (!in_component(d, l, x, y))
 				continue;
-			int k = vertical ? y - c->y0 : x - c->x0;
+			int k = step_of(&ax, x, y);
 			npx[k]++;
-			nbr[k] += d->bright[i];
+			nbr[k] += d->bright[(size_t)y * d->w + x];
 		}
 	/* Parts: runs between strips, each an object by itself. */
 	int part_a[DETECT_MAX_BLOBS], part_b[DETECT_MAX_BLOBS], nparts = 0;
@@ -714,17 +771,23 @@ static bool split_queue(struct detector *d, int l, const struct component *c, st
 	}
 	if (nparts < 2)
 		return false;
+	/* The length, and the width across it, in the blobs' coordinates (x
+	 * and y normalised apart). */
+	float qx = ax.ux / (float)d->w, qy = ax.uy / (float)d->h, qn = hypotf(qx, qy);
+	float wide = ax.wide * hypotf(ax.uy / (float)d->w, ax.ux / (float)d->h);
 	/* Every pixel goes to a part: what lies between two is shared at
 	 * the middle of the strip. */
 	for (int i = 0; i < nparts; i++) {
 		int a = i == 0 ? 0 : (part_b[i - 1] + part_a[i]) / 2 + 1;
 		int b = i == nparts - 1 ? len - 1 : (part_b[i] + part_a[i + 1]) / 2;
-		struct component p = part_of(d, l, c, vertical, a, b);
+		struct component p = part_of(d, l, c, &ax, a, b);
 		if (p.area <= 0)
 			continue;
 		struct blob part = blob_of(d, &p);
 		part.queue = queue;
-		part.queue_vertical = vertical;
+		part.queue_ax = qx / qn;
+		part.queue_ay = qy / qn;
+		part.queue_wide = wide;
 		add_blob(blobs, count, part);
 	}
 	return true;

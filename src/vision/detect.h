@@ -26,7 +26,9 @@ struct blob {
 				 * across its length (objects nose to tail), all with
 				 * this number; the tracker puts them back together
 				 * unless an object moving along that length is there */
-	bool queue_vertical;    /* cut across rows (the length is up the picture) */
+	float queue_ax, queue_ay; /* the queue's length, a unit vector (normalised
+				 * coordinates): its parts follow one another along it */
+	float queue_wide;       /* and its width across that, normalised */
 };
 
 struct detect_params {

@@ -597,14 +597,16 @@ static void rebase_parent(struct tracker *t, uint32_t parent, const struct track
 	}
 }
 
-/* Whether track i has travelled along the axis (rows when vertical). */
-static bool goes_along(const struct tracker *t, int i, bool vertical)
+/* Whether track i has travelled along the queue q's length (the unit
+ * vector queue_ax, queue_ay), twice its width. */
+static bool goes_along(const struct tracker *t, int i, const struct blob *q)
 {
 	const struct track *tr = &t->tracks[i];
 	const struct track_state *s = &t->st[i];
-	float dx = fabsf(tr->x - s->x0), dy = fabsf(tr->y - s->y0);
-	float along = vertical ? dy : dx, across = vertical ? dx : dy;
-	return along >= QUEUE_ALONG * across && along >= QUEUE_ALONG_WIDTHS * (vertical ? tr->w : tr->h);
+	float dx = tr->x - s->x0, dy = tr->y - s->y0;
+	float along = fabsf(dx * q->queue_ax + dy * q->queue_ay);
+	float across = fabsf(dy * q->queue_ax - dx * q->queue_ay);
+	return along >= QUEUE_ALONG * across && along >= QUEUE_ALONG_WIDTHS * q->queue_wide;
 }
 
 /* The detector cuts a long blob across its length where a strip of
@@ -656,7 +658,7 @@ static int rejoin_queues(struct tracker *t, const struct blob *in, int n, struct
 			if (tr->id && tr->confirmed && tr->x >= whole.x0 &&
 			    tr->x <= whole.x1 && tr->y >= whole.y0 && tr->y <= whole.y1 &&
 			    (t->st[i].queued || tr->area >= QUEUE_WHOLE * whole.area) &&
-			    goes_along(t, i, in[b].queue_vertical))
+			    goes_along(t, i, &in[b]))
 				lane = i;
 		}
 		if (lane >= 0) {
