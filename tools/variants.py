@@ -20,6 +20,9 @@ NAME-KIND.truth.json:
   q12    JPEG quality 12 instead of 3 (a camera saving bandwidth)
   third  every third frame at a third of the frame rate (people at 5 fps
          from a 15 fps recording; a 25 fps clip at 8 fps)
+  roll   the camera rolled 12 degrees clockwise (a pole camera mounted
+         askew): lanes and corridors at a slant; the line turned with the
+         picture and run out to its edges, black corners
 
 Then, e.g.:  tools/report.py --turnstile build/turnstile OUT
 
@@ -28,6 +31,7 @@ counts. Exit status 0, 1 when ffmpeg fails, 2 on bad usage.
 """
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -42,16 +46,50 @@ KINDS = {
     "sway": ["-vf", SWAY],
     "q12": [],
     "third": ["-vf", "select='not(mod(n\\,3))'"],
+    "roll": ["-vf", "rotate=12*PI/180:fillcolor=black"],
 }
+ROLL = math.radians(12)
 
 # Frames kept of each RATE_DIVISOR (the rest dropped), per kind.
 RATE_DIVISOR = {"half": 2, "third": 3}
 
 
-def truth_for(kind, truth, name):
+def rolled_line(line, w, h):
+    """The line (normalised ends A, B) turned with a picture w x h rolled by
+    ROLL clockwise about its centre, as ffmpeg's rotate does, and run out
+    along its new slant to the picture's edges (its ends, A first)."""
+    c, s = math.cos(ROLL), math.sin(ROLL)
+    ends = []
+    for x, y in (line[0:2], line[2:4]):
+        dx, dy = x * w - w / 2, y * h - h / 2
+        ends.append((w / 2 + dx * c - dy * s, h / 2 + dx * s + dy * c))
+    (ax, ay), (bx, by) = ends
+    ux, uy = bx - ax, by - ay
+    # Where A + t u leaves the picture either way: t over [lo, hi].
+    lo, hi = -math.inf, math.inf
+    for p, d, size in ((ax, ux, w), (ay, uy, h)):
+        if abs(d) < 1e-9:
+            continue
+        t0, t1 = (0 - p) / d, (size - p) / d
+        lo, hi = max(lo, min(t0, t1)), min(hi, max(t0, t1))
+    return [round((ax + lo * ux) / w, 4), round((ay + lo * uy) / h, 4),
+            round((ax + hi * ux) / w, 4), round((ay + hi * uy) / h, 4)]
+
+
+def frame_size(media):
+    p = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+                        "stream=width,height", "-of", "csv=p=0", media],
+                       capture_output=True, text=True)
+    w, h = p.stdout.strip().split(",")[:2]
+    return int(w), int(h)
+
+
+def truth_for(kind, truth, name, size=None):
     t = dict(truth)
     t["clip"] = f"{name}-{kind}.avi"
-    if kind == "flip":
+    if kind == "roll":
+        t["line"] = rolled_line(truth["line"], *size)
+    elif kind == "flip":
         ax, ay, bx, by = truth["line"]
         t["line"] = [1 - bx, by, 1 - ax, ay]  # mirrored, ends swapped: in stays in
     elif kind in RATE_DIVISOR:
@@ -104,7 +142,8 @@ def main():
                 print(f"variants.py: ffmpeg failed on {media} ({k})", file=sys.stderr)
                 return 1
             with open(os.path.join(a.out, f"{name}-{k}.truth.json"), "w") as fh:
-                json.dump(truth_for(k, truth, name), fh)
+                json.dump(truth_for(k, truth, name, frame_size(media) if k == "roll" else None),
+                          fh)
             made += 1
     print(f"variants.py: {made} clips in {a.out}")
     return 0
