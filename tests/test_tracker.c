@@ -1187,6 +1187,74 @@ static void part_split_off_at_a_low_frame_rate_keeps_its_parent(void **state)
 	}
 }
 
+/* Something found beside a larger object already there (an arm of a dark
+ * person seen from above, 1.3 of the body's width from its centre), clear
+ * of it for apart_frames frames at 25 fps, then in its blob again. Returns
+ * how many tracks live ten frames after, and whether the smaller is one of
+ * them, in the group. */
+static int found_beside_then_merged(int apart_frames, bool *small_grouped)
+{
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	uint32_t small = 0;
+	double now = 0;
+	const int merge = 5 + apart_frames;
+	for (int f = 0; f < merge + 10; f++, now += 0.04) {
+		float y = 0.2f + 0.01f * f;
+		struct blob b[2] = {box(0.5f, y, 0.1f, 0.15f, 0.012f)};
+		int n = 1;
+		if (f >= 5 && f < merge) {
+			b[1] = box(0.63f, y, 0.04f, 0.06f, 0.004f);
+			n = 2;
+		} else if (f >= merge) {
+			b[0] = box(0.54f, y, 0.18f, 0.15f, 0.016f);
+		}
+		tr = tracker_update(t, b, n, now);
+		if (f == merge - 1)
+			small = find_near(tr, 0.63f, y)->id;
+	}
+	const struct track *k = find_id(tr, small);
+	*small_grouped = k && k->grouped;
+	int live = live_tracks(tr);
+	tracker_destroy(t);
+	return live;
+}
+
+/* Found beside the body and clear of it for 0.28 s: a part of it, not a
+ * partner, when it rejoins (it ends, uncounted). Clear of it for 0.8 s: a
+ * partner (a child beside a parent), a member of the merged blob. And one
+ * first seen far from it, closing in fast (clear of it for 0.2 s): a
+ * partner at once. */
+static void part_found_beside_an_object_is_a_partner_only_after_half_a_second_apart(void **state)
+{
+	bool grouped;
+	(void)state;
+	assert_int_equal(found_beside_then_merged(7, &grouped), 1);
+	assert_int_equal(found_beside_then_merged(20, &grouped), 2);
+	assert_true(grouped);
+
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	uint32_t small = 0;
+	double now = 0;
+	for (int f = 0; f < 25; f++, now += 0.04) {
+		float y = 0.2f + 0.01f * f, xs = 0.8f - 0.04f * (float)(f - 5);
+		struct blob b[2] = {box(0.5f, y, 0.1f, 0.15f, 0.012f)};
+		int n = 1;
+		if (f >= 5 && xs - 0.02f > 0.56f) {
+			b[1] = box(xs, y, 0.04f, 0.06f, 0.004f);
+			n = 2;
+			small = f == 8 ? find_near(tr, xs, y)->id : small;
+		} else if (f >= 5) {
+			b[0] = box(0.54f, y, 0.18f, 0.15f, 0.016f);
+		}
+		tr = tracker_update(t, b, n, now);
+	}
+	assert_non_null(find_id(tr, small));
+	assert_true(find_id(tr, small)->grouped);
+	tracker_destroy(t);
+}
+
 /* Two people walking left together behind a pillar, seen apart at first
  * (until t_merge), then as one blob: the pillar eats the blob from the
  * left, hides the pair for 0.25 s, and lets it out on its left, where it
@@ -1346,6 +1414,7 @@ int main(void)
 		cmocka_unit_test(member_gone_out_of_the_picture_leaves_the_group),
 		cmocka_unit_test(wavering_group_blob_keeps_its_members),
 		cmocka_unit_test(part_split_off_at_a_low_frame_rate_keeps_its_parent),
+		cmocka_unit_test(part_found_beside_an_object_is_a_partner_only_after_half_a_second_apart),
 		cmocka_unit_test(pair_lost_together_comes_back_together),
 		cmocka_unit_test(one_of_a_pair_left_behind_the_pillar_is_not_brought_out),
 		cmocka_unit_test(reset_ends_every_track_and_ids_stay_unique),

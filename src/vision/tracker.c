@@ -58,9 +58,16 @@
 /* Two tracks whose boxes were once side by side this share of the wider
  * one's width apart were two objects then: a smaller one that later walks into the
  * other's blob is a partner, not a fragment of it (a child beside a
- * parent), down to this share of the other's area (under it, a scrap). */
+ * parent), down to this share of the other's area (under it, a scrap).
+ * One that was first seen beside an object already there (within
+ * BESIDE of its size from its centre) must have been apart from it for
+ * APART_SECONDS in all: the arm of a dark person seen from above is found
+ * beside the body as it comes in, apart for a few frames as it swings
+ * out, and then rejoins it. */
 #define APART_GAP 0.5f
 #define APART_MIN_RATIO 0.2f
+#define BESIDE 1.5f
+#define APART_SECONDS 0.5f
 /* A track has gone along a queue's length if, since it was first seen, it
  * moved along it this many times as far as across, and twice its own width:
  * cars in a lane, not the legs of someone standing up from a chair, whose
@@ -87,7 +94,8 @@ struct track_state {
 	float rejoin_blob;    /* the blob its group was found again in, after a pillar; 0: none */
 	uint64_t mates;       /* bit j: the track in slot j shared its blob when last seen */
 	double gap_from;      /* last seen before its latest gap, if it coasted */
-	uint64_t apart;       /* bit j: seen clearly apart from the track in slot j */
+	float apart[TRACKER_MAX_TRACKS]; /* seconds seen clearly apart from the track in slot j */
+	bool born_beside;     /* first seen beside a larger confirmed track */
 	bool queued;          /* in a queue of objects nose to tail, cut apart */
 };
 
@@ -475,9 +483,9 @@ static bool boxes_apart(const struct track *a, const struct track *b)
 	return gx >= APART_GAP * fmaxf(a->w, b->w);
 }
 
-/* Records which pairs of tracks, each seen on its own this frame, are
- * clearly apart. */
-static void note_apart(struct tracker *t)
+/* Adds dt to the time apart of the pairs of tracks, each seen on its own
+ * this frame, that are clearly apart. */
+static void note_apart(struct tracker *t, float dt)
 {
 	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 		const struct track *a = &t->tracks[i];
@@ -487,8 +495,8 @@ static void note_apart(struct tracker *t)
 			const struct track *b = &t->tracks[j];
 			if (!b->id || !b->updated || b->grouped || !boxes_apart(a, b))
 				continue;
-			t->st[i].apart |= UINT64_C(1) << j;
-			t->st[j].apart |= UINT64_C(1) << i;
+			t->st[i].apart[j] += dt;
+			t->st[j].apart[i] += dt;
 		}
 	}
 }
@@ -766,7 +774,8 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 			int o = owner[b];
 			if (o < 0 || ngroup[b] >= TRACKER_MAX_TRACKS / 4 - 1 || !t->tracks[o].confirmed)
 				continue;
-			bool apart = (t->st[i].apart >> o) & 1u;
+			bool beside = t->st[i].born_beside || t->st[o].born_beside;
+			bool apart = t->st[i].apart[o] > (beside ? APART_SECONDS : 0.0f);
 			enum join j;
 			if (found_mate(t, i) == o) {
 				j = rejoins(t, i, o, &blobs[b]);
@@ -889,20 +898,27 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 		s->x0 = bl->cx;
 		s->y0 = bl->cy;
 		s->born = t_sec;
-		s->apart = 0;
+		memset(s->apart, 0, sizeof(s->apart));
+		s->born_beside = false;
+		for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
+			const struct track *o = &t->tracks[i];
+			if (i != slot && o->id && o->confirmed && !o->small && o->area > bl->area &&
+			    fabsf(bl->cx - o->x) <= BESIDE * o->w && fabsf(bl->cy - o->y) <= BESIDE * o->h)
+				s->born_beside = true;
+		}
 		s->mates = 0;
 		s->rejoin_blob = 0.0f;
 		s->gap_from = -1.0;
 		s->queued = false;
 		s->group_peak = 0.0f;
 		for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
-			t->st[i].apart &= ~(UINT64_C(1) << slot);
+			t->st[i].apart[slot] = 0.0f;
 			t->st[i].mates &= ~(UINT64_C(1) << slot);
 		}
 		sync_track(tr, s);
 		if (parent)
 			rebase_parent(t, parent, predicted, obs);
 	}
-	note_apart(t);
+	note_apart(t, dt);
 	return t->tracks;
 }
