@@ -969,6 +969,54 @@ static void piece_unlike_the_rest_parting_on_the_line_does_not_count(void **stat
 	assert_int_equal(piece_parting_on_the_line(0.1f, 0.01f), 1);
 }
 
+/* Two people cross side by side as a group, each counting one; then one
+ * of them ends inside the other's blob (taken in as a part of it, or lost
+ * in it), and the tracker names it in the other's absorbed. The other's
+ * blob now holds two counted people: a piece of it, alike in size, that
+ * parts later (the one taken in, showing again) is no new person. Without
+ * that name (the one ended elsewhere) the piece counts, as a blob that
+ * crossed holding more than it counted. */
+static int pair_crossed_then_one_ended_inside_the_other(bool named, bool same_way)
+{
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	int f = 0;
+	for (float y = 0.2f; y < 0.7f; y += 0.02f, f++) {
+		s.slots[0] = down_track(1, 0, y, 0.3f, 0.03f, 5 + f, false);
+		s.slots[0].grouped = s.slots[0].ever_grouped = true;
+		s.slots[1] = down_track(2, 0, same_way ? y : 0.9f - y, 0.3f, 0.03f, 5 + f, false);
+		s.slots[1].vy = same_way ? 0.3f : -0.3f;
+		s.slots[1].x = 0.56f;
+		s.slots[1].grouped = s.slots[1].ever_grouped = true;
+		frame(&s, f);
+	}
+	assert_int_equal(s.in + s.out, 2);
+	s.slots[1] = (struct track){0};
+	s.slots[0] = down_track(1, 0, 0.72f, 0.3f, 0.06f, 30, false);
+	s.slots[0].absorbed = named ? 2 : 0;
+	frame(&s, f++);
+	for (int i = 0; i < 12; i++, f++) {
+		s.slots[0] = down_track(1, 0, 0.74f + 0.01f * i, 0.3f, 0.03f, 31 + i, false);
+		s.slots[2] = down_track(3, 1, 0.62f + 0.01f * i, 0.3f, 0.03f, 1 + i, false);
+		s.slots[2].x = 0.75f;
+		frame(&s, f);
+	}
+	int in = s.in;
+	assert_int_equal(s.out, same_way ? 0 : 1);
+	counter_destroy(s.c);
+	return in;
+}
+
+/* And one who crossed the other way (met on the line, ended in the blob)
+ * is not one of those the blob's crossing counted: the piece counts. */
+static void piece_of_a_blob_that_took_in_a_counted_mate_does_not_count(void **state)
+{
+	(void)state;
+	assert_int_equal(pair_crossed_then_one_ended_inside_the_other(true, true), 2);
+	assert_int_equal(pair_crossed_then_one_ended_inside_the_other(false, true), 3);
+	assert_int_equal(pair_crossed_then_one_ended_inside_the_other(true, false), 2);
+}
+
 /* Someone crosses (one count) and walks out of the picture: what is left
  * of their blob shrinks at the edge, and a scrap of it, alike to that
  * remnant but a few hundredths of what crossed, comes loose and is tracked
@@ -1331,6 +1379,7 @@ int main(void)
 		cmocka_unit_test(cab_and_trailer_parting_is_one_vehicle),
 		cmocka_unit_test(car_behind_parting_on_the_line_counts),
 		cmocka_unit_test(piece_unlike_the_rest_parting_on_the_line_does_not_count),
+		cmocka_unit_test(piece_of_a_blob_that_took_in_a_counted_mate_does_not_count),
 		cmocka_unit_test(scrap_left_as_someone_leaves_does_not_count),
 		cmocka_unit_test(front_car_parting_across_the_line_counts_once),
 		cmocka_unit_test(front_car_whose_crossing_was_counted_is_not_counted_again),

@@ -316,6 +316,18 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 {
 	int n = 0;
 
+	/* A track that ended inside another after both crossed the same way
+	 * is one of the objects the other now holds, its crossing counted:
+	 * a piece that splits off the other later is not a new one. */
+	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
+		const struct track *tr = &tracks[i];
+		struct slot_state *p = &c->s[i];
+		if (!tr->absorbed || p->id != tr->id || !p->last_dir)
+			continue;
+		for (int j = 0; j < TRACKER_MAX_TRACKS; j++)
+			if (c->s[j].id == tr->absorbed && c->s[j].crossed && c->s[j].last_dir == p->last_dir)
+				p->counted += c->s[j].counted;
+	}
 	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 		const struct track *tr = &tracks[i];
 		struct slot_state *st = &c->s[i];

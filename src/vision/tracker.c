@@ -55,6 +55,13 @@
  * predictions are: made from a blob the pillar ate into as they went
  * behind it, those lag behind. */
 #define MATE_COAST 2.0f
+/* So is one lost from sight alone within MATE_RECENT seconds of being in
+ * a group, while its mate stays in view, if the two were once seen side
+ * by side (two objects, not the torso and legs of one): a dark coat
+ * passing a dark pillar just after the pair's blob came apart. It joins
+ * the mate's blob by the group's rules, or once the blob has room for the
+ * two as they were. */
+#define MATE_RECENT 0.2f
 /* Two tracks whose boxes were once side by side this share of the wider
  * one's width apart were two objects then: a smaller one that later walks into the
  * other's blob is a partner, not a fragment of it (a child beside a
@@ -92,7 +99,8 @@ struct track_state {
 	float group_peak;     /* its group's largest blob so far; 0: not in a group */
 	float own_area;       /* its area when it joined the group */
 	float rejoin_blob;    /* the blob its group was found again in, after a pillar; 0: none */
-	uint64_t mates;       /* bit j: the track in slot j shared its blob when last seen */
+	uint64_t mates;       /* bit j: the track in slot j shared its blob when last in a group */
+	double grouped_at;    /* when it was last in a group */
 	double gap_from;      /* last seen before its latest gap, if it coasted */
 	float apart[TRACKER_MAX_TRACKS]; /* seconds seen clearly apart from the track in slot j */
 	bool born_beside;     /* first seen beside a larger confirmed track */
@@ -309,7 +317,6 @@ static void observe(struct tracker *t, int i, const struct obs *o, double now)
 	s->size_var = (1.0f - gain) * pv;
 	tr->area = o->area;
 	note_gap(tr, s);
-	s->mates = 0;
 	s->rejoin_blob = 0.0f;
 	tr->hits++;
 	tr->missed = 0;
@@ -394,6 +401,7 @@ static void observe_group(struct tracker *t, const int *members, int k, const st
 		else
 			tr->area = s->own_area * b->area / s->group_peak;
 		s->mates = 0;
+		s->grouped_at = now;
 		for (int o = 0; o < k; o++)
 			if (o != m)
 				s->mates |= UINT64_C(1) << members[o];
@@ -445,19 +453,22 @@ static enum join joins(const struct track *tr, const struct track *own, const st
 	return JOIN_NONE;
 }
 
-/* The mate of a track lost from sight in a group: a member of that group,
- * lost in the same frame and found again since. Returns its slot, or -1. */
-static int found_mate(const struct tracker *t, int i)
+/* The mate of a track lost from sight in or just after a group: a member
+ * of that group seen now, that was lost in the same frame and found again
+ * since, or has stayed in view since and was once seen side by side with
+ * it. Returns its slot, or -1; *together: lost in the same frame. */
+static int found_mate(const struct tracker *t, int i, bool *together)
 {
 	const struct track_state *si = &t->st[i];
-	if (!si->mates)
+	if (!si->mates || si->last_seen - si->grouped_at > MATE_RECENT)
 		return -1;
 	for (int o = 0; o < TRACKER_MAX_TRACKS; o++) {
 		const struct track *m = &t->tracks[o];
 		const struct track_state *so = &t->st[o];
-		if (!((si->mates >> o) & 1u) || !m->id)
+		if (!((si->mates >> o) & 1u) || !m->id || m->missed > 0)
 			continue;
-		if (m->missed == 0 && so->gap_from == si->last_seen)
+		*together = so->gap_from == si->last_seen;
+		if (*together || (so->gap_from < si->last_seen && si->apart[o] > 0.0f))
 			return o;
 	}
 	return -1;
@@ -471,6 +482,40 @@ static enum join rejoins(const struct tracker *t, int i, int o, const struct blo
 {
 	float room = GROUP_MIN_COVER * (t->st[i].own_area + t->st[o].own_area);
 	return b->area >= room ? JOIN_GROUP : JOIN_NONE;
+}
+
+/* Whether track i was in a group a frame ago (at prev), going sideways. */
+static bool was_grouped_going_sideways(const struct tracker *t, int i, double prev)
+{
+	const struct track *tr = &t->tracks[i];
+	return tr->confirmed && t->st[i].grouped_at == prev && moves_sideways(tr);
+}
+
+/* Whether tracks i and j, each matched to a blob of its own this frame, are
+ * a group cut across by a railing: a frame ago they shared a blob going
+ * sideways, they were once seen side by side (two objects, not one body's
+ * torso and legs, which merge_stacked_tracks makes one), and their blobs
+ * are now one above the other. The pair behind the railing is still a
+ * pair: each taking one band would make two bodies of torsos and legs. */
+static bool group_cut_across(const struct tracker *t, int i, int j, const struct blob *a,
+			     const struct blob *b, double prev)
+{
+	return ((t->st[i].mates >> j) & 1u) && t->st[i].apart[j] > 0.0f &&
+	       was_grouped_going_sideways(t, i, prev) && was_grouped_going_sideways(t, j, prev) &&
+	       stacked(a->x0, a->y0, a->x1, a->y1, b->x0, b->y0, b->x1, b->y1);
+}
+
+/* Adds blob c to blob a: the union of the boxes, the centre weighted by area. */
+static void blob_add(struct blob *a, const struct blob *c)
+{
+	float area = a->area + c->area;
+	a->cx = (a->cx * a->area + c->cx * c->area) / area;
+	a->cy = (a->cy * a->area + c->cy * c->area) / area;
+	a->x0 = fminf(a->x0, c->x0);
+	a->y0 = fminf(a->y0, c->y0);
+	a->x1 = fmaxf(a->x1, c->x1);
+	a->y1 = fmaxf(a->y1, c->y1);
+	a->area = area;
 }
 
 /* Whether two boxes are clearly side by side: a gap across the picture of
@@ -535,6 +580,7 @@ static void merge_stacked_tracks(struct tracker *t)
 			a->area = area;
 			a->confirmed = a->confirmed || b->confirmed;
 			sync_track(a, &t->st[i]);
+			a->absorbed = b->id;
 			*b = (struct track){0};
 		}
 	}
@@ -699,6 +745,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 	bool blob_used[DETECT_MAX_BLOBS] = {false};
 	struct obs obs[TRACKER_MAX_TRACKS];
 	float dt = t->started ? (float)(t_sec - t->t_last) : 0.0f;
+	double prev = t->t_last;
 
 	if (!(dt > 0.0f) || dt > 2.0f)
 		dt = 1.0f / (t->p.fps > 0 ? t->p.fps : 25.0f);
@@ -716,6 +763,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 		if (!tr->id)
 			continue;
 		tr->updated = tr->grouped = false;
+		tr->absorbed = 0;
 		kf_predict(&t->st[i].kx, dt);
 		kf_predict(&t->st[i].ky, dt);
 		sync_track(tr, &t->st[i]);
@@ -765,6 +813,24 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 	float garea[DETECT_MAX_BLOBS];
 	for (int b = 0; b < n; b++)
 		garea[b] = owner[b] >= 0 ? t->tracks[owner[b]].area : 0.0f;
+	/* A group cut across by a railing is one blob again, and a group. */
+	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
+		int bi = match[i];
+		for (int j = 0; bi >= 0 && j < TRACKER_MAX_TRACKS; j++) {
+			int bj = match[j];
+			if (j == i || bj < 0 || bj == bi || ngroup[bj] > 0 ||
+			    ngroup[bi] >= TRACKER_MAX_TRACKS / 4 - 1 ||
+			    !group_cut_across(t, i, j, &blobs[bi], &blobs[bj], prev))
+				continue;
+			blob_add(&blobs[bi], &blobs[bj]);
+			owner[bj] = -1;
+			match[j] = bi;
+			if (ngroup[bi] == 0)
+				group[bi][ngroup[bi]++] = i;
+			group[bi][ngroup[bi]++] = j;
+			garea[bi] += t->tracks[j].area;
+		}
+	}
 	bool absorbed[TRACKER_MAX_TRACKS] = {false};
 	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 		const struct track *tr = &t->tracks[i];
@@ -776,8 +842,13 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 				continue;
 			bool beside = t->st[i].born_beside || t->st[o].born_beside;
 			bool apart = t->st[i].apart[o] > (beside ? APART_SECONDS : 0.0f);
-			enum join j;
-			if (found_mate(t, i) == o) {
+			bool together = false;
+			bool mate = found_mate(t, i, &together) == o;
+			/* Lost together, the one hidden rejoins only by room:
+			 * its prediction and faded area are the pillar's. */
+			enum join j = mate && together ? JOIN_NONE
+						       : joins(tr, &t->tracks[o], &blobs[b], garea[b], apart);
+			if (j == JOIN_NONE && mate) {
 				j = rejoins(t, i, o, &blobs[b]);
 				/* Marks the group found again (observe_group
 				 * keeps its blob then, to grow with); the one
@@ -790,8 +861,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 				}
 				if (j == JOIN_GROUP)
 					t->tracks[i].area = fmaxf(tr->area, t->st[i].own_area);
-			} else
-				j = joins(tr, &t->tracks[o], &blobs[b], garea[b], apart);
+			}
 			if (j == JOIN_NONE)
 				continue;
 			if (j == JOIN_FRAGMENT) {
@@ -802,10 +872,12 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 					obs[o] = (struct obs){0};
 					match[o] = -1;
 					absorbed[o] = true;
+					t->tracks[i].absorbed = t->tracks[o].id;
 					owner[b] = i;
 					garea[b] = tr->area;
 				} else {
 					absorbed[i] = true;
+					t->tracks[o].absorbed = tr->id;
 				}
 				match[i] = b;
 				break;
@@ -855,7 +927,8 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 		 * it. */
 		tr->missed++;
 		bool gone = tr->x < 0.0f || tr->x > 1.0f || tr->y < 0.0f || tr->y > 1.0f;
-		float coast = t->p.max_coast * (found_mate(t, i) >= 0 ? MATE_COAST : 1.0f);
+		bool together;
+		float coast = t->p.max_coast * (found_mate(t, i, &together) >= 0 ? MATE_COAST : 1.0f);
 		if (!tr->confirmed || gone || t_sec - t->st[i].last_seen > coast) {
 			*tr = (struct track){0};
 			continue;
@@ -909,6 +982,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 		s->mates = 0;
 		s->rejoin_blob = 0.0f;
 		s->gap_from = -1.0;
+		s->grouped_at = -INFINITY;
 		s->queued = false;
 		s->group_peak = 0.0f;
 		for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {

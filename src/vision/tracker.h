@@ -40,6 +40,8 @@ struct track {
 			      * (far away, coming closer): never confirmed, never counts */
 	bool rebased;        /* this frame part of its blob split off as a new track:
 			      * its position jumped to what is left, it did not move */
+	uint32_t absorbed;   /* a track that ended inside this one this frame (a
+			      * fragment taken in, a group member lost in its blob), or 0 */
 };
 
 struct tracker_params {
