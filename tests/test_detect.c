@@ -463,6 +463,41 @@ static void global_exposure_change_is_not_motion(void **state)
 	detector_destroy(d);
 }
 
+/* Auto-exposure raises the gain to 1.9 for three seconds (a door opened
+ * to daylight, exposure hunting): over half the floor clips at white
+ * (which a median of ratios alone would be pulled down by). A clipped pixel says only that the floor there is at least that
+ * bright: it is no motion, it does not pull the gain down, and the model
+ * does not learn the clipped level (so when the gain comes back, the
+ * floor is the floor). A moving object is still found meanwhile. */
+static void exposure_raised_until_the_floor_clips_is_not_motion(void **state)
+{
+	(void)state;
+	static uint8_t px[W * H];
+	struct blob b[DETECT_MAX_BLOBS];
+	struct detector *d = make();
+	struct clock c = {0, 0.04};
+	learn(d, &c, OTHER, 3.0f, 1.5);
+	int clipped = 0;
+	render(px, OTHER, 0, 1.9f, NULL, 3.0f);
+	for (int i = 0; i < W * H; i++)
+		clipped += px[i] == 255;
+	assert_true(clipped > W * H / 2);
+	for (int f = 0; f < 75; f++) {
+		render(px, OTHER, 0, 1.9f, NULL, 3.0f);
+		assert_int_equal(run(d, &c, px, b), 0);
+		assert_float_equal(detector_gain(d), 1.9f, 0.095f);
+	}
+	struct rect o = {70, 50, 90, 70, 20, 0, 0};
+	render(px, OTHER, 0, 1.9f, &o, 3.0f);
+	assert_int_equal(run(d, &c, px, b), 1);
+	for (int f = 0; f < 25; f++) {
+		render(px, OTHER, 0, 1.0f, NULL, 3.0f);
+		assert_int_equal(run(d, &c, px, b), 0);
+		assert_float_equal(detector_gain(d), 1.0f, 0.05f);
+	}
+	detector_destroy(d);
+}
+
 static void camera_sway_of_one_pixel_is_not_motion(void **state)
 {
 	(void)state;
@@ -929,6 +964,7 @@ int main(void)
 		cmocka_unit_test(dark_object_on_dark_floor_60_percent),
 		cmocka_unit_test(low_contrast_object_is_detected),
 		cmocka_unit_test(global_exposure_change_is_not_motion),
+		cmocka_unit_test(exposure_raised_until_the_floor_clips_is_not_motion),
 		cmocka_unit_test(camera_sway_of_one_pixel_is_not_motion),
 		cmocka_unit_test(camera_sway_of_three_pixels_is_not_motion),
 		cmocka_unit_test(slow_drift_is_not_motion),

@@ -23,6 +23,9 @@ NAME-KIND.truth.json:
   roll   the camera rolled 12 degrees clockwise (a pole camera mounted
          askew): lanes and corridors at a slant; the line turned with the
          picture and run out to its edges, black corners
+  pump   auto-exposure hunting: the whole picture's gain swings +-20 %
+         at 0.4 Hz, with a 25 % step up and back down for a second
+         (a cloud, a door opened to daylight)
 
 Then, e.g.:  tools/report.py --turnstile build/turnstile OUT
 
@@ -47,6 +50,8 @@ KINDS = {
     "q12": [],
     "third": ["-vf", "select='not(mod(n\\,3))'"],
     "roll": ["-vf", "rotate=12*PI/180:fillcolor=black"],
+    "pump": ["-vf", "geq=lum='clip(lum(X,Y)*(1+0.2*sin(2*PI*T*0.4)+0.25*between(mod(T,8),4,5)),0,255)'"
+             ":cb='cb(X,Y)':cr='cr(X,Y)'"],
 }
 ROLL = math.radians(12)
 

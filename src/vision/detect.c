@@ -49,6 +49,12 @@
 #define S_INIT 2.0f
 #define S_MAX 40.0f
 #define G_MIN 18.0f            /* smallest new edge strength that is foreground */
+/* A pixel this bright may be clipped by the sensor (exposure raised, a
+ * door opened to daylight): it says only that the scene there is at least
+ * this bright. It is foreground only if the model is brighter still
+ * nowhere near it, it says nothing of the exposure, and the model learns
+ * from it only upward. */
+#define SATURATED 250.0f
 #define FG_SLOW 5.0f           /* barely-foreground pixels learn this many times slower */
 #define NEAR_FG 2.0f           /* barely foreground: within this many thresholds */
 #define CUT_FRACTION 0.75f     /* this much of the frame foreground ... */
@@ -283,7 +289,8 @@ static float estimate_gain(struct detector *d, const uint8_t *px)
 		for (int x = 1; x < d->w; x += 3) {
 			size_t i = (size_t)y * d->w + x;
 			grid++;
-			if (d->mask[i] || d->sh[i] || d->mu[i] < 12.0f || (d->active && !d->active[i]))
+			if (d->mask[i] || d->sh[i] || d->mu[i] < 12.0f || px[i] >= SATURATED ||
+			    (d->active && !d->active[i]))
 				continue; /* a shadow, a masked screen or flag say nothing of exposure */
 			int bin = (int)(px[i] / d->mu[i] * 128.0f);
 			d->hist[bin < RATIO_BINS ? bin : RATIO_BINS - 1]++;
@@ -1188,7 +1195,7 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 		uint8_t *restrict m = d->mask + (size_t)y * w;
 		for (int x = 0; x < w; x++) {
 			float v = p[x];
-			float diff = maxf(gain * lo[x] - v, v - gain * hi[x]);
+			float diff = maxf(minf(gain * lo[x], SATURATED) - v, v - gain * hi[x]);
 			float thr = maxf(maxf(T_MIN, T_REL * gain * lo[x]), K_S * gain * s[x]);
 			m[x] = diff > thr;
 		}
@@ -1233,6 +1240,8 @@ void detector_process(struct detector *d, const struct gray *g, double t_sec, st
 	for (size_t i = 0; i < npx; i++) {
 		float v = px[i] * inv_gain;
 		if (!d->mask[i] && !d->sh[i]) { /* a shadow is not background either */
+			if (px[i] >= SATURATED && v < d->mu[i])
+				continue;
 			float diff = fabsf(v - d->mu[i]);
 			d->mu[i] += a * (v - d->mu[i]);
 			d->s[i] = minf(S_MAX, d->s[i] + a * (diff - d->s[i]));
