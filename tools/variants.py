@@ -23,6 +23,9 @@ NAME-KIND.truth.json:
   roll   the camera rolled 12 degrees clockwise (a pole camera mounted
          askew): lanes and corridors at a slant; the line turned with the
          picture and run out to its edges, black corners
+  far    the picture shrunk to 0.6 of its size in the middle of a black
+         frame of the old size (the same scene from further away, or
+         through a wider lens): objects 0.6 as big; the line scaled
   pump   auto-exposure hunting: the whole picture's gain swings +-20 %
          at 0.4 Hz, with a 25 % step up and back down for a second
          (a cloud, a door opened to daylight)
@@ -50,6 +53,8 @@ KINDS = {
     "q12": [],
     "third": ["-vf", "select='not(mod(n\\,3))'"],
     "roll": ["-vf", "rotate=12*PI/180:fillcolor=black"],
+    "far": ["-vf", "scale=trunc(iw*0.3)*2:trunc(ih*0.3)*2,pad=trunc(iw/0.6/2)*2:trunc(ih/0.6/2)*2"
+            ":(ow-iw)/2:(oh-ih)/2:color=black"],
     "pump": ["-vf", "geq=lum='clip(lum(X,Y)*(1+0.2*sin(2*PI*T*0.4)+0.25*between(mod(T,8),4,5)),0,255)'"
              ":cb='cb(X,Y)':cr='cr(X,Y)'"],
 }
@@ -94,6 +99,8 @@ def truth_for(kind, truth, name, size=None):
     t["clip"] = f"{name}-{kind}.avi"
     if kind == "roll":
         t["line"] = rolled_line(truth["line"], *size)
+    elif kind == "far":
+        t["line"] = [round(0.2 + 0.6 * v, 4) for v in truth["line"]]
     elif kind == "flip":
         ax, ay, bx, by = truth["line"]
         t["line"] = [1 - bx, by, 1 - ax, ay]  # mirrored, ends swapped: in stays in
