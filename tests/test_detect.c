@@ -781,6 +781,36 @@ static void run_regions(const char *roi, const char *mask, int *left, int *right
 	detector_destroy(d);
 }
 
+/* The right fifth of the picture is all that is looked at (mask= over
+ * the rest: a road the line does not serve); an object covers a third of
+ * it when auto-exposure darkens everything to 0.6. Two thirds of the
+ * pixels that can tell are background: the gain follows the exposure
+ * (0.6), and only the object is a blob. Against the whole picture they
+ * are under a quarter, and a gain held at 1 would make all of it one. */
+static void exposure_followed_when_most_of_the_picture_is_masked(void **state)
+{
+	(void)state;
+	static uint8_t px[W * H];
+	struct blob b[DETECT_MAX_BLOBS];
+	struct detector *d = make();
+	struct regions r = {0};
+	struct clock c = {0, 0.04};
+	assert_int_equal(polygon_parse("0,0,0.8,0,0.8,1,0,1", &r.mask[r.nmask++]), 0);
+	assert_int_equal(detector_set_regions(d, &r), 0);
+	learn(d, &c, TEXTURED, 3.0f, 1.5);
+	for (int f = 0; f < 25; f++) {
+		struct rect o = {130, 20, 160, 60, 220, 0, 0};
+		render(px, TEXTURED, 0, f < 5 ? 1.0f : 0.6f, &o, 3.0f);
+		int n = run(d, &c, px, b);
+		if (f < 5)
+			continue;
+		assert_float_equal(detector_gain(d), 0.6f, 0.05f);
+		assert_int_equal(n, 1);
+		assert_true(b[0].y1 < 70.0f / H);
+	}
+	detector_destroy(d);
+}
+
 /* Shadows: the TEXTURED floor (mean ~100) darkened to 0.6 under a shadow
  * that moves across it for 1.6 s, noise 2. */
 #define SHADOW_K 0.6f
@@ -980,6 +1010,7 @@ int main(void)
 		cmocka_unit_test(brighter_copy_of_the_floor_is_not_a_shadow),
 		cmocka_unit_test(large_shadow_does_not_move_the_gain),
 		cmocka_unit_test(regions_restrict_where_motion_counts),
+		cmocka_unit_test(exposure_followed_when_most_of_the_picture_is_masked),
 		cmocka_unit_test(polygons_parse_and_contain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

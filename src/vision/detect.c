@@ -280,7 +280,9 @@ static unsigned hist_median(const unsigned *hist, int bins, unsigned total)
 /* Exposure gain: median of frame/model over a sparse grid of pixels that
  * were background in the last frame and are bright enough for a ratio to
  * mean something. With too few such pixels (a large object, a scene cut)
- * the last gain is kept: a big dark object must not darken the model. */
+ * the last gain is kept: a big dark object must not darken the model.
+ * Too few of those that could say: a masked-out road, a black border or
+ * a night sky never do, and must not hold the gain of what is left. */
 static float estimate_gain(struct detector *d, const uint8_t *px)
 {
 	unsigned total = 0, grid = 0;
@@ -288,10 +290,11 @@ static float estimate_gain(struct detector *d, const uint8_t *px)
 	for (int y = 1; y < d->h; y += 3)
 		for (int x = 1; x < d->w; x += 3) {
 			size_t i = (size_t)y * d->w + x;
+			if (d->mu[i] < 12.0f || px[i] >= SATURATED || (d->active && !d->active[i]))
+				continue; /* too dark, clipped, a masked screen or flag: no ratio */
 			grid++;
-			if (d->mask[i] || d->sh[i] || d->mu[i] < 12.0f || px[i] >= SATURATED ||
-			    (d->active && !d->active[i]))
-				continue; /* a shadow, a masked screen or flag say nothing of exposure */
+			if (d->mask[i] || d->sh[i])
+				continue; /* an object or a shadow says nothing of exposure */
 			int bin = (int)(px[i] / d->mu[i] * 128.0f);
 			d->hist[bin < RATIO_BINS ? bin : RATIO_BINS - 1]++;
 			total++;
