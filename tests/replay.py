@@ -181,6 +181,9 @@ HARD_EXACT = ["overhead-dark", "articulated", "merge-before", "merge-on", "low-c
               "trucks", "edge-on-line", "merge-after", "followers"]
 # What the sanitizer builds replay of them: memory and threads, not accuracy,
 # are what those builds are for, and all of them would run past the timeout.
+# Exact at the default 160 wide only: a low sun's near-black shadows coming
+# loose from the people and back (at 320 one still counts: docs/accuracy.md).
+HARD_EXACT_160 = ["hard-shadows"]
 HARD_UNDER_ASAN = HARD_EXACT[:7]
 HARD_UNDER_TSAN = ["low-contrast", "merge-before"]
 
@@ -304,6 +307,8 @@ def case_hard(args, tmp):
     names = (HARD_UNDER_TSAN if under_tsan(args) else
              HARD_UNDER_ASAN if "address" in args.sanitize else HARD_EXACT)
     replay_scenarios(args, tmp, names, wide_too=args.sanitize == "none")
+    if args.sanitize == "none":
+        replay_scenarios(args, tmp, HARD_EXACT_160, wide_too=False)
 
 
 def case_multicam(args, tmp):

@@ -1568,6 +1568,74 @@ static void torso_and_legs_cut_across_are_one_body(void **state)
 	tracker_destroy(t);
 }
 
+/* P walks down the picture beside X (clear of it) for a second; X leaves
+ * and its track ends. Then P's blob comes apart for split_frames frames
+ * into P and a piece beside it, gap_px apart (a low sun's shadow coming
+ * loose from the one who casts it), and is one blob again. Returns the
+ * tracks alive at the end; *p_alive: P's id among them; *named: P named
+ * the piece as taken in when it ended. */
+static int piece_split_off_then_back(int split_frames, float gap, bool *p_alive, bool *named)
+{
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	uint32_t p = 0, piece = 0;
+	float piece_x = 0.5f;
+	*named = false;
+	for (int f = 0; f < 90; f++) {
+		double now = 0.04 * f;
+		float y = 0.1f + 0.2f * (float)now;
+		struct blob b[2];
+		int n = 0;
+		if (f < 25)
+			b[n++] = box(0.8f, y, 0.08f, 0.15f, 0.008f);
+		if (f >= 45 && f < 45 + split_frames) {
+			b[n++] = box(0.475f, y, 0.04f, 0.15f, 0.004f);
+			b[n++] = box(0.52f + gap, y, 0.05f, 0.15f, 0.005f);
+		} else if (f >= 45) {
+			/* One blob, its centre of mass on the piece's side:
+			 * the piece takes it, P is the one left beside it. */
+			b[n] = box(0.5f + gap / 2, y, 0.09f + gap, 0.15f, 0.009f);
+			b[n++].cx = piece_x;
+		} else {
+			b[n++] = box(0.5f, y, 0.09f, 0.15f, 0.009f);
+		}
+		tr = tracker_update(t, b, n, now);
+		if (f == 5)
+			p = find_near(tr, 0.5f, y)->id;
+		if (f == 45) {
+			for (int i = 0; i < TRACKER_MAX_TRACKS; i++)
+				if (tr[i].id && tr[i].parent == p)
+					piece = tr[i].id;
+			assert_int_not_equal(piece, 0);
+		}
+		if (f >= 45 && f < 45 + split_frames && find_id(tr, piece))
+			piece_x = find_id(tr, piece)->x;
+		if (f > 45 && piece && !find_id(tr, piece) && find_id(tr, p) && !*named)
+			*named = find_id(tr, p)->absorbed == piece;
+	}
+	*p_alive = find_id(tr, p) != NULL;
+	int live = live_tracks(tr);
+	tracker_destroy(t);
+	return live;
+}
+
+/* Split off for 0.28 s, never clear of P: P seen in two, the piece ends
+ * as its part (even in the slot of X, which was clear of P: what P knew
+ * of that slot is not the piece's). For 0.8 s, or clear of P: two
+ * objects, both go on. */
+static void piece_back_in_its_parent_within_half_a_second_is_a_part(void **state)
+{
+	bool p_alive, named;
+	(void)state;
+	assert_int_equal(piece_split_off_then_back(7, 0.005f, &p_alive, &named), 1);
+	assert_true(p_alive);
+	assert_true(named);
+	assert_int_equal(piece_split_off_then_back(20, 0.005f, &p_alive, &named), 2);
+	assert_true(p_alive);
+	assert_int_equal(piece_split_off_then_back(7, 0.04f, &p_alive, &named), 2);
+	assert_true(p_alive);
+}
+
 static void reset_ends_every_track_and_ids_stay_unique(void **state)
 {
 	(void)state;
@@ -1650,6 +1718,7 @@ int main(void)
 		cmocka_unit_test(group_cut_across_by_a_railing_stays_a_group),
 		cmocka_unit_test(torso_and_legs_cut_across_are_one_body),
 		cmocka_unit_test(one_lost_for_a_frame_from_a_shrinking_group_is_back_in_it),
+		cmocka_unit_test(piece_back_in_its_parent_within_half_a_second_is_a_part),
 		cmocka_unit_test(reset_ends_every_track_and_ids_stay_unique),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

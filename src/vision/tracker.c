@@ -81,6 +81,13 @@
  * blob grows upward for a moment. */
 #define QUEUE_ALONG 2.0f
 #define QUEUE_ALONG_WIDTHS 2.0f
+/* A piece that split off a track and is back in its blob within
+ * HEAL_SECONDS, never clear of it across the picture, was that track seen
+ * in two for a moment (a shadow coming loose from its caster, a band of
+ * the object the floor's colour after an exposure step): it ends as a
+ * part of its parent. Not in a lane of cars nose to tail, whose cuts the
+ * queue rules keep. */
+#define HEAL_SECONDS 0.5
 /* A queue is first cut where one track had the whole of it as its blob. */
 #define QUEUE_WHOLE 0.7f
 
@@ -518,6 +525,20 @@ static void blob_add(struct blob *a, const struct blob *c)
 	a->area = area;
 }
 
+/* Whether tracks i and o, in one blob again, are a track and a piece that
+ * split off it a moment ago, never seen clear of each other, outside a
+ * queue. Returns the parent's slot, or -1. */
+static int healed_split(const struct tracker *t, int i, int o, double now)
+{
+	const struct track *a = &t->tracks[i], *b = &t->tracks[o];
+	int parent = a->parent == b->id ? o : b->parent == a->id ? i : -1;
+	int child = parent == i ? o : i;
+	if (parent < 0 || now - t->st[child].born > HEAL_SECONDS || t->st[i].apart[o] > 0.0f ||
+	    t->st[parent].queued || t->st[child].queued)
+		return -1;
+	return parent;
+}
+
 /* Whether two boxes are clearly side by side: a gap across the picture of
  * at least APART_GAP of the wider one. Only across: one above the other
  * may be one upright body seen in parts (the torso of someone seated, and
@@ -635,9 +656,10 @@ static void rebase_parent(struct tracker *t, uint32_t parent, const struct track
 		if (tr->id != parent || o->area <= 0.0f)
 			continue;
 		struct track_state *s = &t->st[i];
-		double seen = s->last_seen;
-		*s = predicted[i];
-		s->last_seen = seen;
+		/* Only the filter goes back: what it knows of the other
+		 * tracks is this frame's (the new piece's slot among them). */
+		s->kx = predicted[i].kx;
+		s->ky = predicted[i].ky;
 		tr->w = o->x1 - o->x0;
 		tr->h = o->y1 - o->y0;
 		s->size_var = 1.0f;
@@ -864,10 +886,14 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 			}
 			if (j == JOIN_NONE)
 				continue;
+			int healed = ngroup[b] == 0 ? healed_split(t, i, o, t_sec) : -1;
+			if (healed >= 0)
+				j = JOIN_FRAGMENT;
 			if (j == JOIN_FRAGMENT) {
 				/* The larger of the two is the object and keeps
-				 * the blob; the smaller ends without counting. */
-				if (ngroup[b] == 0 && tr->area > t->tracks[o].area) {
+				 * the blob (a split that healed: the parent); the
+				 * other ends without counting. */
+				if (ngroup[b] == 0 && (healed >= 0 ? healed == i : tr->area > t->tracks[o].area)) {
 					obs[i] = obs[o];
 					obs[o] = (struct obs){0};
 					match[o] = -1;
