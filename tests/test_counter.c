@@ -1285,6 +1285,31 @@ static void small_all_the_way_but_steady_counts_once(void **state)
 	e2e_teardown(&e);
 }
 
+/* A speck that goes along beside someone, off their path (feet, a shadow,
+ * a scrap of a body on a floor of its own shade), is a part of them and
+ * does not count however steadily it goes; a motorbike just ahead of a car
+ * on its path, as near, is in file with it and counts. */
+static void speck_beside_an_object_is_part_of_it_one_ahead_is_not(void **state)
+{
+	(void)state;
+	for (int ahead = 0; ahead < 2; ahead++) {
+		struct e2e e;
+		e2e_setup(&e);
+		for (float y = 0.1f; y < 0.9f; y += 0.01f) {
+			struct blob b[2] = {box(0.5f, y, PW, PH, FILL),
+					    ahead ? box(0.5f, y + 1.2f * PH, 0.03f, 0.04f, FILL)
+						  : box(0.5f + 1.2f * PW, y, 0.03f, 0.04f, FILL)};
+			b[1].small = true;
+			e2e_frame(&e, b, 2, 0.04);
+		}
+		for (int f = 0; f < 25; f++)
+			e2e_frame(&e, NULL, 0, 0.04);
+		assert_int_equal(e.in, ahead ? 2 : 1);
+		assert_int_equal(e.out, 0);
+		e2e_teardown(&e);
+	}
+}
+
 /* A pair that walks in as one blob and never separates is one track; once
  * the size of one person is known, it counts two. */
 static void pair_never_seen_apart_counts_two_once_size_is_known(void **state)
@@ -1424,6 +1449,7 @@ int main(void)
 		cmocka_unit_test(platoon_split_after_its_centre_crossed_counts_each_car_once),
 		cmocka_unit_test(far_object_seen_small_first_counts_from_where_it_came),
 		cmocka_unit_test(small_all_the_way_but_steady_counts_once),
+		cmocka_unit_test(speck_beside_an_object_is_part_of_it_one_ahead_is_not),
 		cmocka_unit_test(fast_object_seen_once_each_side_counts_once),
 		cmocka_unit_test(stats_count_tracks_seen_and_turned_back),
 	};

@@ -212,7 +212,8 @@ static void moving_square_is_one_blob_at_its_place(void **state)
 }
 
 /* Under the smallest object size, down to half of it, a blob comes out
- * marked small; under half, not at all. */
+ * marked small; down to a quarter, small and faint (last); under that,
+ * not at all. */
 static void blobs_under_the_object_size_come_out_marked_small(void **state)
 {
 	(void)state;
@@ -224,18 +225,25 @@ static void blobs_under_the_object_size_come_out_marked_small(void **state)
 	int n;
 	learn(d, &c, TEXTURED, 3.0f, 1.0);
 	/* min_area 0.002 of 160x120 = 38 px; the closing adds a pixel all
-	 * round: squares of 3, 7 and 1 px come out as 25 (small), 81 (an
-	 * object) and nothing. */
+	 * round: squares of 3, 7, 2 and 1 px come out as 25 (small), 81 (an
+	 * object), 16 (faint) and nothing. */
 	render(px, TEXTURED, 0, 1.0f, NULL, 3.0f);
 	for (int y = 30; y < 33; y++)
 		memset(px + y * W + 21, 240, 3);
 	for (int y = 30; y < 37; y++)
 		memset(px + y * W + 80, 240, 7);
+	for (int y = 80; y < 82; y++)
+		memset(px + y * W + 50, 240, 2);
 	px[90 * W + 130] = 240;
 	detector_process(d, &g, c.now, b, &n);
-	int small = 0, whole = 0;
+	int small = 0, whole = 0, faint = 0;
 	for (int i = 0; i < n; i++) {
-		if (b[i].small) {
+		if (b[i].faint) {
+			faint++;
+			assert_true(b[i].small);
+			assert_int_equal(i, n - 1);
+			assert_float_equal(b[i].cx, 51.0f / W, 0.02);
+		} else if (b[i].small) {
 			small++;
 			assert_float_equal(b[i].cx, 22.5f / W, 0.02);
 		} else {
@@ -245,6 +253,7 @@ static void blobs_under_the_object_size_come_out_marked_small(void **state)
 	}
 	assert_int_equal(small, 1);
 	assert_int_equal(whole, 1);
+	assert_int_equal(faint, 1);
 	detector_destroy(d);
 }
 

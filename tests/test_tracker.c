@@ -436,6 +436,45 @@ static void small_track_confirms_in_time_at_a_low_frame_rate(void **state)
 	}
 }
 
+/* A far motorbike at the edge of detection flickers under the small
+ * size: in the frames where it comes out faint (a quarter to a half of
+ * the smallest object), its track, small all its life, takes it where it
+ * is predicted and goes on to be confirmed. A faint blob starts no track,
+ * and a track that was ever an object does not take one. */
+static void small_track_is_kept_by_a_faint_blob_where_predicted(void **state)
+{
+	(void)state;
+	struct tracker *t = make();
+	const struct track *tr = NULL, *bike = NULL;
+	uint32_t id = 0;
+	for (int f = 0; f < 9; f++) {
+		/* Faint every other frame, from the second on; a car far off. */
+		struct blob b[2] = {box(0.5f, 0.2f + 0.015f * f, 0.03f, 0.05f, f % 2 ? 0.0004f : 0.0007f),
+				    box(0.2f, 0.6f + 0.01f * f, 0.04f, 0.04f, 0.0012f)};
+		b[0].small = true;
+		b[0].faint = f % 2;
+		tr = tracker_update(t, b, 2, f * 0.04);
+		bike = find_near(tr, 0.5f, 0.2f + 0.015f * f);
+		assert_non_null(bike);
+		if (!id)
+			id = bike->id;
+		assert_int_equal(bike->id, id);
+		assert_true(bike->updated && bike->small);
+	}
+	assert_true(bike->confirmed);
+	/* The car, an object all along, does not take a faint blob where it
+	 * is predicted (half its area: it would take a small one); nor does a
+	 * faint blob away from every track start one. */
+	struct blob b[2] = {box(0.2f, 0.69f, 0.03f, 0.03f, 0.0006f), box(0.8f, 0.2f, 0.03f, 0.03f, 0.0004f)};
+	b[0].small = b[0].faint = b[1].small = b[1].faint = true;
+	tr = tracker_update(t, b, 2, 9 * 0.04);
+	const struct track *car = find_near(tr, 0.2f, 0.69f);
+	assert_non_null(car);
+	assert_false(car->updated);
+	assert_int_equal(live_tracks(tr), 2); /* the car and the bike, coasting */
+	tracker_destroy(t);
+}
+
 static void tentative_track_ends_at_its_first_miss(void **state)
 {
 	(void)state;
@@ -1686,6 +1725,7 @@ int main(void)
 		cmocka_unit_test(small_blobs_start_tracks_only_away_from_objects),
 		cmocka_unit_test(small_track_that_moves_steadily_is_confirmed),
 		cmocka_unit_test(small_track_confirms_in_time_at_a_low_frame_rate),
+		cmocka_unit_test(small_track_is_kept_by_a_faint_blob_where_predicted),
 		cmocka_unit_test(object_track_takes_a_small_blob_only_where_predicted),
 		cmocka_unit_test(tentative_track_ends_at_its_first_miss),
 		cmocka_unit_test(single_frame_noise_never_confirms),

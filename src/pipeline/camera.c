@@ -351,7 +351,8 @@ static void process_frame(struct camera *cam, struct frame *f, double t_sec, boo
 	stagetime_add(&st[CAMERA_STAGE_DETECT], t2 - t1);
 	const struct track *tracks = tracker_update(cam->trk, blobs, nblobs, t_sec);
 	int64_t t3 = stagetime_now();
-	idle_decoded(&cam->idle, t_sec, nblobs > 0 || any_track(tracks));
+	/* Faint blobs (the smallest, last) are no motion by themselves. */
+	idle_decoded(&cam->idle, t_sec, (nblobs > 0 && !blobs[0].faint) || any_track(tracks));
 	stagetime_add(&st[CAMERA_STAGE_TRACK], t3 - t2);
 	if (grabbed)
 		publish_view(cam, &meta, tracks);

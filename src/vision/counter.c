@@ -18,6 +18,7 @@
  * the blob that crossed: a scrap left behind as someone leaves the picture
  * is not another object. */
 #define PIECE_SHARE 0.1f
+#define SPECK_BESIDE 1.5f     /* a speck this near an object, in its sizes, is a part of it */
 
 struct slot_state {
 	uint32_t id;      /* track this state belongs to; 0 = none */
@@ -197,6 +198,27 @@ static bool same_way(const struct line *l, const struct track *a, const struct t
 	float va = line_side(l, a->x + a->vx, a->y + a->vy) - line_side(l, a->x, a->y);
 	float vb = line_side(l, b->x + b->vx, b->y + b->vy) - line_side(l, b->x, b->y);
 	return va * vb > 0 && fabsf(vb) >= 0.3f * fabsf(va);
+}
+
+/* Whether a speck goes along beside a bigger object, within half as much
+ * again as that object's size and off its path (more across its motion
+ * than along it): a part of it (feet, a shadow, a scrap of a body on a
+ * floor of its own shade). One ahead or behind on its path is in file
+ * with it: a motorbike before a car. */
+static bool beside_an_object(const struct line *l, const struct track *tracks,
+			     const struct track *tr)
+{
+	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
+		const struct track *o = &tracks[i];
+		if (!o->id || o == tr || !o->confirmed || o->small || o->area <= tr->area ||
+		    fabsf(tr->x - o->x) > SPECK_BESIDE * o->w ||
+		    fabsf(tr->y - o->y) > SPECK_BESIDE * o->h || !same_way(l, o, tr))
+			continue;
+		float v = hypotf(o->vx, o->vy), dx = tr->x - o->x, dy = tr->y - o->y;
+		if (v > 0.0f && fabsf(dx * o->vy - dy * o->vx) > fabsf(dx * o->vx + dy * o->vy))
+			return true;
+	}
+	return false;
 }
 
 static bool cut_by_edge(const struct track *tr)
@@ -401,8 +423,8 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 		/* Clearly changed sides. A track seen only as a speck so far (far
 		 * away, or a scrap that jumped between blobs) may tell where an
 		 * object came from, not that it crossed: it starts over on
-		 * this side. */
-		if (tr->small && !tr->confirmed) {
+		 * this side; so does one going along beside an object. */
+		if (tr->small && (!tr->confirmed || beside_an_object(&c->line, tracks, tr))) {
 			st->side = st->start_side = side;
 			st->sx = st->ax = x;
 			st->sy = st->ay = y;

@@ -66,6 +66,7 @@
 #define GHOST_MODEL_EDGES 0.5f /* and the model has clear edges along it */
 #define GAIN_MIN_BG 0.25f      /* fewer background samples than this: hold the gain */
 #define SMALL_SHARE 0.5f       /* blobs from this share of min_area up come out, marked small */
+#define FAINT_SHARE 0.25f      /* and from this share, marked faint */
 #define QUEUE_ELONGATION 2.0f  /* a blob this many times longer than its box is wide may be a queue */
 #define QUEUE_CUT_FILL 0.2f    /* a strip across it where at most this share differs in brightness */
 #define QUEUE_PART_LENGTH 1.2f /* parts between strips at least this long against their mean width */
@@ -649,6 +650,7 @@ static struct blob blob_of(const struct detector *d, const struct component *c)
 		.x1 = (c->x1 + 1) / fw + ox, .y1 = (c->y1 + 1) / fh + oy,
 		.area = c->area / npx,
 		.small = c->area < d->p.min_area * npx,
+		.faint = c->area < SMALL_SHARE * d->p.min_area * npx,
 	};
 }
 
@@ -811,7 +813,7 @@ static int collect_blobs(struct detector *d, int nlabels, struct blob *blobs)
 
 	for (int l = 1; l < nlabels; l++) {
 		const struct component *c = &d->comp[l];
-		if (c->parent != l || c->ghost || c->area < SMALL_SHARE * d->p.min_area * npx ||
+		if (c->parent != l || c->ghost || c->area < FAINT_SHARE * d->p.min_area * npx ||
 		    c->area > d->p.max_area * npx)
 			continue;
 		if (queue < UINT8_MAX && split_queue(d, l, c, blobs, &count, (uint8_t)(queue + 1)))

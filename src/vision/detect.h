@@ -22,6 +22,10 @@ struct blob {
 	bool small;             /* under min_area (but over half of it): only a track that
 				 * has never been bigger may take it (a far object coming
 				 * closer), and it cannot make one count */
+	bool faint;             /* small, and under half of min_area (down to a quarter):
+				 * it starts nothing; it only keeps a track that has been
+				 * small all its life (a far object at the edge of
+				 * detection flickers across that half) */
 	uint8_t queue;          /* nonzero: one of the parts a long blob was cut into
 				 * across its length (objects nose to tail), all with
 				 * this number; the tracker puts them back together
@@ -33,7 +37,8 @@ struct blob {
 
 struct detect_params {
 	float min_area;      /* smallest blob that is an object, fraction of the frame (0.002);
-			      * from half of it blobs come out marked small */
+			      * from half of it blobs come out marked small, from a
+			      * quarter faint (after all the others) */
 	float max_area;      /* largest blob that can be an object (0.81) */
 	float learn_seconds; /* background time constant for background pixels (2 s) */
 	float absorb_seconds;/* foreground still this long becomes background (90 s) */

@@ -226,6 +226,11 @@ static float pair_cost(const struct tracker *t, int i, const struct blob *b)
 	if (b->small && !tr->small &&
 	    (b->area < SMALL_PART * tr->area || dist > 0.5f * fmaxf(tr->w, tr->h)))
 		return INFEASIBLE;
+	/* A faint blob only keeps a track small all its life: a far object
+	 * at the edge of detection flickers under the small size, and a
+	 * track that is not confirmed ends at its first miss. */
+	if (b->faint && !tr->small)
+		return INFEASIBLE;
 	float growth = tr->confirmed ? MAX_GROWTH : TENTATIVE_MAX_GROWTH;
 	if (b->area > growth * tr->area || tr->area > growth * b->area)
 		return INFEASIBLE;
@@ -860,7 +865,8 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 			continue;
 		for (int b = 0; b < n; b++) {
 			int o = owner[b];
-			if (o < 0 || ngroup[b] >= TRACKER_MAX_TRACKS / 4 - 1 || !t->tracks[o].confirmed)
+			if (o < 0 || ngroup[b] >= TRACKER_MAX_TRACKS / 4 - 1 || !t->tracks[o].confirmed ||
+			    blobs[b].faint)
 				continue;
 			bool beside = t->st[i].born_beside || t->st[o].born_beside;
 			bool apart = t->st[i].apart[o] > (beside ? APART_SECONDS : 0.0f);
@@ -964,7 +970,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 	merge_stacked_tracks(t);
 
 	for (int b = 0; b < n; b++) {
-		if (blob_used[b])
+		if (blob_used[b] || blobs[b].faint)
 			continue;
 		int slot = -1;
 		for (int i = 0; i < TRACKER_MAX_TRACKS && slot < 0; i++)
