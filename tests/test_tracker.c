@@ -1613,7 +1613,8 @@ static void torso_and_legs_cut_across_are_one_body(void **state)
  * loose from the one who casts it), and is one blob again. Returns the
  * tracks alive at the end; *p_alive: P's id among them; *named: P named
  * the piece as taken in when it ended. */
-static int piece_split_off_then_back(int split_frames, float gap, bool *p_alive, bool *named)
+static int piece_split_off_then_back(int split_frames, float gap, float piece_share, bool *p_alive,
+				     bool *named)
 {
 	struct tracker *t = make();
 	const struct track *tr = NULL;
@@ -1628,8 +1629,10 @@ static int piece_split_off_then_back(int split_frames, float gap, bool *p_alive,
 		if (f < 25)
 			b[n++] = box(0.8f, y, 0.08f, 0.15f, 0.008f);
 		if (f >= 45 && f < 45 + split_frames) {
-			b[n++] = box(0.475f, y, 0.04f, 0.15f, 0.004f);
-			b[n++] = box(0.52f + gap, y, 0.05f, 0.15f, 0.005f);
+			/* P keeps the wider part (nearer its box), whatever
+			 * the parts' areas. */
+			b[n++] = box(0.475f, y, 0.04f, 0.15f, 0.009f * piece_share);
+			b[n++] = box(0.52f + gap, y, 0.05f, 0.15f, 0.009f * (1.0f - piece_share));
 		} else if (f >= 45) {
 			/* One blob, its centre of mass on the piece's side:
 			 * the piece takes it, P is the one left beside it. */
@@ -1660,18 +1663,22 @@ static int piece_split_off_then_back(int split_frames, float gap, bool *p_alive,
 
 /* Split off for 0.28 s, never clear of P: P seen in two, the piece ends
  * as its part (even in the slot of X, which was clear of P: what P knew
- * of that slot is not the piece's). For 0.8 s, or clear of P: two
- * objects, both go on. */
+ * of that slot is not the piece's), and P goes on, even when the piece
+ * was the bigger part (a shadow come loose is as big as its person). For
+ * 0.8 s, or clear of P: two objects, both go on. */
 static void piece_back_in_its_parent_within_half_a_second_is_a_part(void **state)
 {
 	bool p_alive, named;
 	(void)state;
-	assert_int_equal(piece_split_off_then_back(7, 0.005f, &p_alive, &named), 1);
+	for (int bigger = 0; bigger < 2; bigger++) {
+		float share = bigger ? 0.6f : 0.45f;
+		assert_int_equal(piece_split_off_then_back(7, 0.005f, share, &p_alive, &named), 1);
+		assert_true(p_alive);
+		assert_true(named);
+	}
+	assert_int_equal(piece_split_off_then_back(20, 0.005f, 0.45f, &p_alive, &named), 2);
 	assert_true(p_alive);
-	assert_true(named);
-	assert_int_equal(piece_split_off_then_back(20, 0.005f, &p_alive, &named), 2);
-	assert_true(p_alive);
-	assert_int_equal(piece_split_off_then_back(7, 0.04f, &p_alive, &named), 2);
+	assert_int_equal(piece_split_off_then_back(7, 0.04f, 0.45f, &p_alive, &named), 2);
 	assert_true(p_alive);
 }
 

@@ -538,7 +538,8 @@ static int healed_split(const struct tracker *t, int i, int o, double now)
 	const struct track *a = &t->tracks[i], *b = &t->tracks[o];
 	int parent = a->parent == b->id ? o : b->parent == a->id ? i : -1;
 	int child = parent == i ? o : i;
-	if (parent < 0 || now - t->st[child].born > HEAL_SECONDS || t->st[i].apart[o] > 0.0f ||
+	if (parent < 0 || now - t->st[child].born > HEAL_SECONDS ||
+	    t->st[i].apart[o] > 0.0f || t->st[o].apart[i] > 0.0f ||
 	    t->st[parent].queued || t->st[child].queued)
 		return -1;
 	return parent;
