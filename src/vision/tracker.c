@@ -207,6 +207,14 @@ static float gate_for(const struct tracker *t, const struct track *tr, const str
 	return fminf(GATE_MIN + 0.5f * size + unc, t->p.gate + size);
 }
 
+/* Whether track i is lost from sight just after being in a group: its
+ * area then is the group's share, faded with it, not its own. */
+static bool lost_from_a_group(const struct tracker *t, int i)
+{
+	const struct track_state *s = &t->st[i];
+	return t->tracks[i].missed > 0 && s->last_seen - s->grouped_at <= MATE_RECENT;
+}
+
 static float pair_cost(const struct tracker *t, int i, const struct blob *b)
 {
 	const struct track *tr = &t->tracks[i];
@@ -231,8 +239,15 @@ static float pair_cost(const struct tracker *t, int i, const struct blob *b)
 	 * track that is not confirmed ends at its first miss. */
 	if (b->faint && !tr->small)
 		return INFEASIBLE;
+	/* A group that faded (going behind something, away into the
+	 * distance) and was lost from sight may be seen whole again where it
+	 * is predicted: a member takes a blob up to the size it had when it
+	 * joined. */
+	float whole = tr->area;
+	if (lost_from_a_group(t, i) && dist <= fmaxf(tr->w, tr->h))
+		whole = fmaxf(whole, s->own_area);
 	float growth = tr->confirmed ? MAX_GROWTH : TENTATIVE_MAX_GROWTH;
-	if (b->area > growth * tr->area || tr->area > growth * b->area)
+	if (b->area > growth * whole || tr->area > growth * b->area)
 		return INFEASIBLE;
 	return (1.0f - iou) + fminf(dist / gate, 1.0f) + (tr->confirmed ? 0.0f : TENTATIVE_PENALTY);
 }
