@@ -70,6 +70,7 @@
 #define QUEUE_ELONGATION 2.0f  /* a blob this many times longer than its box is wide may be a queue */
 #define QUEUE_CUT_FILL 0.2f    /* a strip across it where at most this share differs in brightness */
 #define QUEUE_PART_LENGTH 1.2f /* parts between strips at least this long against their mean width */
+#define QUEUE_TILT 0.1f        /* a length this far (sine) off rows or columns: try strips square to it */
 #define SHIFT_STEP 2           /* steps of a pixel from the last shift per frame, at 160 wide */
 #define SHIFT_MAX 4            /* never further than this from the model, pixels at 160 wide */
 #define SHIFT_MIN_SAMPLES 48   /* textured background samples needed to move the shift */
@@ -131,7 +132,7 @@ struct detector {
 	float *age;             /* seconds each pixel has been foreground in a row */
 	uint8_t *mask, *tmp;
 	uint8_t *bright;        /* the brightness cue alone (no edges), before the morphology */
-	int *along_px, *along_bright; /* a blob's pixels and bright ones, per row or column */
+	int *along_px, *along_bright; /* a blob's pixels and bright ones, per strip across it */
 	uint8_t *shifted;       /* the frame moved back onto the model */
 	int *samples;           /* where the shift is measured this frame */
 	float *sgx, *sgy;       /* and the model's gradient there */
@@ -177,8 +178,8 @@ int detector_create(int w, int h, const struct detect_params *p, struct detector
 	d->mask = calloc(n, 1);
 	d->tmp = calloc(n, 1);
 	d->bright = calloc(n, 1);
-	d->along_px = calloc((size_t)(w > h ? w : h), sizeof(*d->along_px));
-	d->along_bright = calloc((size_t)(w > h ? w : h), sizeof(*d->along_bright));
+	d->along_px = calloc((size_t)(w + h), sizeof(*d->along_px));
+	d->along_bright = calloc((size_t)(w + h), sizeof(*d->along_bright));
 	d->shifted = calloc(n, 1);
 	d->samples = calloc(n / 4 + 1, sizeof(*d->samples));
 	d->sgx = calloc(n / 4 + 1, sizeof(*d->sgx));
@@ -662,14 +663,15 @@ static struct blob blob_of(const struct detector *d, const struct component *c)
 struct axis {
 	float ux, uy; /* unit vector along the length */
 	float wide;   /* its extent across, pixels */
-	bool rows;
-	int k0, len;  /* the first row (column) and how many */
+	float nx, ny; /* the strips' normal: (0, 1) rows, (1, 0) columns, or the length */
+	float k0;     /* where the first strip starts along the normal */
+	int len;      /* how many strips */
 };
 
-/* The step along the axis pixel (x, y) is in. */
+/* The strip pixel (x, y) is in. */
 static int step_of(const struct axis *ax, int x, int y)
 {
-	return (ax->rows ? y : x) - ax->k0;
+	return (int)((float)x * ax->nx + (float)y * ax->ny - ax->k0);
 }
 
 static bool in_component(const struct detector *d, int l, int x, int y)
@@ -707,9 +709,34 @@ static bool long_axis(const struct detector *d, int l, const struct component *c
 				q1 = maxf(q1, q);
 			}
 	bool rows = fabsf(uy) >= fabsf(ux);
-	*ax = (struct axis){ux, uy, q1 - q0 + 1.0f, rows, rows ? c->y0 : c->x0,
-			    rows ? c->y1 - c->y0 + 1 : c->x1 - c->x0 + 1};
+	*ax = (struct axis){ux, uy, q1 - q0 + 1.0f, rows ? 0.0f : 1.0f, rows ? 1.0f : 0.0f,
+			    (float)(rows ? c->y0 : c->x0), rows ? c->y1 - c->y0 + 1 : c->x1 - c->x0 + 1};
 	return t1 - t0 + 1.0f >= QUEUE_ELONGATION * (q1 - q0 + 1.0f);
+}
+
+/* The same length cut by strips square to it instead of rows (columns):
+ * the ends of cars in a lane seen by a camera that is not level are
+ * square to the lane, not to the picture. */
+static void strips_across(const struct detector *d, int l, const struct component *c,
+			  struct axis *ax)
+{
+	float nx = ax->ux, ny = ax->uy;
+	if (ny < 0.0f || (ny == 0.0f && nx < 0.0f)) {
+		nx = -nx;
+		ny = -ny;
+	}
+	float k0 = INFINITY, k1 = -INFINITY;
+	for (int y = c->y0; y <= c->y1; y++)
+		for (int x = c->x0; x <= c->x1; x++)
+			if (in_component(d, l, x, y)) {
+				float k = (float)x * nx + (float)y * ny;
+				k0 = minf(k0, k);
+				k1 = maxf(k1, k);
+			}
+	ax->nx = nx;
+	ax->ny = ny;
+	ax->k0 = floorf(k0);
+	ax->len = (int)(k1 - ax->k0) + 1;
 }
 
 /* The pixels of component l in steps [a, b] along the axis (rows or
@@ -718,11 +745,10 @@ static struct component part_of(const struct detector *d, int l, const struct co
 				const struct axis *ax, int a, int b)
 {
 	struct component p = {.x0 = d->w, .y0 = d->h, .x1 = -1, .y1 = -1};
-	int y0 = ax->rows ? c->y0 + a : c->y0, y1 = ax->rows ? c->y0 + b : c->y1;
-	int x0 = ax->rows ? c->x0 : c->x0 + a, x1 = ax->rows ? c->x1 : c->x0 + b;
-	for (int y = y0; y <= y1; y++)
-		for (int x = x0; x <= x1; x++) {
-			if (!in_component(d, l, x, y))
+	for (int y = c->y0; y <= c->y1; y++)
+		for (int x = c->x0; x <= c->x1; x++) {
+			int k = step_of(ax, x, y);
+			if (k < a || k > b || !in_component(d, l, x, y))
 				continue;
 			p.area++;
 			p.sx += x;
@@ -746,13 +772,14 @@ static struct component part_of(const struct detector *d, int l, const struct co
  * marked with the queue's number: an upright person cut at the belt is
  * such a blob too, and only the tracker, which knows which way things
  * move, can tell (see detect.h). Returns whether it split. */
-static bool split_queue(struct detector *d, int l, const struct component *c, struct blob *blobs,
-			int *count, uint8_t queue)
+/* Parts of component l between strips across it (ax) where at most
+ * QUEUE_CUT_FILL of the pixels differ in brightness from the background,
+ * each an object by itself: [part_a[i], part_b[i]] in strips. Returns how
+ * many. */
+static int find_parts(struct detector *d, int l, const struct component *c, const struct axis *ax,
+		      int *part_a, int *part_b)
 {
-	struct axis ax;
-	if (!long_axis(d, l, c, &ax))
-		return false;
-	const int len = ax.len;
+	const int len = ax->len;
 	int *npx = d->along_px, *nbr = d->along_bright;
 	memset(npx, 0, sizeof(*npx) * (size_t)len);
 	memset(nbr, 0, sizeof(*nbr) * (size_t)len);
@@ -760,12 +787,11 @@ static bool split_queue(struct detector *d, int l, const struct component *c, st
 		for (int x = c->x0; x <= c->x1; x++) {
 			if (!in_component(d, l, x, y))
 				continue;
-			int k = step_of(&ax, x, y);
+			int k = step_of(ax, x, y);
 			npx[k]++;
 			nbr[k] += d->bright[(size_t)y * d->w + x];
 		}
-	/* Parts: runs between strips, each an object by itself. */
-	int part_a[DETECT_MAX_BLOBS], part_b[DETECT_MAX_BLOBS], nparts = 0;
+	int nparts = 0;
 	const float min_px = d->p.min_area * (float)d->w * (float)d->h;
 	for (int k = 0; k < len && nparts < DETECT_MAX_BLOBS;) {
 		if ((float)nbr[k] <= QUEUE_CUT_FILL * (float)npx[k]) {
@@ -781,8 +807,27 @@ static bool split_queue(struct detector *d, int l, const struct component *c, st
 			part_b[nparts++] = k - 1;
 		}
 	}
+	return nparts;
+}
+
+static bool split_queue(struct detector *d, int l, const struct component *c, struct blob *blobs,
+			int *count, uint8_t queue)
+{
+	struct axis ax;
+	if (!long_axis(d, l, c, &ax))
+		return false;
+	int part_a[DETECT_MAX_BLOBS], part_b[DETECT_MAX_BLOBS];
+	int nparts = find_parts(d, l, c, &ax, part_a, part_b);
+	/* Rows (columns) find the strips of road between cars in a lane at
+	 * a slant in the picture; square to the lane finds them when the
+	 * camera is not level. */
+	if (nparts < 2 && fabsf(ax.ux * ax.ny - ax.uy * ax.nx) > QUEUE_TILT) {
+		strips_across(d, l, c, &ax);
+		nparts = find_parts(d, l, c, &ax, part_a, part_b);
+	}
 	if (nparts < 2)
 		return false;
+	const int len = ax.len;
 	/* The length, and the width across it, in the blobs' coordinates (x
 	 * and y normalised apart). */
 	float qx = ax.ux / (float)d->w, qy = ax.uy / (float)d->h, qn = hypotf(qx, qy);
