@@ -155,6 +155,48 @@ static void two_objects_passing_each_other_keep_their_ids(void **state)
 	tracker_destroy(t);
 }
 
+/* Two people meet head on, a small one going up and a big one going down
+ * a little to its side, each tracked on its own for a second and more,
+ * and pass in one blob for 0.8 s (the blob's centre goes mostly with the
+ * big one): each goes on its own way through it and keeps its id after,
+ * not carried back the way the other goes. */
+static void two_passing_in_one_blob_keep_their_own_ways(void **state)
+{
+	(void)state;
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	uint32_t ida = 0, idb = 0;
+	const float wa = 0.05f, ha = 0.06f, aa = 0.002f, wb = 0.08f, hb = 0.08f, ab = 0.0045f;
+	float ya = 0, yb = 0;
+	for (int f = 0; f < 50; f++) {
+		double now = 0.1 * f;
+		ya = 0.75f - 0.1f * (float)now;
+		yb = 0.25f + 0.1f * (float)now;
+		struct blob bl[2];
+		int n = 0;
+		if (fabsf(ya - yb) >= (ha + hb) / 2 + 0.01f) {
+			bl[n++] = box(0.48f, ya, wa, ha, aa);
+			bl[n++] = box(0.52f, yb, wb, hb, ab);
+		} else {
+			struct blob a = box(0.48f, ya, wa, ha, aa), b = box(0.52f, yb, wb, hb, ab);
+			struct blob u = {.x0 = fminf(a.x0, b.x0), .y0 = fminf(a.y0, b.y0),
+					 .x1 = fmaxf(a.x1, b.x1), .y1 = fmaxf(a.y1, b.y1), .area = aa + ab};
+			u.cx = (a.cx * aa + b.cx * ab) / u.area;
+			u.cy = (a.cy * aa + b.cy * ab) / u.area;
+			bl[n++] = u;
+		}
+		tr = tracker_update(t, bl, n, now);
+		if (f == 3) {
+			ida = find_near(tr, 0.48f, ya)->id;
+			idb = find_near(tr, 0.52f, yb)->id;
+		}
+	}
+	assert_int_equal(find_near(tr, 0.48f, ya)->id, ida);
+	assert_int_equal(find_near(tr, 0.52f, yb)->id, idb);
+	assert_true(find_id(tr, ida)->vy < 0.0f && find_id(tr, idb)->vy > 0.0f);
+	tracker_destroy(t);
+}
+
 /* A fast object (2 frame widths a second, 0.08 a frame at 25 fps) whose
  * next frame is lost: it has moved twice as far when seen again. The time
  * step from the timestamps puts the prediction there. */
@@ -1776,6 +1818,7 @@ int main(void)
 		cmocka_unit_test(fast_mover_is_followed),
 		cmocka_unit_test(global_assignment_keeps_ids_where_nearest_first_would_swap),
 		cmocka_unit_test(two_objects_passing_each_other_keep_their_ids),
+		cmocka_unit_test(two_passing_in_one_blob_keep_their_own_ways),
 		cmocka_unit_test(identity_kept_through_dropped_frames),
 		cmocka_unit_test(same_behaviour_at_10_and_30_fps),
 		cmocka_unit_test(confirmed_track_coasts_max_coast_seconds_then_ends),

@@ -42,6 +42,7 @@
 #define SIDEWAYS_MIN_SPEED 0.02f /* normalised units per second */
 #define SPEED_AGREEMENT 0.3f     /* parts of one body move at speeds this close */
 #define GROUP_VELOCITY_TAU 0.25f /* seconds for a member's speed to become the group's */
+#define PASS_KNOWN 0.5           /* seconds tracked before a group: its speed is known */
 #define SPLIT_SHRINK 0.75f       /* a track whose blob shrank below this share split */
 #define SPLIT_REACH 0.3f         /* and the part that went has its centre this far out of its box, at most */
 #define GROUP_MIN_COVER 0.6f     /* a group's blob holds this share of its members' areas */
@@ -108,6 +109,7 @@ struct track_state {
 	float rejoin_blob;    /* the blob its group was found again in, after a pillar; 0: none */
 	uint64_t mates;       /* bit j: the track in slot j shared its blob when last in a group */
 	double grouped_at;    /* when it was last in a group */
+	double group_from;    /* when its current group began */
 	double gap_from;      /* last seen before its latest gap, if it coasted */
 	float apart[TRACKER_MAX_TRACKS]; /* seconds seen clearly apart from the track in slot j */
 	bool born_beside;     /* first seen beside a larger confirmed track */
@@ -363,6 +365,14 @@ static void observe(struct tracker *t, int i, const struct obs *o, double now)
  * the group as a whole follows the blob (the members' mean prediction is
  * moved onto the blob's centroid), each stays inside the blob's box, and
  * no size is learnt from a blob that is not one object. */
+/* Whether a group member was tracked on its own for PASS_KNOWN seconds
+ * before its group began. */
+static bool speed_known(const struct track_state *s, double now)
+{
+	double began = s->group_peak == 0.0f ? now : s->group_from;
+	return began - s->born >= PASS_KNOWN;
+}
+
 static void observe_group(struct tracker *t, const int *members, int k, const struct blob *b,
 			  double now, float dt)
 {
@@ -398,6 +408,20 @@ static void observe_group(struct tracker *t, const int *members, int k, const st
 		gvx += t->st[members[m]].kx.v / (float)k;
 		gvy += t->st[members[m]].ky.v / (float)k;
 	}
+	/* Two going against each other are passing, not walking on
+	 * together: they keep their own speeds (pulled to the mean, each
+	 * would be carried back the way the other goes). Speeds known, that
+	 * is: tracked on their own for PASS_KNOWN seconds first (a new
+	 * track's first speed is noise). */
+	for (int m = 0; m < k; m++)
+		for (int n = m + 1; n < k; n++) {
+			const struct track *a = &t->tracks[members[m]], *c = &t->tracks[members[n]];
+			if (a->vx * c->vx + a->vy * c->vy < 0.0f &&
+			    hypotf(a->vx, a->vy) > SIDEWAYS_MIN_SPEED &&
+			    hypotf(c->vx, c->vy) > SIDEWAYS_MIN_SPEED &&
+			    speed_known(&t->st[members[m]], now) && speed_known(&t->st[members[n]], now))
+				pull = 0.0f;
+		}
 	for (int m = 0; m < k; m++) {
 		struct track_state *s = &t->st[members[m]];
 		s->kx.v += pull * (gvx - s->kx.v);
@@ -416,6 +440,7 @@ static void observe_group(struct tracker *t, const int *members, int k, const st
 		 * when it joined: a group that grows may be a part of one
 		 * member coming into view, which must stay a part. */
 		if (s->group_peak == 0.0f) {
+			s->group_from = now;
 			s->own_area = tr->area;
 			if (s->rejoin_blob > 0.0f)
 				s->rejoin_blob = b->area;
