@@ -2764,18 +2764,26 @@ static void traffic(struct builder *b, const double *lane, const bool *down, con
 		    int n_lanes, int n, double t0, double gap, double car_w)
 {
 	struct scene *sc = b->sc;
-	double last[8] = {0};
+	double last[8] = {0}, last_half[8] = {0};
+	/* At the line's row a length on the road is drawn lam^1.4 as long as
+	 * at the bottom (object_body) while a gap in time is lam^2 as far. */
+	double lam = (b->ay - sc->vy) / (sc->height - sc->vy), drawn = pow(lam, 1.4);
 
 	for (int i = 0; i < n; i++) {
 		int l = (i + (i / n_lanes) % 2) % n_lanes;
 		struct object *o = new_vehicle(b, traffic_kind(b->r), car_w);
 		double t = t0 + i * gap + rng_range(b->r, -0.3, 0.3) * gap;
-		/* same-lane spacing: its length plus a car at the line */
-		double need = 2.5 * o->half_len / (speed[l] * sc->width);
-		if (t < last[l] + need)
+		double v = speed[l] * sc->width * rng_range(b->r, 0.97, 1.03);
+		/* Same lane: nose to tail at the line as drawn there (both half
+		 * lengths) plus a car's width of road, so no two vehicles are
+		 * ever drawn one inside the other where they are counted. */
+		double need = ((last_half[l] + o->half_len) * drawn + car_w * sc->width * drawn) /
+			      (v * 0.97 * lam * lam);
+		if (last_half[l] > 0.0 && t < last[l] + need)
 			t = last[l] + need;
 		last[l] = t;
-		drive(b, o, lane[l] * sc->width, down[l], t, speed[l] * sc->width * rng_range(b->r, 0.97, 1.03));
+		last_half[l] = o->half_len;
+		drive(b, o, lane[l] * sc->width, down[l], t, v);
 	}
 }
 
