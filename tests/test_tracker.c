@@ -505,15 +505,44 @@ static void small_track_is_kept_by_a_faint_blob_where_predicted(void **state)
 	}
 	assert_true(bike->confirmed);
 	/* The car, an object all along, does not take a faint blob where it
-	 * is predicted (half its area: it would take a small one); nor does a
-	 * faint blob away from every track start one. */
-	struct blob b[2] = {box(0.2f, 0.69f, 0.03f, 0.03f, 0.0006f), box(0.8f, 0.2f, 0.03f, 0.03f, 0.0004f)};
-	b[0].small = b[0].faint = b[1].small = b[1].faint = true;
-	tr = tracker_update(t, b, 2, 9 * 0.04);
+	 * is predicted (half its area: it would take a small one), and that
+	 * blob, within twice the car's size of it, starts nothing either. */
+	struct blob b = box(0.2f, 0.69f, 0.03f, 0.03f, 0.0006f);
+	b.small = b.faint = true;
+	tr = tracker_update(t, &b, 1, 9 * 0.04);
 	const struct track *car = find_near(tr, 0.2f, 0.69f);
 	assert_non_null(car);
 	assert_false(car->updated);
 	assert_int_equal(live_tracks(tr), 2); /* the car and the bike, coasting */
+	tracker_destroy(t);
+}
+
+/* Far off, a motorbike's blob stays under half the object size all the way
+ * to the line: a faint blob clear of every track starts a small track, which
+ * is confirmed as small ones are (it goes further than its own size). One
+ * beside a tracked object, within twice its size, is a scrap of it and
+ * starts nothing. */
+static void faint_blob_clear_of_every_track_starts_one(void **state)
+{
+	(void)state;
+	struct tracker *t = make();
+	const struct track *tr = NULL, *bike = NULL;
+	for (int f = 0; f < 12; f++) {
+		/* A person at (0.2, 0.4), 0.1 x 0.2; a scrap 0.3 below their
+		 * centre (over their height, within twice it); the bike far up
+		 * at x 0.7. */
+		struct blob b[3] = {box(0.2f, 0.4f + 0.005f * f, 0.1f, 0.2f, 0.012f),
+				    box(0.23f, 0.7f + 0.005f * f, 0.02f, 0.02f, 0.0006f),
+				    box(0.7f, 0.2f + 0.012f * f, 0.02f, 0.03f, 0.0006f)};
+		b[1].small = b[1].faint = b[2].small = b[2].faint = true;
+		tr = tracker_update(t, b, 3, f * 0.04);
+		const struct track *scrap = find_near(tr, 0.23f, 0.7f + 0.005f * f);
+		assert_true(hypotf(scrap->x - 0.23f, scrap->y - 0.7f - 0.005f * f) > 0.1f);
+	}
+	bike = find_near(tr, 0.7f, 0.2f + 0.012f * 11);
+	assert_non_null(bike);
+	assert_true(bike->small && bike->confirmed);
+	assert_int_equal(bike->hits, 12);
 	tracker_destroy(t);
 }
 
@@ -1828,6 +1857,7 @@ int main(void)
 		cmocka_unit_test(small_track_that_moves_steadily_is_confirmed),
 		cmocka_unit_test(small_track_confirms_in_time_at_a_low_frame_rate),
 		cmocka_unit_test(small_track_is_kept_by_a_faint_blob_where_predicted),
+		cmocka_unit_test(faint_blob_clear_of_every_track_starts_one),
 		cmocka_unit_test(object_track_takes_a_small_blob_only_where_predicted),
 		cmocka_unit_test(tentative_track_ends_at_its_first_miss),
 		cmocka_unit_test(single_frame_noise_never_confirms),

@@ -23,9 +23,9 @@ struct blob {
 				 * has never been bigger may take it (a far object coming
 				 * closer), and it cannot make one count */
 	bool faint;             /* small, and under half of min_area (down to a quarter):
-				 * it starts nothing; it only keeps a track that has been
-				 * small all its life (a far object at the edge of
-				 * detection flickers across that half) */
+				 * it only keeps a track that has been small all its life
+				 * (a far object at the edge of detection flickers across
+				 * that half), and starts one only clear of every track */
 	uint8_t queue;          /* nonzero: one of the parts a long blob was cut into
 				 * across its length (objects nose to tail), all with
 				 * this number; the tracker puts them back together

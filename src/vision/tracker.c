@@ -32,6 +32,12 @@
  * is across the line first): the usual hits over as long as nine take at
  * 25 fps do too. */
 #define SMALL_CONFIRM_SECONDS 0.35
+/* A faint blob (a quarter to a half of the object size) starts a track, a
+ * small one, only clear of every track by twice that track's size: far
+ * off, a motorbike's blob flickers under half the object size all the way
+ * to the line; beside a person it is a scrap of them (1.5 let such scraps
+ * start tracks that counted on four real probes). */
+#define FAINT_CLEAR 2.0f
 #define SMALL_PART 0.3f        /* a small blob this share of a track's area may be it, seen in part */
 #define ACCEL_NOISE 0.05f        /* process noise: acceleration spectral density, 1/s^3 */
 #define VEL_INIT_VAR 1.0f        /* a new track's speed is unknown: up to ~1 frame/s */
@@ -688,6 +694,20 @@ static bool near_a_track(const struct tracker *t, const struct blob *b)
 	return false;
 }
 
+/* Whether a faint blob lies within FAINT_CLEAR of a track's size of it
+ * (of any track, small ones too): a scrap of something tracked, or the
+ * flicker of a far object that has a track already. */
+static bool near_any_track(const struct tracker *t, const struct blob *b)
+{
+	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
+		const struct track *tr = &t->tracks[i];
+		if (tr->id && fabsf(b->cx - tr->x) <= FAINT_CLEAR * tr->w &&
+		    fabsf(b->cy - tr->y) <= FAINT_CLEAR * tr->h)
+			return true;
+	}
+	return false;
+}
+
 /* The track a blob split off from keeps what is left of its blob: a
  * different part (the car behind, once the one in front has pulled away),
  * so its position jumps there, at its old velocity, instead of being
@@ -1011,7 +1031,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 	merge_stacked_tracks(t);
 
 	for (int b = 0; b < n; b++) {
-		if (blob_used[b] || blobs[b].faint)
+		if (blob_used[b] || (blobs[b].faint && near_any_track(t, &blobs[b])))
 			continue;
 		int slot = -1;
 		for (int i = 0; i < TRACKER_MAX_TRACKS && slot < 0; i++)
