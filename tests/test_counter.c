@@ -407,6 +407,38 @@ static void edge_sliver_clear_of_the_band_sets_the_side(void **state)
 	counter_destroy(s.c);
 }
 
+/* At 5 fps someone coming in at the left edge right at a level line is
+ * seen once as a sliver that straddles the line, its centre well above it
+ * (two bands and more), then in the band, and is only confirmed across it:
+ * the left edge does not move their centre across a level line, so the
+ * sliver's centre told their side, and they count. A sliver whose centre
+ * is within two bands (a shoulder first) tells nothing; nor does one cut by
+ * the top edge, which moves the centre toward a level line. */
+static void edge_sliver_across_the_line_tells_its_side_once_confirmed(void **state)
+{
+	(void)state;
+	for (int c = 0; c < 3; c++) {
+		struct script s;
+		struct line top = {0.0f, 0.2f, 1.0f, 0.2f};
+		setup_line(&s, c == 2 ? top : LINE_DEFAULT);
+		float y0 = c == 2 ? 0.12f : c == 1 ? 0.45f : 0.42f, line_y = c == 2 ? 0.2f : 0.5f;
+		const float dy[4] = {0.0f, line_y - 0.02f - y0, line_y + 0.05f - y0, line_y + 0.12f - y0};
+		for (int k = 0; k < 4; k++) {
+			float y = y0 + dy[k], w = k ? 0.08f : 0.04f, h = c == 2 && !k ? 0.12f : 0.16f;
+			s.slots[0] = (struct track){.id = 1, .x = c == 2 ? 0.5f : w / 2 + 0.04f * k,
+						    .y = y, .bottom = y + h / 2, .w = w, .h = h,
+						    .updated = true, .confirmed = k >= 2, .hits = 1 + k};
+			if (c == 2 && k == 0)
+				s.slots[0].y = 0.06f, s.slots[0].bottom = 0.12f; /* cut by the top */
+			frame(&s, k);
+		}
+		end(&s, 4);
+		assert_int_equal(s.in, c == 0 ? 1 : 0);
+		assert_int_equal(s.out, 0);
+		counter_destroy(s.c);
+	}
+}
+
 /* Two cars pass each other in one blob on the line: inside the group the
  * members' positions are guesses and the one going down seems to stall
  * and drift back up. That drift back is no crossing; seen on its own
@@ -1426,6 +1458,7 @@ int main(void)
 		cmocka_unit_test(end_rule_keeps_to_the_segment),
 		cmocka_unit_test(edge_sliver_does_not_set_the_side_an_object_starts_on),
 		cmocka_unit_test(edge_sliver_clear_of_the_band_sets_the_side),
+		cmocka_unit_test(edge_sliver_across_the_line_tells_its_side_once_confirmed),
 		cmocka_unit_test(grouped_drift_back_is_no_crossing),
 		cmocka_unit_test(reset_tracks_forgets_every_track),
 		cmocka_unit_test(bottom_anchor_counts_where_the_feet_cross),

@@ -12,6 +12,10 @@
 #define LEARN_MIN_SAMPLES 2
 #define EDGE_MARGIN 0.02f     /* a box this near the picture's edge is cut by it */
 #define EDGE_ALONG 0.3f       /* an edge cut shifts the side when the line's normal is this much across it */
+/* A first sliver at an edge that runs across the line tells its side if
+ * its centre is this many bands from the line: what shows first (a
+ * shoulder, a head) may lie a band off the middle of the body. */
+#define EDGE_SLIVER_CLEAR 2.0f
 #define IN_FILE_LIKENESS 0.4f /* two objects in file: the smaller at least this of the bigger */
 #define IN_FILE_WIDTH_LIKENESS 0.7f /* or, one cut by the picture's edge, this alike in width */
 /* A piece that takes over a crossing its parent counted is a fair share of
@@ -39,6 +43,8 @@ struct slot_state {
 	int pieces;       /* objects it turned out to hold: 1 + tracks split off */
 	float crossed_area; /* its area when that crossing was counted */
 	uint32_t parent;  /* split off from this track, not yet confirmed */
+	int edge_side;    /* the side its first sliver at the picture's edge was on, */
+	float ex, ey;     /* and where, while its side waited for confirmation */
 	float area_sum, width_sum, length_sum;
 	int nsize;
 };
@@ -103,24 +109,32 @@ void counter_destroy(struct counter *c)
 	free(c);
 }
 
+/* Whether the picture's edge cuts an object across the line's normal, so
+ * that what is seen of it is off toward the line or away from it. */
+static bool edge_shifts_side(const struct line *l, bool cut_x, bool cut_y)
+{
+	float dx = l->bx - l->ax, dy = l->by - l->ay, len = hypotf(dx, dy);
+	return (cut_x && fabsf(dy) > EDGE_ALONG * len) || (cut_y && fabsf(dx) > EDGE_ALONG * len);
+}
+
 /* Whether a first sliver of an object cut by the picture's edge may be
- * off to one side of where the object is: always when the edge cuts it
- * across the line's normal (its centre is off toward the line or away from
- * it); when the edge runs across the line (a level line, the left edge),
- * only if what is seen reaches into the band: a sliver wholly clear of the
- * band on one side is that side. */
-static bool side_unsure_at_edge(const struct counter *c, const struct track *tr, int side)
+ * off to one side of where the object is: always when the edge shifts its
+ * side (*shifted); when the edge runs across the line (a level line, the
+ * left edge), only if what is seen reaches into the band: a sliver wholly
+ * clear of the band on one side is that side. */
+static bool side_unsure_at_edge(const struct counter *c, const struct track *tr, int side,
+				bool *shifted)
 {
 	const struct line *l = &c->line;
-	float dx = l->bx - l->ax, dy = l->by - l->ay, len = hypotf(dx, dy);
 	float x0 = tr->x - tr->w / 2, x1 = tr->x + tr->w / 2;
 	float y0 = tr->y - tr->h / 2, y1 = tr->y + tr->h / 2;
 	bool cut_x = x0 < EDGE_MARGIN || x1 > 1.0f - EDGE_MARGIN;
 	bool cut_y = y0 < EDGE_MARGIN || y1 > 1.0f - EDGE_MARGIN;
+	*shifted = false;
 	if (!cut_x && !cut_y)
 		return false;
-	if ((cut_x && fabsf(dy) > EDGE_ALONG * len) || (cut_y && fabsf(dx) > EDGE_ALONG * len))
-		return true;
+	if (edge_shifts_side(l, cut_x, cut_y))
+		return *shifted = true;
 	const float cx[4] = {x0, x1, x0, x1}, cy[4] = {y0, y0, y1, y1};
 	for (int k = 0; k < 4; k++)
 		if (line_side(l, cx[k], cy[k]) * (float)side <= c->p.band)
@@ -408,12 +422,30 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 			 * one side of where the object is: one coming in right
 			 * on the line shows its near edge first. The side it
 			 * starts on waits for the track to be confirmed. */
-			if (!tr->confirmed && side_unsure_at_edge(c, tr, side))
+			bool shifted;
+			if (!tr->confirmed && side_unsure_at_edge(c, tr, side, &shifted)) {
+				if (!shifted && !st->edge_side && fabsf(d) > EDGE_SLIVER_CLEAR * c->p.band) {
+					st->edge_side = side;
+					st->ex = x;
+					st->ey = y;
+				}
 				continue;
-			st->side = st->start_side = side;
-			st->sx = st->ax = x;
-			st->sy = st->ay = y;
-			continue;
+			}
+			if (st->edge_side != -side || !tr->confirmed) {
+				st->side = st->start_side = side;
+				st->sx = st->ax = x;
+				st->sy = st->ay = y;
+				continue;
+			}
+			/* Confirmed across the line from where its first sliver
+			 * was: at a low frame rate one that came in at the edge
+			 * on the line is over it before it is confirmed. An edge
+			 * that runs across the line cuts what is seen along it,
+			 * so the sliver's centre said its side; it starts there
+			 * and this is its crossing. */
+			st->side = st->start_side = st->edge_side;
+			st->sx = st->ax = st->ex;
+			st->sy = st->ay = st->ey;
 		}
 		if (st->side == side) {
 			st->ax = x;
