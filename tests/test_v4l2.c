@@ -1128,7 +1128,6 @@ static bool camera_caught_up(void *arg)
 struct result {
 	struct camera_stats s;
 	struct totals t;
-	uint32_t max_track;
 };
 
 /* Runs the cameras until each has processed `frames` frames (files: until
@@ -1192,15 +1191,6 @@ static void run_cameras(struct camera_list *list, struct fake_dev **devs, uint64
 	for (int i = 0; i < list->n; i++) {
 		camera_get_stats(cams[i], &res[i].s);
 		coord_get_totals(co, i, &res[i].t);
-		res[i].max_track = 0;
-		char key[128];
-		snprintf(key, sizeof(key), "\"camera\":\"%s\"", list->cams[i].name);
-		for (const char *p = events; (p = strstr(p, key)); p++) {
-			const char *t = strstr(p, "\"track\":");
-			unsigned id;
-			if (t && sscanf(t, "\"track\":%u", &id) == 1 && id > res[i].max_track)
-				res[i].max_track = id;
-		}
 		camera_close(cams[i]);
 	}
 	coord_destroy(co);
@@ -1278,14 +1268,17 @@ static void unplugged_camera_reconnects_while_the_other_counts(void **state)
 	assert_int_equal(res[1].t.in, base.t.in);
 	assert_int_equal(res[1].t.out, base.t.out);
 	/* a: one reconnect, every frame, the same counts, and tracking started
-	 * over at the reconnect (the object in view got a fresh id). */
+	 * over at the reconnect: the object in view is a new track, confirmed
+	 * again. (Confirmed tracks, not track ids: a live camera's frames come
+	 * with the times they were taken, and a speck at the edge of detection
+	 * that starts a track for a frame or two comes and goes with them.) */
 	assert_int_equal(res[0].s.reconnects, 1);
 	assert_int_equal(res[0].s.processed, (uint64_t)clip.n);
 	assert_int_equal(res[0].s.dropped, 0);
 	assert_int_equal(res[0].t.in, base.t.in);
 	assert_int_equal(res[0].t.out, base.t.out);
-	assert_true(res[0].max_track > base.max_track);
-	assert_int_equal(res[1].max_track, base.max_track);
+	assert_int_equal(res[0].s.lines[0].tracks_seen, base.s.lines[0].tracks_seen + 1);
+	assert_int_equal(res[1].s.lines[0].tracks_seen, base.s.lines[0].tracks_seen);
 	assert_int_equal(count_lines_with(log, "camera 'video0': '/dev/fake/video0' lost"), 1);
 	assert_int_equal(count_lines_with(log, "camera 'video0': '/dev/fake/video0' streaming again"),
 			 1);
