@@ -678,6 +678,42 @@ static void fragment_inside_the_box_of_an_object_walking_down_joins_it(void **st
 	tracker_destroy(t);
 }
 
+/* A fragment two tracks could own joins the one whose own blob it lies
+ * against, whichever slot each track holds: a big person close to the
+ * camera beside a smaller one whose legs come apart from the torso; the
+ * legs lie inside the big one's enlarged box too. */
+static void fragment_two_tracks_could_own_joins_the_one_it_lies_against(void **state)
+{
+	(void)state;
+	for (int big_first = 0; big_first < 2; big_first++) {
+		struct tracker *t = make();
+		const struct track *tr = NULL;
+		struct blob big = box(0.3f, 0.5f, 0.24f, 0.4f, 0.06f);
+		for (int f = 0; f < 10; f++) {
+			struct blob whole[2] = {big, box(0.5f, 0.5f, 0.12f, 0.3f, 0.024f)};
+			/* The one seen first takes the first slot. */
+			int first = big_first ? 0 : 1;
+			tr = f == 0 ? tracker_update(t, &whole[first], 1, 0.0)
+				    : tracker_update(t, whole, 2, f * 0.04);
+		}
+		uint32_t big_id = find_near(tr, 0.3f, 0.5f)->id;
+		uint32_t small_id = find_near(tr, 0.5f, 0.5f)->id;
+		assert_int_not_equal(big_id, small_id);
+		for (int f = 10; f < 14; f++) {
+			struct blob parts[3] = {
+				big,
+				box(0.5f, 0.45f, 0.12f, 0.2f, 0.016f),    /* torso, down to 0.55 */
+				box(0.44f, 0.6f, 0.02f, 0.1f, 0.002f),    /* legs, from 0.55 */
+			};
+			tr = tracker_update(t, parts, 3, f * 0.04);
+			assert_int_equal(live_tracks(tr), 2);
+			assert_float_equal(find_id(tr, small_id)->area, 0.018f, 1e-6);
+			assert_float_equal(find_id(tr, big_id)->area, 0.06f, 1e-6);
+		}
+		tracker_destroy(t);
+	}
+}
+
 /* Someone seated (a box on the upper body only) stands up: the blob the
  * track takes grows down at once, and the legs, found as a blob of their
  * own below the old box but inside the grown blob's, are a part of that
@@ -1198,7 +1234,6 @@ static void pair_going_away(float speed, float shrink, int frames)
 		const struct track *k = find_id(tr, back);
 		assert_non_null(k);
 		assert_true(k->updated);
-		print_message("f %d y %.3f yb %.3f ya %.3f g %d front %p\n", f, k->y, yb, ya, k->grouped, (void *)find_id(tr, front));
 		assert_float_equal(k->y, yb, h / 2);
 		if (ya + h / 2 < 0.0f)
 			assert_null(find_id(tr, front));
@@ -1866,6 +1901,7 @@ int main(void)
 		cmocka_unit_test(fragment_inside_the_box_of_an_object_walking_down_joins_it),
 		cmocka_unit_test(torso_and_legs_apart_from_the_start_become_one),
 		cmocka_unit_test(fragment_inside_the_grown_blob_joins_it),
+		cmocka_unit_test(fragment_two_tracks_could_own_joins_the_one_it_lies_against),
 		cmocka_unit_test(a_speck_cannot_jump_onto_a_large_blob),
 		cmocka_unit_test(confirmed_track_does_not_take_a_blob_over_4x_its_area),
 		cmocka_unit_test(lost_track_does_not_grab_a_far_blob),

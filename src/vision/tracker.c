@@ -882,15 +882,28 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 	for (int b = 0; b < n; b++) {
 		if (blob_used[b] || blobs[b].small)
 			continue;
+		int best = -1;
+		float best_gap = INFINITY;
 		for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 			const struct track *tr = &t->tracks[i];
-			if (tr->id && tr->confirmed && match[i] >= 0 &&
-			    (is_fragment(tr, &obs[i], &blobs[b]) ||
-			     is_stacked_part(tr, &obs[i], &blobs[b]))) {
-				obs_add(&obs[i], &blobs[b]);
-				blob_used[b] = true;
-				break;
+			if (!(tr->id && tr->confirmed && match[i] >= 0 &&
+			      (is_fragment(tr, &obs[i], &blobs[b]) ||
+			       is_stacked_part(tr, &obs[i], &blobs[b]))))
+				continue;
+			/* Of several that could own it, the one whose own blob
+			 * it lies nearest (box to box gap, normalised by size). */
+			const struct obs *o = &obs[i];
+			float gx = fmaxf(0.0f, fmaxf(o->x0 - blobs[b].x1, blobs[b].x0 - o->x1)) / tr->w;
+			float gy = fmaxf(0.0f, fmaxf(o->y0 - blobs[b].y1, blobs[b].y0 - o->y1)) / tr->h;
+			float gap = gx + gy;
+			if (gap < best_gap) {
+				best_gap = gap;
+				best = i;
 			}
+		}
+		if (best >= 0) {
+			obs_add(&obs[best], &blobs[b]);
+			blob_used[b] = true;
 		}
 	}
 
