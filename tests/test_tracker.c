@@ -1107,6 +1107,49 @@ static void queue_cut_is_taken_only_from_a_track_going_along_it(void **state)
 	}
 }
 
+/* A lane's track cut from a queue takes the cars behind (the longer part,
+ * nearer its prediction) and jumps back to them: that jump is no travel of
+ * its own, and the cut holds on the next frames. It once went back
+ * together every other frame, as the track's way since it was first seen
+ * seemed to shrink by the jump, and the car in front never lived long
+ * enough to be counted. */
+static void lane_track_rebased_onto_the_cars_behind_keeps_the_cut(void **state)
+{
+	(void)state;
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	double now = 0;
+	float y = 0.2f; /* the whole's centroid */
+	uint32_t front = 0;
+	for (int f = 0; f < 40; f++, now += 0.04, y += 0.01f) {
+		struct blob b[2];
+		int n = 1;
+		if (f < 20) {
+			b[0] = box(0.3f, y + 0.025f, 0.08f, 0.5f, 0.03f);
+			b[0].cy = y;
+		} else {
+			b[0] = box(0.3f, y - 0.1f, 0.08f, 0.3f, 0.018f);  /* the cars behind */
+			b[1] = box(0.3f, y + 0.15f, 0.08f, 0.2f, 0.012f); /* the one in front */
+			for (int k = 0; k < 2; k++) {
+				b[k].queue = 1;
+				b[k].queue_ax = 0.0f;
+				b[k].queue_ay = 1.0f;
+				b[k].queue_wide = 0.08f;
+			}
+			n = 2;
+		}
+		tr = tracker_update(t, b, n, now);
+		if (f == 22)
+			front = find_near(tr, 0.3f, y + 0.15f)->id;
+		if (f >= 22) {
+			assert_int_equal(live_tracks(tr), 2);
+			assert_non_null(find_id(tr, front));
+		}
+	}
+	assert_true(find_id(tr, front)->confirmed);
+	tracker_destroy(t);
+}
+
 /* Two tracks one behind the other, each with its own blob, then (for
  * merged frames) one blob, then that blob cut as a queue: they stay a
  * group from the first frame they share a blob. */
@@ -1914,6 +1957,7 @@ int main(void)
 		cmocka_unit_test(queue_cut_is_taken_only_from_a_track_going_along_it),
 		cmocka_unit_test(queue_is_first_cut_only_from_a_track_that_had_all_of_it),
 		cmocka_unit_test(queue_cut_on_a_slanted_lane_follows_the_lane),
+		cmocka_unit_test(lane_track_rebased_onto_the_cars_behind_keeps_the_cut),
 		cmocka_unit_test(group_going_away_keeps_the_member_behind),
 		cmocka_unit_test(member_gone_out_of_the_picture_leaves_the_group),
 		cmocka_unit_test(wavering_group_blob_keeps_its_members),

@@ -108,7 +108,7 @@ struct track_state {
 	struct kf1 kx, ky;
 	float size_var;       /* of the box size, in units of one measurement's variance */
 	double last_seen;
-	float x0, y0;         /* where it was first seen */
+	float x0, y0;         /* where it was first seen (moved with a rebase) */
 	double born;          /* and when */
 	float group_peak;     /* its group's largest blob so far; 0: not in a group */
 	float own_area;       /* its area when it joined the group */
@@ -732,6 +732,11 @@ static void rebase_parent(struct tracker *t, uint32_t parent, const struct track
 		float r = meas_var(tr);
 		s->kx.p = o->sx / o->area;
 		s->ky.p = o->sy / o->area;
+		/* The jump is to another object, not travel: where it was
+		 * first seen moves with it, so how far it has gone (along a
+		 * queue, for a small track's confirmation) is unchanged. */
+		s->x0 += s->kx.p - predicted[i].kx.p;
+		s->y0 += s->ky.p - predicted[i].ky.p;
 		s->kx.pp = s->ky.pp = r;
 		s->kx.pv = s->ky.pv = 0.0f;
 		tr->rebased = true;
