@@ -528,22 +528,54 @@ static void faint_blob_clear_of_every_track_starts_one(void **state)
 	struct tracker *t = make();
 	const struct track *tr = NULL, *bike = NULL;
 	for (int f = 0; f < 12; f++) {
-		/* A person at (0.2, 0.4), 0.1 x 0.2; a scrap 0.3 below their
-		 * centre (over their height, within twice it); the bike far up
-		 * at x 0.7. */
+		/* A person at (0.2, 0.4), 0.1 x 0.2, walking down; a scrap
+		 * 0.15 to their side and a little below (over their width,
+		 * within twice it); the bike far up at x 0.7. */
 		struct blob b[3] = {box(0.2f, 0.4f + 0.005f * f, 0.1f, 0.2f, 0.012f),
-				    box(0.23f, 0.7f + 0.005f * f, 0.02f, 0.02f, 0.0006f),
+				    box(0.35f, 0.45f + 0.005f * f, 0.02f, 0.02f, 0.0006f),
 				    box(0.7f, 0.2f + 0.012f * f, 0.02f, 0.03f, 0.0006f)};
 		b[1].small = b[1].faint = b[2].small = b[2].faint = true;
 		tr = tracker_update(t, b, 3, f * 0.04);
-		const struct track *scrap = find_near(tr, 0.23f, 0.7f + 0.005f * f);
-		assert_true(hypotf(scrap->x - 0.23f, scrap->y - 0.7f - 0.005f * f) > 0.1f);
+		const struct track *scrap = find_near(tr, 0.35f, 0.45f + 0.005f * f);
+		assert_true(hypotf(scrap->x - 0.35f, scrap->y - 0.45f - 0.005f * f) > 0.1f);
 	}
 	bike = find_near(tr, 0.7f, 0.2f + 0.012f * 11);
 	assert_non_null(bike);
 	assert_true(bike->small && bike->confirmed);
 	assert_int_equal(bike->hits, 12);
 	tracker_destroy(t);
+}
+
+/* Within twice a car's size but in file with it (a motorbike just ahead
+ * in its lane, clear of its box along the way), a faint blob starts a
+ * track. As near but off the car's path (diagonally ahead, over half as far
+ * across as along), or long enough to reach back to the car's box, it is a
+ * scrap and starts nothing. */
+static void faint_blob_in_file_with_a_vehicle_starts_one(void **state)
+{
+	(void)state;
+	/* the faint blob's place from the car's centre, and its length */
+	const float at[3][3] = {{0.01f, 0.11f, 0.05f}, {0.07f, 0.11f, 0.05f}, {0.01f, 0.11f, 0.14f}};
+	for (int k = 0; k < 3; k++) {
+		struct tracker *t = make();
+		const struct track *tr = NULL;
+		for (int f = 0; f < 24; f++) {
+			float y = 0.2f + 0.008f * f;
+			struct blob b[2] = {box(0.4f, y, 0.05f, 0.1f, 0.004f),
+					    box(0.4f + at[k][0], y + at[k][1], 0.02f, at[k][2], 0.0006f)};
+			b[1].small = b[1].faint = true;
+			/* the car alone until it is confirmed and moving */
+			tr = tracker_update(t, b, f < 8 ? 1 : 2, f * 0.04);
+		}
+		if (k == 0) {
+			const struct track *bike = find_near(tr, 0.41f, 0.2f + 0.008f * 23 + 0.11f);
+			assert_true(bike->small && bike->confirmed);
+			assert_int_equal(bike->hits, 16);
+		} else {
+			assert_int_equal(live_tracks(tr), 1);
+		}
+		tracker_destroy(t);
+	}
 }
 
 static void tentative_track_ends_at_its_first_miss(void **state)
@@ -1936,6 +1968,7 @@ int main(void)
 		cmocka_unit_test(small_track_confirms_in_time_at_a_low_frame_rate),
 		cmocka_unit_test(small_track_is_kept_by_a_faint_blob_where_predicted),
 		cmocka_unit_test(faint_blob_clear_of_every_track_starts_one),
+		cmocka_unit_test(faint_blob_in_file_with_a_vehicle_starts_one),
 		cmocka_unit_test(object_track_takes_a_small_blob_only_where_predicted),
 		cmocka_unit_test(tentative_track_ends_at_its_first_miss),
 		cmocka_unit_test(single_frame_noise_never_confirms),

@@ -38,6 +38,7 @@
  * to the line; beside a person it is a scrap of them (1.5 let such scraps
  * start tracks that counted on four real probes). */
 #define FAINT_CLEAR 2.0f
+#define IN_FILE 2.0f
 #define SMALL_PART 0.3f        /* a small blob this share of a track's area may be it, seen in part */
 #define ACCEL_NOISE 0.05f        /* process noise: acceleration spectral density, 1/s^3 */
 #define VEL_INIT_VAR 1.0f        /* a new track's speed is unknown: up to ~1 frame/s */
@@ -694,6 +695,22 @@ static bool near_a_track(const struct tracker *t, const struct blob *b)
 	return false;
 }
 
+/* Whether a blob lies in file with a moving track (ahead of it or behind
+ * it on its way, IN_FILE times as far along as across) and clear of its
+ * box along that way: the next vehicle in a lane (a motorbike just ahead
+ * of a car), not a loose part of it, which lies beside it or on it. */
+static bool in_file_clear(const struct track *tr, const struct blob *b)
+{
+	float speed = hypotf(tr->vx, tr->vy);
+	if (speed < SIDEWAYS_MIN_SPEED)
+		return false;
+	float ux = tr->vx / speed, uy = tr->vy / speed;
+	float dx = b->cx - tr->x, dy = b->cy - tr->y;
+	float along = fabsf(dx * ux + dy * uy), across = fabsf(dx * uy - dy * ux);
+	float reach = 0.5f * (fabsf(ux) * (tr->w + b->x1 - b->x0) + fabsf(uy) * (tr->h + b->y1 - b->y0));
+	return along >= IN_FILE * across && along > reach;
+}
+
 /* Whether a faint blob lies within FAINT_CLEAR of a track's size of it
  * (of any track, small ones too): a scrap of something tracked, or the
  * flicker of a far object that has a track already. */
@@ -702,7 +719,7 @@ static bool near_any_track(const struct tracker *t, const struct blob *b)
 	for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 		const struct track *tr = &t->tracks[i];
 		if (tr->id && fabsf(b->cx - tr->x) <= FAINT_CLEAR * tr->w &&
-		    fabsf(b->cy - tr->y) <= FAINT_CLEAR * tr->h)
+		    fabsf(b->cy - tr->y) <= FAINT_CLEAR * tr->h && !in_file_clear(tr, b))
 			return true;
 	}
 	return false;
