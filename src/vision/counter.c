@@ -45,6 +45,7 @@ struct slot_state {
 	uint32_t parent;  /* split off from this track, not yet confirmed */
 	int edge_side;    /* the side its first sliver at the picture's edge was on, */
 	float ex, ey;     /* and where, while its side waited for confirmation */
+	bool speck_over;  /* it changed sides as a speck not yet confirmed */
 	float area_sum, width_sum, length_sum;
 	int nsize;
 };
@@ -450,16 +451,26 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 		if (st->side == side) {
 			st->ax = x;
 			st->ay = y;
+			st->speck_over = false;
 			continue;
 		}
-		/* Clearly changed sides. A track seen only as a speck so far (far
-		 * away, or a scrap that jumped between blobs) may tell where an
-		 * object came from, not that it crossed: it starts over on
-		 * this side; so does one going along beside an object. */
-		if (tr->small && (!tr->confirmed || beside_an_object(&c->line, tracks, tr))) {
+		/* Clearly changed sides. A speck not yet confirmed keeps its
+		 * old side until it is known: confirmed while still a speck (a
+		 * far object going steadily), its crossing counts; seen whole
+		 * first, it was a scrap that jumped between blobs, which tells
+		 * where an object came from, not that it crossed: it starts
+		 * over on the side it is on then, and so does a speck going
+		 * along beside an object. */
+		if (tr->small && !tr->confirmed) {
+			st->speck_over = true;
+			continue;
+		}
+		if ((st->speck_over && !tr->small) ||
+		    (tr->small && beside_an_object(&c->line, tracks, tr))) {
 			st->side = st->start_side = side;
 			st->sx = st->ax = x;
 			st->sy = st->ay = y;
+			st->speck_over = false;
 			continue;
 		}
 		/* An unconfirmed track keeps its old side, so the crossing is
