@@ -175,7 +175,7 @@ def replay_result(args, clip, truth_path, events):
 # suite requires exact: overhead people dark on a dark floor, torso and legs
 # apart at a railing, pairs merging before, on and after the line, low
 # contrast, camera sway and drift, highways, trucks, a low sun's hard
-# shadows: all of the set (their figures are in the README's accuracy table).
+# shadows: all of the set (their figures are in docs/accuracy.md's table).
 HARD_EXACT = ["overhead-dark", "articulated", "merge-before", "merge-on", "low-contrast",
               "sway", "drift", "big-exposure", "group3", "highway", "lobby", "motorway-drift",
               "trucks", "edge-on-line", "merge-after", "followers", "two-way-sway",

@@ -1300,8 +1300,8 @@ static void far_object_seen_small_first_counts_from_where_it_came(void **state)
 /* A far motorbike first seen as a speck just before the line, at a low
  * frame rate, is over it before it has gone far enough to be confirmed: it
  * keeps the side it came from, and counts once it is confirmed, still a
- * speck. (A speck that is whole before it is confirmed starts over: the
- * scrap in the test above.) */
+ * speck. Gone before it is confirmed, it is nothing; whole before it is
+ * confirmed, it starts over (the scrap in the test above). */
 static void speck_over_the_line_before_it_is_confirmed_counts_once_confirmed(void **state)
 {
 	(void)state;
@@ -1316,6 +1316,18 @@ static void speck_over_the_line_before_it_is_confirmed_counts_once_confirmed(voi
 		e2e_frame(&e, NULL, 0, 0.1);
 	assert_int_equal(e.in, 1);
 	assert_int_equal(e.out, 0);
+	e2e_teardown(&e);
+
+	/* The same speck gone before it is confirmed is nothing. */
+	e2e_setup(&e);
+	for (float y = 0.44f; y < 0.58f; y += 0.03f) {
+		struct blob b = box(0.3f, y, 0.03f, 0.15f, FILL);
+		b.small = true;
+		e2e_frame(&e, &b, 1, 0.1);
+	}
+	for (int f = 0; f < 25; f++)
+		e2e_frame(&e, NULL, 0, 0.1);
+	assert_int_equal(e.in + e.out, 0);
 	e2e_teardown(&e);
 }
 

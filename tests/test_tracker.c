@@ -547,34 +547,44 @@ static void faint_blob_clear_of_every_track_starts_one(void **state)
 }
 
 /* Within twice a car's size but in file with it (a motorbike just ahead
- * in its lane, clear of its box along the way), a faint blob starts a
- * track. As near but off the car's path (diagonally ahead, over half as far
- * across as along), or long enough to reach back to the car's box, it is a
- * scrap and starts nothing. */
+ * in its lane, or just behind, clear of its box along the way), a faint
+ * blob starts a track. As near but off the car's path (diagonally ahead,
+ * over half as far across as along), or long enough to reach back to the
+ * car's box, it is a scrap and starts nothing. A car going down with the
+ * blob ahead, and one going right with it behind. */
 static void faint_blob_in_file_with_a_vehicle_starts_one(void **state)
 {
 	(void)state;
-	/* the faint blob's place from the car's centre, and its length */
-	const float at[3][3] = {{0.01f, 0.11f, 0.05f}, {0.07f, 0.11f, 0.05f}, {0.01f, 0.11f, 0.14f}};
-	for (int k = 0; k < 3; k++) {
-		struct tracker *t = make();
-		const struct track *tr = NULL;
-		for (int f = 0; f < 24; f++) {
-			float y = 0.2f + 0.008f * f;
-			struct blob b[2] = {box(0.4f, y, 0.05f, 0.1f, 0.004f),
-					    box(0.4f + at[k][0], y + at[k][1], 0.02f, at[k][2], 0.0006f)};
-			b[1].small = b[1].faint = true;
-			/* the car alone until it is confirmed and moving */
-			tr = tracker_update(t, b, f < 8 ? 1 : 2, f * 0.04);
+	/* the faint blob's place from the car's centre, along the car's way
+	 * and across it, and its length */
+	const float at[3][3] = {{0.11f, 0.01f, 0.05f}, {0.11f, 0.07f, 0.05f}, {0.11f, 0.01f, 0.14f}};
+	for (int right = 0; right < 2; right++) {
+		for (int k = 0; k < 3; k++) {
+			struct tracker *t = make();
+			const struct track *tr = NULL;
+			float along = right ? -at[k][0] : at[k][0]; /* behind, or ahead */
+			float bx = 0, by = 0;
+			for (int f = 0; f < 24; f++) {
+				float c = 0.2f + 0.008f * f, x = right ? c : 0.4f, y = right ? 0.4f : c;
+				bx = right ? x + along : x + at[k][1];
+				by = right ? y + at[k][1] : y + along;
+				struct blob b[2] = {
+					right ? box(x, y, 0.1f, 0.05f, 0.004f) : box(x, y, 0.05f, 0.1f, 0.004f),
+					right ? box(bx, by, at[k][2], 0.02f, 0.0006f)
+					      : box(bx, by, 0.02f, at[k][2], 0.0006f)};
+				b[1].small = b[1].faint = true;
+				/* the car alone until it is confirmed and moving */
+				tr = tracker_update(t, b, f < 8 ? 1 : 2, f * 0.04);
+			}
+			if (k == 0) {
+				const struct track *bike = find_near(tr, bx, by);
+				assert_true(bike->small && bike->confirmed);
+				assert_int_equal(bike->hits, 16);
+			} else {
+				assert_int_equal(live_tracks(tr), 1);
+			}
+			tracker_destroy(t);
 		}
-		if (k == 0) {
-			const struct track *bike = find_near(tr, 0.41f, 0.2f + 0.008f * 23 + 0.11f);
-			assert_true(bike->small && bike->confirmed);
-			assert_int_equal(bike->hits, 16);
-		} else {
-			assert_int_equal(live_tracks(tr), 1);
-		}
-		tracker_destroy(t);
 	}
 }
 

@@ -46,6 +46,7 @@ struct slot_state {
 	int edge_side;    /* the side its first sliver at the picture's edge was on, */
 	float ex, ey;     /* and where, while its side waited for confirmation */
 	bool speck_over;  /* it changed sides as a speck not yet confirmed */
+	bool speck_confirmed; /* it was confirmed while still a speck */
 	float area_sum, width_sum, length_sum;
 	int nsize;
 };
@@ -172,8 +173,8 @@ static int finish(struct counter *c, struct slot_state *st, struct crossing *out
 	}
 	if (st->confirmed && st->in_band && !st->crossed && st->start_side && st->last_side == st->start_side)
 		bump(&c->turned_back);
-	if (!st->crossed && st->start_side && st->last_side == -st->start_side && st->hits >= 2 &&
-	    line_segment_crosses(&c->line, st->sx, st->sy, st->lx, st->ly))
+	if (!st->crossed && !st->speck_over && st->start_side && st->last_side == -st->start_side &&
+	    st->hits >= 2 && line_segment_crosses(&c->line, st->sx, st->sy, st->lx, st->ly))
 		out[n++] = (struct crossing){st->id, st->last_side > 0 ? DIR_IN : DIR_OUT, 1};
 	*st = (struct slot_state){0};
 	return n;
@@ -398,6 +399,7 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 		st->isolated = st->isolated && !tr->ever_grouped;
 		if (tr->confirmed && !st->confirmed) {
 			st->confirmed = true;
+			st->speck_confirmed = tr->small;
 			bump(&c->tracks_seen);
 		}
 		float x = tr->x, y = c->p.anchor == ANCHOR_BOTTOM ? tr->bottom : tr->y;
@@ -465,7 +467,7 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 			st->speck_over = true;
 			continue;
 		}
-		if ((st->speck_over && !tr->small) ||
+		if ((st->speck_over && !tr->small && !st->speck_confirmed) ||
 		    (tr->small && beside_an_object(&c->line, tracks, tr))) {
 			st->side = st->start_side = side;
 			st->sx = st->ax = x;
@@ -515,6 +517,7 @@ int counter_update(struct counter *c, const struct track *tracks, struct crossin
 		st->side = side;
 		st->ax = x;
 		st->ay = y;
+		st->speck_over = false;
 	}
 	return n;
 }

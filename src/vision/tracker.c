@@ -6,6 +6,7 @@
 #include "tracker.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,11 @@
  * to the line; beside a person it is a scrap of them (1.5 let such scraps
  * start tracks that counted on four real probes). */
 #define FAINT_CLEAR 2.0f
-#define IN_FILE 2.0f
+/* Unless it is in file with a moving, whole track: at least this many
+ * times as far along its way as across it (the ratio the queue rules use
+ * for "along a lane"), and clear of its box along the way. */
+#define IN_FILE_ALONG 2.0f
+#define MOVING_MIN_SPEED 0.02f /* normalised units per second: the way a track goes is known */
 #define SMALL_PART 0.3f        /* a small blob this share of a track's area may be it, seen in part */
 #define ACCEL_NOISE 0.05f        /* process noise: acceleration spectral density, 1/s^3 */
 #define VEL_INIT_VAR 1.0f        /* a new track's speed is unknown: up to ~1 frame/s */
@@ -275,6 +280,19 @@ static bool is_fragment(const struct track *tr, const struct obs *o, const struc
 	 * track's box: someone who sat still stands up and walks off, and the
 	 * legs show below the box the torso had. */
 	return b->cx >= o->x0 && b->cx <= o->x1 && b->cy >= o->y0 && b->cy <= o->y1;
+}
+
+/* How near fragment f lies to the blob a track took (own): the gap between
+ * the boxes, and the distance between the centres, each over the track's
+ * size. Touching or overlapping boxes have no gap; the centres then tell. */
+static void fragment_gap(const struct track *tr, const struct blob *own, const struct blob *f,
+			 float *gap, float *dist)
+{
+	float w = fmaxf(tr->w, FLT_EPSILON), h = fmaxf(tr->h, FLT_EPSILON);
+	float gx = fmaxf(0.0f, fmaxf(own->x0 - f->x1, f->x0 - own->x1)) / w;
+	float gy = fmaxf(0.0f, fmaxf(own->y0 - f->y1, f->y0 - own->y1)) / h;
+	*gap = gx + gy;
+	*dist = hypotf((f->cx - own->cx) / w, (f->cy - own->cy) / h);
 }
 
 /* Whether boxes a and b are parts of one upright body cut across by
@@ -695,20 +713,23 @@ static bool near_a_track(const struct tracker *t, const struct blob *b)
 	return false;
 }
 
-/* Whether a blob lies in file with a moving track (ahead of it or behind
- * it on its way, IN_FILE times as far along as across) and clear of its
- * box along that way: the next vehicle in a lane (a motorbike just ahead
- * of a car), not a loose part of it, which lies beside it or on it. */
+/* Whether a blob lies in file with a confirmed, whole, moving track (ahead
+ * of it or behind it on its way, IN_FILE_ALONG times as far along as
+ * across) and clear of its box along that way: the next vehicle in a lane
+ * (a motorbike just ahead of a car), not a loose part of it, which lies
+ * beside it or on it. (Within the track's own size of its centre a small
+ * blob starts nothing in any case: near_a_track.) */
 static bool in_file_clear(const struct track *tr, const struct blob *b)
 {
 	float speed = hypotf(tr->vx, tr->vy);
-	if (speed < SIDEWAYS_MIN_SPEED)
+	/* A small track's own flicker ahead of it is no next vehicle. */
+	if (tr->small || !tr->confirmed || speed < MOVING_MIN_SPEED)
 		return false;
 	float ux = tr->vx / speed, uy = tr->vy / speed;
 	float dx = b->cx - tr->x, dy = b->cy - tr->y;
 	float along = fabsf(dx * ux + dy * uy), across = fabsf(dx * uy - dy * ux);
 	float reach = 0.5f * (fabsf(ux) * (tr->w + b->x1 - b->x0) + fabsf(uy) * (tr->h + b->y1 - b->y0));
-	return along >= IN_FILE * across && along > reach;
+	return along >= IN_FILE_ALONG * across && along > reach;
 }
 
 /* Whether a faint blob lies within FAINT_CLEAR of a track's size of it
@@ -750,10 +771,11 @@ static void rebase_parent(struct tracker *t, uint32_t parent, const struct track
 		s->kx.p = o->sx / o->area;
 		s->ky.p = o->sy / o->area;
 		/* The jump is to another object, not travel: where it was
-		 * first seen moves with it, so how far it has gone (along a
-		 * queue, for a small track's confirmation) is unchanged. */
-		s->x0 += s->kx.p - predicted[i].kx.p;
-		s->y0 += s->ky.p - predicted[i].ky.p;
+		 * first seen moves with it, so how far it has gone along a
+		 * queue is unchanged. From the prediction, as the filter is:
+		 * several pieces may split off one parent in a frame. */
+		s->x0 = predicted[i].x0 + (s->kx.p - predicted[i].kx.p);
+		s->y0 = predicted[i].y0 + (s->ky.p - predicted[i].ky.p);
 		s->kx.pp = s->ky.pp = r;
 		s->kx.pv = s->ky.pv = 0.0f;
 		tr->rebased = true;
@@ -900,27 +922,26 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 		}
 	}
 
-	/* Fragments join the confirmed track whose box they lie in. */
+	/* Fragments join a confirmed track whose box (or blob) they lie in;
+	 * of several that could own one, the track whose own blob this frame
+	 * it lies against, not whichever sits in the lower slot. */
 	for (int b = 0; b < n; b++) {
 		if (blob_used[b] || blobs[b].small)
 			continue;
 		int best = -1;
-		float best_gap = INFINITY;
+		float best_gap = INFINITY, best_dist = INFINITY;
 		for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 			const struct track *tr = &t->tracks[i];
 			if (!(tr->id && tr->confirmed && match[i] >= 0 &&
 			      (is_fragment(tr, &obs[i], &blobs[b]) ||
 			       is_stacked_part(tr, &obs[i], &blobs[b]))))
 				continue;
-			/* Of several that could own it, the one whose own blob
-			 * it lies nearest (box to box gap, normalised by size). */
-			const struct obs *o = &obs[i];
-			float gx = fmaxf(0.0f, fmaxf(o->x0 - blobs[b].x1, blobs[b].x0 - o->x1)) / tr->w;
-			float gy = fmaxf(0.0f, fmaxf(o->y0 - blobs[b].y1, blobs[b].y0 - o->y1)) / tr->h;
-			float gap = gx + gy;
-			if (gap < best_gap) {
-				best_gap = gap;
+			float gap, dist;
+			fragment_gap(tr, &blobs[match[i]], &blobs[b], &gap, &dist);
+			if (best < 0 || gap < best_gap || (gap == best_gap && dist < best_dist)) {
 				best = i;
+				best_gap = gap;
+				best_dist = dist;
 			}
 		}
 		if (best >= 0) {
