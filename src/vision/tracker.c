@@ -282,17 +282,19 @@ static bool is_fragment(const struct track *tr, const struct obs *o, const struc
 	return b->cx >= o->x0 && b->cx <= o->x1 && b->cy >= o->y0 && b->cy <= o->y1;
 }
 
-/* How near fragment f lies to the blob a track took (own): the gap between
- * the boxes, and the distance between the centres, each over the track's
- * size. Touching or overlapping boxes have no gap; the centres then tell. */
-static void fragment_gap(const struct track *tr, const struct blob *own, const struct blob *f,
+/* How near fragment f lies to what a track has seen this frame (its blob
+ * and the parts that joined it so far, largest first): the gap between the
+ * boxes, and the distance between the centres, each over the track's size.
+ * Touching or overlapping boxes have no gap; the centres then tell. What
+ * has joined counts: a body whose legs joined it claims its feet next. */
+static void fragment_gap(const struct track *tr, const struct obs *o, const struct blob *f,
 			 float *gap, float *dist)
 {
 	float w = fmaxf(tr->w, FLT_EPSILON), h = fmaxf(tr->h, FLT_EPSILON);
-	float gx = fmaxf(0.0f, fmaxf(own->x0 - f->x1, f->x0 - own->x1)) / w;
-	float gy = fmaxf(0.0f, fmaxf(own->y0 - f->y1, f->y0 - own->y1)) / h;
+	float gx = fmaxf(0.0f, fmaxf(o->x0 - f->x1, f->x0 - o->x1)) / w;
+	float gy = fmaxf(0.0f, fmaxf(o->y0 - f->y1, f->y0 - o->y1)) / h;
 	*gap = gx + gy;
-	*dist = hypotf((f->cx - own->cx) / w, (f->cy - own->cy) / h);
+	*dist = hypotf((f->cx - o->sx / o->area) / w, (f->cy - o->sy / o->area) / h);
 }
 
 /* Whether boxes a and b are parts of one upright body cut across by
@@ -923,8 +925,8 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 	}
 
 	/* Fragments join a confirmed track whose box (or blob) they lie in;
-	 * of several that could own one, the track whose own blob this frame
-	 * it lies against, not whichever sits in the lower slot. */
+	 * of several that could own one, the track whose blob this frame it
+	 * lies against, not whichever sits in the lower slot. */
 	for (int b = 0; b < n; b++) {
 		if (blob_used[b] || blobs[b].small)
 			continue;
@@ -937,7 +939,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 			       is_stacked_part(tr, &obs[i], &blobs[b]))))
 				continue;
 			float gap, dist;
-			fragment_gap(tr, &blobs[match[i]], &blobs[b], &gap, &dist);
+			fragment_gap(tr, &obs[i], &blobs[b], &gap, &dist);
 			if (best < 0 || gap < best_gap || (gap == best_gap && dist < best_dist)) {
 				best = i;
 				best_gap = gap;
