@@ -1192,6 +1192,53 @@ static void lane_track_rebased_onto_the_cars_behind_keeps_the_cut(void **state)
 	tracker_destroy(t);
 }
 
+/* At a low frame rate the detector's cut of a queue comes and goes: the
+ * car in front, cut from it in two frames running, is hidden in the queue's
+ * blob when the cut is missing for a frame, and is the same track when the
+ * cut is back, and is confirmed. Cut in one frame only, it was as likely a
+ * person's blob cut at the belt for a frame: it ends. (10 fps.) */
+static void car_cut_from_a_queue_waits_in_it_when_the_cut_misses_a_frame(void **state)
+{
+	(void)state;
+	for (int twice = 1; twice >= 0; twice--) {
+		struct tracker *t = make();
+		const struct track *tr = NULL;
+		double now = 0;
+		float y = 0.05f; /* the whole's centroid */
+		uint32_t front = 0;
+		int uncut = twice ? 22 : 21; /* the frame the cut is missing */
+		for (int f = 0; f < 32; f++, now += 0.1, y += 0.02f) {
+			struct blob b[2];
+			int n = 1;
+			if (f < 20 || f == uncut) {
+				b[0] = box(0.3f, y + 0.025f, 0.08f, 0.5f, 0.03f);
+				b[0].cy = y;
+			} else {
+				b[0] = box(0.3f, y - 0.1f, 0.08f, 0.3f, 0.018f);  /* the cars behind */
+				b[1] = box(0.3f, y + 0.15f, 0.08f, 0.2f, 0.012f); /* the one in front */
+				for (int k = 0; k < 2; k++) {
+					b[k].queue = 1;
+					b[k].queue_ax = 0.0f;
+					b[k].queue_ay = 1.0f;
+					b[k].queue_wide = 0.08f;
+				}
+				n = 2;
+			}
+			tr = tracker_update(t, b, n, now);
+			if (f == 20)
+				front = find_near(tr, 0.3f, y + 0.15f)->id;
+		}
+		const struct track *k = find_id(tr, front);
+		if (twice) {
+			assert_non_null(k);
+			assert_true(k->confirmed);
+		} else {
+			assert_null(k);
+		}
+		tracker_destroy(t);
+	}
+}
+
 /* Two tracks one behind the other, each with its own blob, then (for
  * merged frames) one blob, then that blob cut as a queue: they stay a
  * group from the first frame they share a blob. */
@@ -2001,6 +2048,7 @@ int main(void)
 		cmocka_unit_test(queue_is_first_cut_only_from_a_track_that_had_all_of_it),
 		cmocka_unit_test(queue_cut_on_a_slanted_lane_follows_the_lane),
 		cmocka_unit_test(lane_track_rebased_onto_the_cars_behind_keeps_the_cut),
+		cmocka_unit_test(car_cut_from_a_queue_waits_in_it_when_the_cut_misses_a_frame),
 		cmocka_unit_test(group_going_away_keeps_the_member_behind),
 		cmocka_unit_test(member_gone_out_of_the_picture_leaves_the_group),
 		cmocka_unit_test(wavering_group_blob_keeps_its_members),

@@ -871,6 +871,26 @@ static int rejoin_queues(struct tracker *t, const struct blob *in, int n, struct
 	return m;
 }
 
+/* A car cut from a queue in two frames running, not yet confirmed, whose
+ * lane's track took the queue whole again this frame, predicted inside that
+ * blob: at a low frame rate the detector's cut of a queue comes and goes
+ * from frame to frame, and the car is hidden in the blob, not noise that
+ * went away. It waits for the next cut, one frame. (A cut seen once may be
+ * a person's blob cut at the belt for a frame.) */
+static bool hidden_in_its_queue(const struct tracker *t, int i, const struct obs *obs)
+{
+	const struct track *tr = &t->tracks[i];
+	if (!tr->parent || tr->hits < 2 || tr->missed > 1)
+		return false;
+	for (int p = 0; p < TRACKER_MAX_TRACKS; p++) {
+		const struct obs *o = &obs[p];
+		if (t->tracks[p].id == tr->parent)
+			return t->st[p].queued && o->area > 0.0f && tr->x >= o->x0 && tr->x <= o->x1 &&
+			       tr->y >= o->y0 && tr->y <= o->y1;
+	}
+	return false;
+}
+
 const struct track *tracker_update(struct tracker *t, const struct blob *blobs_in, int n,
 				   double t_sec)
 {
@@ -1080,7 +1100,8 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 		bool gone = tr->x < 0.0f || tr->x > 1.0f || tr->y < 0.0f || tr->y > 1.0f;
 		bool together;
 		float coast = t->p.max_coast * (found_mate(t, i, &together) >= 0 ? MATE_COAST : 1.0f);
-		if (!tr->confirmed || gone || t_sec - t->st[i].last_seen > coast) {
+		if ((!tr->confirmed && !hidden_in_its_queue(t, i, obs)) || gone ||
+		    t_sec - t->st[i].last_seen > coast) {
 			*tr = (struct track){0};
 			continue;
 		}
