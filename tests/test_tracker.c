@@ -1149,6 +1149,27 @@ static void queue_cut_is_taken_only_from_a_track_going_along_it(void **state)
 	}
 }
 
+/* A long queue coming down a lane at x 0.3, its centroid at y: one blob,
+ * or (cut) the cars behind, longer, and the one in front, as the detector
+ * cuts it. Returns the number of blobs written to b. */
+static int long_queue(struct blob *b, float y, bool cut)
+{
+	if (!cut) {
+		b[0] = box(0.3f, y + 0.025f, 0.08f, 0.5f, 0.03f);
+		b[0].cy = y;
+		return 1;
+	}
+	b[0] = box(0.3f, y - 0.1f, 0.08f, 0.3f, 0.018f);  /* the cars behind */
+	b[1] = box(0.3f, y + 0.15f, 0.08f, 0.2f, 0.012f); /* the one in front */
+	for (int k = 0; k < 2; k++) {
+		b[k].queue = 1;
+		b[k].queue_ax = 0.0f;
+		b[k].queue_ay = 1.0f;
+		b[k].queue_wide = 0.08f;
+	}
+	return 2;
+}
+
 /* A lane's track cut from a queue takes the cars behind (the longer part,
  * nearer its prediction) and jumps back to them: that jump is no travel of
  * its own, and the cut holds on the next frames. It once went back
@@ -1165,21 +1186,7 @@ static void lane_track_rebased_onto_the_cars_behind_keeps_the_cut(void **state)
 	uint32_t front = 0;
 	for (int f = 0; f < 40; f++, now += 0.04, y += 0.01f) {
 		struct blob b[2];
-		int n = 1;
-		if (f < 20) {
-			b[0] = box(0.3f, y + 0.025f, 0.08f, 0.5f, 0.03f);
-			b[0].cy = y;
-		} else {
-			b[0] = box(0.3f, y - 0.1f, 0.08f, 0.3f, 0.018f);  /* the cars behind */
-			b[1] = box(0.3f, y + 0.15f, 0.08f, 0.2f, 0.012f); /* the one in front */
-			for (int k = 0; k < 2; k++) {
-				b[k].queue = 1;
-				b[k].queue_ax = 0.0f;
-				b[k].queue_ay = 1.0f;
-				b[k].queue_wide = 0.08f;
-			}
-			n = 2;
-		}
+		int n = long_queue(b, y, f >= 20);
 		tr = tracker_update(t, b, n, now);
 		if (f == 22)
 			front = find_near(tr, 0.3f, y + 0.15f)->id;
@@ -1209,21 +1216,7 @@ static void car_cut_from_a_queue_waits_in_it_when_the_cut_misses_a_frame(void **
 		int uncut = twice ? 22 : 21; /* the frame the cut is missing */
 		for (int f = 0; f < 32; f++, now += 0.1, y += 0.02f) {
 			struct blob b[2];
-			int n = 1;
-			if (f < 20 || f == uncut) {
-				b[0] = box(0.3f, y + 0.025f, 0.08f, 0.5f, 0.03f);
-				b[0].cy = y;
-			} else {
-				b[0] = box(0.3f, y - 0.1f, 0.08f, 0.3f, 0.018f);  /* the cars behind */
-				b[1] = box(0.3f, y + 0.15f, 0.08f, 0.2f, 0.012f); /* the one in front */
-				for (int k = 0; k < 2; k++) {
-					b[k].queue = 1;
-					b[k].queue_ax = 0.0f;
-					b[k].queue_ay = 1.0f;
-					b[k].queue_wide = 0.08f;
-				}
-				n = 2;
-			}
+			int n = long_queue(b, y, f >= 20 && f != uncut);
 			tr = tracker_update(t, b, n, now);
 			if (f == 20)
 				front = find_near(tr, 0.3f, y + 0.15f)->id;
