@@ -1119,6 +1119,41 @@ static void front_car_whose_crossing_was_counted_is_not_counted_again(void **sta
 	assert_int_equal(front_car_parting_across_the_line(true), 2);
 }
 
+/* A piece split off a blob (the car in front, cut from the one behind
+ * as they come) crosses on its own while still a part of it, too near to
+ * be taken for an object, and counts; when it is later clear of the rest
+ * it is not counted again, whether the rest had crossed too (and counted
+ * one object: 2 in all) or stopped short of the line (1). */
+static int piece_counted_on_its_own_then_clear(bool rest_crossed)
+{
+	struct script s;
+	setup_line(&s, LINE_DEFAULT);
+	int f = 0;
+	float py = 0.2f, qy = 0.32f;
+	for (; f < 40; f++) {
+		bool clear = rest_crossed ? py > 0.62f : qy > 0.56f;
+		py += rest_crossed || !clear ? 0.02f : 0.0f;
+		qy += clear ? 0.04f : 0.02f;
+		s.slots[0] = down_track(1, 0, py, 0.2f, 0.03f, 5 + f, false);
+		s.slots[1] = f >= 3 && qy < 0.95f ? down_track(2, 1, qy, 0.1f, 0.03f, f - 2, false)
+						   : (struct track){0};
+		frame(&s, f);
+		if (py > 0.8f || qy > 0.95f)
+			break;
+	}
+	int in = s.in;
+	assert_int_equal(s.out, 0);
+	counter_destroy(s.c);
+	return in;
+}
+
+static void piece_that_counted_its_own_crossing_is_not_counted_again_when_clear(void **state)
+{
+	(void)state;
+	assert_int_equal(piece_counted_on_its_own_then_clear(true), 2);
+	assert_int_equal(piece_counted_on_its_own_then_clear(false), 1);
+}
+
 /* The blob of two cars nose to tail has its centre on the line (nothing
  * counted) when the car in front parts, already across and going out of
  * the picture: cut by the bottom edge, it shows under 0.4 of the blob
@@ -1474,6 +1509,7 @@ int main(void)
 		cmocka_unit_test(scrap_left_as_someone_leaves_does_not_count),
 		cmocka_unit_test(front_car_parting_across_the_line_counts_once),
 		cmocka_unit_test(front_car_whose_crossing_was_counted_is_not_counted_again),
+		cmocka_unit_test(piece_that_counted_its_own_crossing_is_not_counted_again_when_clear),
 		cmocka_unit_test(front_car_parting_as_it_leaves_the_picture_counts),
 		cmocka_unit_test(narrow_piece_parting_as_it_leaves_the_picture_does_not_count),
 		cmocka_unit_test(moving_up_is_out),

@@ -304,7 +304,13 @@ static int split_from(struct counter *c, struct slot_state *st, const struct tra
 			st->ay = y;
 		}
 	}
+	/* A piece that crossed on its own before it was known to be one
+	 * counted that crossing itself: it is one of the objects the
+	 * parent turned out to hold, counted already. */
+	bool counted_own = st->crossed && st->last_dir != 0 && st->last_dir == st->side;
 	if (st->side != p->side && st->side != 0) {
+		if (counted_own)
+			return 0;
 		/* It was across the line from the rest of its parent when they
 		 * parted: it crossed inside the parent's blob. Counted already
 		 * if the parent's crossing was this part's (the parent jumped
@@ -335,6 +341,10 @@ static int split_from(struct counter *c, struct slot_state *st, const struct tra
 	p->pieces++;
 	if (!p->last_dir || p->side != p->last_dir)
 		return 0;
+	if (counted_own && st->last_dir == p->last_dir) {
+		p->counted++;
+		return 0;
+	}
 	if (p->pieces <= p->counted || tr->area < PIECE_SHARE * p->crossed_area) {
 		/* Counted already, as one of the objects the parent's crossing
 		 * counted, or a scrap of the parent: with the parent's past it
