@@ -132,6 +132,24 @@ static void unmeasurable_samples_are_ignored(void **state)
 	assert_int_equal(s.n, 0);
 }
 
+/* One object's larger extent, for the tracker's parts: the larger of the
+ * medians along and across the line, judged from the same samples as the
+ * area; the configured area's side before then; 0 with neither. */
+static void one_extent_is_the_larger_median(void **state)
+{
+	(void)state;
+	struct objsize s;
+	objsize_init(&s, 0);
+	learn_n(&s, OBJSIZE_MIN_SAMPLES - 1, A, WD, L);
+	assert_float_equal(objsize_one_extent(&s), 0.0f, 0);
+	learn_n(&s, 2, 3 * A, 3 * WD, 0.5f * L); /* a minority unlike the rest */
+	assert_float_equal(objsize_one_extent(&s), L, 1e-6);
+	objsize_init(&s, 0.04f);
+	assert_float_equal(objsize_one_extent(&s), 0.2f, 1e-6);
+	learn_n(&s, OBJSIZE_MIN_SAMPLES, A, 2 * L, L);
+	assert_float_equal(objsize_one_extent(&s), 2 * L, 1e-6);
+}
+
 static void configured_area_judges_from_the_start(void **state)
 {
 	(void)state;
@@ -160,6 +178,7 @@ int main(void)
 		cmocka_unit_test(old_samples_are_forgotten_after_the_history),
 		cmocka_unit_test(unmeasurable_samples_are_ignored),
 		cmocka_unit_test(configured_area_judges_from_the_start),
+		cmocka_unit_test(one_extent_is_the_larger_median),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -783,6 +783,132 @@ static void fragment_inside_the_grown_blob_joins_it(void **state)
 	tracker_destroy(t);
 }
 
+/* One person, seen from above walking down, comes apart in a frame into
+ * two sides, the smaller more than half the other but under half of one
+ * object: once one object's size is known it is a part, not a track; two
+ * people parting are one object each, and two tracks. */
+static int parted_in_a_frame(float one_area, float side)
+{
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	int most = 0;
+	tracker_set_object_size(t, one_area, 0.3f);
+	for (int f = 0; f < 20; f++) {
+		float y = 0.3f + 0.01f * f;
+		struct blob b[2] = {box(0.5f, y, 0.2f, 0.15f, 0.05f), box(0.57f, y, 0.07f, 0.15f, side)};
+		if (f >= 8)
+			b[0] = box(0.47f, y, 0.14f, 0.15f, 0.05f - side);
+		tr = tracker_update(t, b, f < 8 ? 1 : 2, f / 25.0);
+		most = live_tracks(tr) > most ? live_tracks(tr) : most;
+	}
+	tracker_destroy(t);
+	return most;
+}
+
+static void a_side_under_half_an_object_is_a_part_once_its_size_is_known(void **state)
+{
+	(void)state;
+	assert_int_equal(parted_in_a_frame(0.05f, 0.02f), 1);
+	assert_int_equal(parted_in_a_frame(0.0f, 0.02f), 2);  /* not known */
+	assert_int_equal(parted_in_a_frame(0.025f, 0.02f), 2); /* two people */
+}
+
+/* A dark person on a floor of their shade, seen from above, falls apart
+ * into pieces of a like size (arms, head, the edges of a coat), none half
+ * of another, each far under one object: once one object's size is known
+ * they are one track, whose observation is all of them, and a piece that
+ * trails it, outside its box, joins it while it is seen in part. Returns
+ * the most tracks alive at once. */
+static int dark_body_in_pieces(float one_area, float one_extent, float *area_in_pieces)
+{
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	int most = 0;
+	tracker_set_object_size(t, one_area, one_extent);
+	for (int f = 0; f < 30; f++) {
+		float y = 0.85f - 0.015f * f;
+		struct blob b[4];
+		int n;
+		if (f < 8) {
+			b[0] = box(0.5f, y, 0.3f, 0.3f, 0.05f);
+			n = 1;
+		} else if (f < 20) {
+			b[0] = box(0.42f, y + 0.04f, 0.1f, 0.15f, 0.012f);
+			b[1] = box(0.58f, y + 0.02f, 0.1f, 0.14f, 0.011f);
+			b[2] = box(0.5f, y - 0.1f, 0.06f, 0.08f, 0.006f);
+			b[3] = box(0.5f, y + 0.11f, 0.08f, 0.05f, 0.004f);
+			n = 4;
+		} else {
+			b[0] = box(0.45f, y, 0.1f, 0.15f, 0.012f);
+			b[1] = box(0.5f, y + 0.16f, 0.06f, 0.06f, 0.003f); /* a hand, trailing */
+			n = 2;
+		}
+		tr = tracker_update(t, b, n, f / 15.0);
+		if (f == 19)
+			*area_in_pieces = find_near(tr, 0.5f, y)->area;
+		most = live_tracks(tr) > most ? live_tracks(tr) : most;
+	}
+	tracker_destroy(t);
+	return most;
+}
+
+static void dark_body_in_pieces_is_one_track_once_one_objects_size_is_known(void **state)
+{
+	(void)state;
+	float area = 0.0f;
+	assert_int_equal(dark_body_in_pieces(0.05f, 0.35f, &area), 1);
+	assert_float_equal(area, 0.033f, 1e-6);
+	/* Not known: each piece not under half the one the track took is a track. */
+	assert_true(dark_body_in_pieces(0.0f, 0.0f, &area) > 1);
+}
+
+/* A motorbike filtering past a car, its own track: however near the car's
+ * centre it comes, under half an object, it stays its own, even where the
+ * car's blob comes in two halves. And one that comes into view just ahead
+ * of a car seen whole is not a part of it, though the two together are no
+ * longer than one object. */
+static void motorbike_by_a_car_stays_its_own(void **state)
+{
+	(void)state;
+	for (int ahead = 0; ahead < 2; ahead++) {
+		struct tracker *t = make();
+		const struct track *tr = NULL;
+		tracker_set_object_size(t, 0.01f, 0.25f);
+		for (int f = 0; f < 30; f++) {
+			float y = 0.2f + 0.012f * f;
+			float bx = ahead ? 0.5f : 0.56f - 0.002f * f;
+			float by = ahead ? y + 0.11f : y + 0.1f - 0.004f * f;
+			struct blob b[3] = {box(0.5f, y, 0.08f, 0.16f, 0.01f),
+					    box(bx, by, 0.03f, 0.05f, 0.0012f),
+					    box(0.5f, y + 0.04f, 0.08f, 0.08f, 0.0045f)};
+			int first = ahead ? 10 : 0;
+			if (f >= 10)
+				b[0] = box(0.5f, y - 0.04f, 0.08f, 0.08f, 0.0045f);
+			tr = tracker_update(t, b, f < first ? 1 : f < 10 ? 2 : 3, f / 25.0);
+			if (f >= first + 5)
+				assert_int_equal(live_tracks(tr), 2);
+		}
+		tracker_destroy(t);
+	}
+	/* A speck (a far motorbike) beside the halves of a car seen whole
+	 * is no part of it either: a speck may be an object of its own. */
+	struct tracker *t = make();
+	const struct track *tr = NULL;
+	tracker_set_object_size(t, 0.01f, 0.25f);
+	for (int f = 0; f < 20; f++) {
+		float y = 0.2f + 0.012f * f;
+		struct blob b[3] = {box(0.5f, y, 0.08f, 0.16f, 0.01f), box(0.5f, y + 0.04f, 0.08f, 0.08f, 0.0045f),
+				    box(0.52f, y + 0.05f, 0.02f, 0.03f, 0.0005f)};
+		b[2].small = true;
+		if (f >= 10)
+			b[0] = box(0.5f, y - 0.04f, 0.08f, 0.08f, 0.0045f);
+		tr = tracker_update(t, b, f < 10 ? 1 : 3, f / 25.0);
+		if (f >= 10)
+			assert_float_equal(find_near(tr, 0.5f, y)->area, 0.009f, 1e-6);
+	}
+	tracker_destroy(t);
+}
+
 static void a_speck_cannot_jump_onto_a_large_blob(void **state)
 {
 	(void)state;
@@ -2027,6 +2153,9 @@ int main(void)
 		cmocka_unit_test(fragment_inside_the_box_of_an_object_walking_down_joins_it),
 		cmocka_unit_test(torso_and_legs_apart_from_the_start_become_one),
 		cmocka_unit_test(fragment_inside_the_grown_blob_joins_it),
+		cmocka_unit_test(a_side_under_half_an_object_is_a_part_once_its_size_is_known),
+		cmocka_unit_test(dark_body_in_pieces_is_one_track_once_one_objects_size_is_known),
+		cmocka_unit_test(motorbike_by_a_car_stays_its_own),
 		cmocka_unit_test(fragment_two_tracks_could_own_joins_the_one_it_lies_against),
 		cmocka_unit_test(a_speck_cannot_jump_onto_a_large_blob),
 		cmocka_unit_test(confirmed_track_does_not_take_a_blob_over_4x_its_area),

@@ -227,6 +227,22 @@ static int sizes_learnt(const struct counter *c)
 	return s->n * OBJSIZE_HISTORY + s->next;
 }
 
+/* One object's size as the lines learnt it: the smallest, where lines see
+ * objects at different distances, so that no object is taken for a part
+ * of another; 0 while none knows it. */
+static void learnt_object_size(const struct camera *cam, float *area, float *extent)
+{
+	*area = *extent = 0.0f;
+	for (int l = 0; l < cam->o.cfg->nlines; l++) {
+		const struct objsize *s = counter_objsize(cam->cnt[l]);
+		float a = objsize_one_area(s), e = objsize_one_extent(s);
+		if (a > 0.0f && e > 0.0f && (*area == 0.0f || a < *area)) {
+			*area = a;
+			*extent = e;
+		}
+	}
+}
+
 /* Saves the learnt sizes when any line has learnt since the last save. */
 static void save_sizes(struct camera *cam)
 {
@@ -349,6 +365,9 @@ static void process_frame(struct camera *cam, struct frame *f, double t_sec, boo
 	detector_process(cam->det, g, t_sec, blobs, &nblobs);
 	int64_t t2 = stagetime_now();
 	stagetime_add(&st[CAMERA_STAGE_DETECT], t2 - t1);
+	float one_area, one_extent;
+	learnt_object_size(cam, &one_area, &one_extent);
+	tracker_set_object_size(cam->trk, one_area, one_extent);
 	const struct track *tracks = tracker_update(cam->trk, blobs, nblobs, t_sec);
 	int64_t t3 = stagetime_now();
 	/* Faint blobs (the smallest, last) are no motion by themselves. */

@@ -80,3 +80,10 @@ float objsize_one_area(const struct objsize *s)
 		return s->fixed_area;
 	return s->n >= OBJSIZE_MIN_SAMPLES ? median(s->area, s->n) : 0.0f;
 }
+
+float objsize_one_extent(const struct objsize *s)
+{
+	if (s->n >= OBJSIZE_MIN_SAMPLES)
+		return fmaxf(median(s->width, s->n), median(s->length, s->n));
+	return s->fixed_area > 0 ? sqrtf(s->fixed_area) : 0.0f;
+}

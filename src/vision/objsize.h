@@ -32,6 +32,11 @@ int objsize_multiple(const struct objsize *s, float area, float width, float len
  * one, the learnt median, or 0 while too few samples are in. */
 float objsize_one_area(const struct objsize *s);
 
+/* The larger of one object's extents along and across the line in use: the
+ * learnt medians, or the side of the configured area's square while too
+ * few samples are in; 0 if neither. */
+float objsize_one_extent(const struct objsize *s);
+
 /* Records one isolated track's typical area, width and length. */
 void objsize_learn(struct objsize *s, float area, float width, float length);
 

@@ -19,6 +19,11 @@
 #define TENTATIVE_MAX_GROWTH 3.0f
 #define MAX_GROWTH 4.0f
 #define FRAGMENT_MAX_RATIO 0.5f
+/* Or under this share of one object, where its size is known: a dark body
+ * on a floor of its own shade falls apart into pieces of a like size (head,
+ * arms, the edges of a coat), none of them half another, each far under
+ * one object; two people parting are one object each. */
+#define FRAGMENT_OF_ONE 0.5f
 /* The box size is a random walk: its variance grows by SIZE_WALK (in units
  * of one measurement's variance) per second unobserved, so a size seen
  * every frame at 25 fps moves 0.3 of the way to each new measurement, more
@@ -117,6 +122,7 @@ struct track_state {
 	float x0, y0;         /* where it was first seen (moved with a rebase) */
 	double born;          /* and when */
 	float group_peak;     /* its group's largest blob so far; 0: not in a group */
+	float peak_area;      /* the largest it was seen */
 	float own_area;       /* its area when it joined the group */
 	float rejoin_blob;    /* the blob its group was found again in, after a pillar; 0: none */
 	uint64_t mates;       /* bit j: the track in slot j shared its blob when last in a group */
@@ -138,6 +144,8 @@ struct obs {
 struct tracker {
 	struct tracker_params p;
 	uint32_t next_id;
+	float object_area;    /* one object's, as learnt; 0: not known */
+	float object_extent;  /* and its larger extent */
 	double t_last;
 	bool started;
 	struct track tracks[TRACKER_MAX_TRACKS];
@@ -155,6 +163,12 @@ int tracker_create(const struct tracker_params *p, struct tracker **out)
 	t->next_id = 1;
 	*out = t;
 	return 0;
+}
+
+void tracker_set_object_size(struct tracker *t, float area, float extent)
+{
+	t->object_area = area > 0.0f ? area : 0.0f;
+	t->object_extent = extent > 0.0f ? extent : 0.0f;
 }
 
 void tracker_destroy(struct tracker *t)
@@ -270,9 +284,11 @@ static float pair_cost(const struct tracker *t, int i, const struct blob *b)
  * enlarged) is a fragment of that object: a body split by a railing, legs
  * apart from the torso, a bag. It joins the track's observation instead of
  * starting a track of its own that could later be counted. */
-static bool is_fragment(const struct track *tr, const struct obs *o, const struct blob *b)
+static bool is_fragment(const struct tracker *t, const struct track *tr, const struct obs *o,
+			const struct blob *b)
 {
-	if (b->area >= FRAGMENT_MAX_RATIO * o->area)
+	bool part_of_one = b->area < FRAGMENT_OF_ONE * t->object_area;
+	if (b->area >= FRAGMENT_MAX_RATIO * o->area && !part_of_one)
 		return false;
 	if (fabsf(b->cx - tr->x) <= 0.6f * tr->w && fabsf(b->cy - tr->y) <= 0.6f * tr->h)
 		return true;
@@ -372,6 +388,7 @@ static void observe(struct tracker *t, int i, const struct obs *o, double now)
 	tr->h += gain * (o->y1 - o->y0 - tr->h);
 	s->size_var = (1.0f - gain) * pv;
 	tr->area = o->area;
+	s->peak_area = fmaxf(s->peak_area, o->area);
 	note_gap(tr, s);
 	s->rejoin_blob = 0.0f;
 	tr->hits++;
@@ -797,6 +814,16 @@ static bool goes_along(const struct tracker *t, int i, const struct blob *q)
 	return along >= QUEUE_ALONG * across && along >= QUEUE_ALONG_WIDTHS * q->queue_wide;
 }
 
+static void largest_first(struct blob *b, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && b[j - 1].area < b[j].area; j--) {
+			struct blob tmp = b[j];
+			b[j] = b[j - 1];
+			b[j - 1] = tmp;
+		}
+}
+
 /* The detector cuts a long blob across its length where a strip of
  * background shows (objects nose to tail), but so it would an upright
  * person cut at the belt. The parts stay apart only where a confirmed
@@ -862,12 +889,80 @@ static int rejoin_queues(struct tracker *t, const struct blob *in, int n, struct
 	}
 	/* Largest first, as the detector gives them, so a blob put back
 	 * together is seen just as if it had never been cut. */
-	for (int i = 1; i < m; i++)
-		for (int j = i; j > 0 && out[j - 1].area < out[j].area; j--) {
-			struct blob tmp = out[j];
-			out[j] = out[j - 1];
-			out[j - 1] = tmp;
+	largest_first(out, m);
+	return m;
+}
+
+/* Whether track i is an object (once half of one, at least) that blob b
+ * is a part of: inside its box; or, while it is seen in part (under half
+ * of one object: its box is then a piece's), with it no larger than one
+ * object. A track seen whole has its box: a motorbike just ahead of a car
+ * is within a car's length of it, but not a part of it. */
+static bool hosts_part(const struct tracker *t, int i, const struct blob *b)
+{
+	const struct track *tr = &t->tracks[i];
+	if (tr->small || t->st[i].peak_area < FRAGMENT_OF_ONE * t->object_area)
+		return false;
+	bool in_part = tr->area < FRAGMENT_OF_ONE * t->object_area;
+	if (b->small && !in_part)
+		return false;
+	if (fabsf(b->cx - tr->x) <= 0.6f * tr->w && fabsf(b->cy - tr->y) <= 0.6f * tr->h)
+		return true;
+	if (!in_part)
+		return false;
+	float x0 = fminf(tr->x - tr->w / 2, b->x0), x1 = fmaxf(tr->x + tr->w / 2, b->x1);
+	float y0 = fminf(tr->y - tr->h / 2, b->y0), y1 = fmaxf(tr->y + tr->h / 2, b->y1);
+	return x1 - x0 <= t->object_extent && y1 - y0 <= t->object_extent;
+}
+
+/* Parts of one object gathered before assignment: blobs each under
+ * FRAGMENT_OF_ONE of one object that lie nearest (in its sizes) a
+ * confirmed track that hosts them are that object seen in pieces (a dark
+ * body on a floor of its shade: head, arms, the edges of a coat) and become
+ * one blob, so the track takes itself whole; taken one by one, the piece
+ * nearest the prediction wins the track and the rest start tracks of their
+ * own, each counted. A part nearest a track of its own (a motorbike beside
+ * a car) stays its own. Needs one object's size. Returns the new count. */
+static int gather_parts(const struct tracker *t, struct blob *bl, int n)
+{
+	int host[DETECT_MAX_BLOBS];
+	if (!(t->object_area > 0.0f) || !(t->object_extent > 0.0f))
+		return n;
+	for (int b = 0; b < n; b++) {
+		host[b] = -1;
+		if (bl[b].queue || bl[b].area >= FRAGMENT_OF_ONE * t->object_area)
+			continue;
+		float best = INFINITY;
+		int nearest = -1;
+		for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
+			const struct track *tr = &t->tracks[i];
+			if (!tr->id || !tr->confirmed)
+				continue;
+			float d = fabsf(bl[b].cx - tr->x) / fmaxf(tr->w, FLT_EPSILON) +
+				  fabsf(bl[b].cy - tr->y) / fmaxf(tr->h, FLT_EPSILON);
+			if (d < best) {
+				best = d;
+				nearest = i;
+			}
 		}
+		if (nearest >= 0 && hosts_part(t, nearest, &bl[b]))
+			host[b] = nearest;
+	}
+	int m = 0;
+	for (int b = 0; b < n; b++) {
+		if (host[b] == -2)
+			continue;
+		struct blob whole = bl[b];
+		for (int c = b + 1; host[b] >= 0 && c < n; c++)
+			if (host[c] == host[b]) {
+				blob_add(&whole, &bl[c]);
+				whole.small = whole.small && bl[c].small;
+				whole.faint = whole.faint && bl[c].faint;
+				host[c] = -2;
+			}
+		bl[m++] = whole;
+	}
+	largest_first(bl, m);
 	return m;
 }
 
@@ -925,6 +1020,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 	}
 	struct blob blobs[DETECT_MAX_BLOBS];
 	n = rejoin_queues(t, blobs_in, n, blobs);
+	n = gather_parts(t, blobs, n);
 
 	/* Globally optimal one-to-one assignment of blobs to tracks. */
 	if (nrows > 0 && n > 0) {
@@ -955,7 +1051,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 		for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 			const struct track *tr = &t->tracks[i];
 			if (!(tr->id && tr->confirmed && match[i] >= 0 &&
-			      (is_fragment(tr, &obs[i], &blobs[b]) ||
+			      (is_fragment(t, tr, &obs[i], &blobs[b]) ||
 			       is_stacked_part(tr, &obs[i], &blobs[b]))))
 				continue;
 			float gap, dist;
@@ -1157,6 +1253,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 		s->grouped_at = -INFINITY;
 		s->queued = false;
 		s->group_peak = 0.0f;
+		s->peak_area = bl->area;
 		for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 			t->st[i].apart[slot] = 0.0f;
 			t->st[i].mates &= ~(UINT64_C(1) << slot);

@@ -65,6 +65,12 @@ int tracker_create(const struct tracker_params *p, struct tracker **out);
 const struct track *tracker_update(struct tracker *t, const struct blob *blobs, int n,
 				   double t_sec);
 
+/* One object's area and larger extent (normalised), as the counters learnt
+ * them; 0 while not known. Blobs each under half that area, inside a
+ * track's box or together with it no larger than one object, are parts of
+ * that track's object. */
+void tracker_set_object_size(struct tracker *t, float area, float extent);
+
 /* Ends every track at once (ids stay unique in the run): for a camera that
  * came back after losing its device, whose objects may be anywhere now. */
 void tracker_reset(struct tracker *t);
