@@ -179,7 +179,10 @@ def replay_result(args, clip, truth_path, events):
 HARD_EXACT = ["overhead-dark", "articulated", "merge-before", "merge-on", "low-contrast",
               "sway", "drift", "big-exposure", "group3", "highway", "lobby", "motorway-drift",
               "trucks", "edge-on-line", "merge-after", "followers", "two-way-sway",
-              "hard-shadows"]
+              "hard-shadows",
+              # Drawn from another seed (NAME@SEED): scenes the vision was not
+              # tuned on that once failed (docs/accuracy.md, "held-out seeds").
+              "overhead-dark@2", "merge-after@2"]
 # What the sanitizer builds replay of them: memory and threads, not accuracy,
 # are what those builds are for, and all of them would run past the timeout.
 HARD_UNDER_ASAN = HARD_EXACT[:7]
@@ -226,12 +229,19 @@ def under_tsan(args):
     return "thread" in args.sanitize
 
 
+def scene_args(n):
+    """scenegen's arguments for scenario n, or NAME@SEED: that scene drawn
+    from another seed."""
+    name, _, seed = n.partition("@")
+    return ["--scenario", name] + (["--seed", seed] if seed else [])
+
+
 def replay_scenarios(args, tmp, names, wide_too=True):
     """Exact in/out, every frame processed, and each event matched in time by
     score.py; then the same counts again at twice the detection width."""
     jobs = os.cpu_count() or 2
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        gen = [pool.submit(run, [args.scenegen, "--out", os.path.join(tmp, n), "--scenario", n])
+        gen = [pool.submit(run, [args.scenegen, "--out", os.path.join(tmp, n)] + scene_args(n))
                for n in names]
         made = [g.result() for g in gen]
         ran = {n: pool.submit(replay_result, args, os.path.join(tmp, n + ".avi"),
@@ -297,7 +307,7 @@ def case_hard(args, tmp):
     """The hard scenes the suite requires exact (HARD_EXACT)."""
     p = run([args.scenegen, "--list-scenarios=hard"])
     listed = {ln.split()[0] for ln in p.stdout.splitlines() if ln.strip()}
-    if not check(p.returncode == 0 and set(HARD_EXACT) <= listed,
+    if not check(p.returncode == 0 and {n.partition("@")[0] for n in HARD_EXACT} <= listed,
                  f"scenegen lists the hard scenes ({len(listed)})"):
         return
     # Each exact at 160 and at 320 wide alike (the plain build checks both;
