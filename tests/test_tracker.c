@@ -907,6 +907,22 @@ static void motorbike_by_a_car_stays_its_own(void **state)
 			assert_float_equal(find_near(tr, 0.5f, y)->area, 0.009f, 1e-6);
 	}
 	tracker_destroy(t);
+	/* Nor does a speck's own track take a blob under half an object that
+	 * comes up on it: the speck may be a far object of its own. */
+	t = make();
+	tracker_set_object_size(t, 0.01f, 0.25f);
+	for (int f = 0; f < 24; f++) {
+		float y = 0.2f + 0.01f * f;
+		struct blob b[2] = {box(0.5f, y, 0.02f, 0.02f, 0.0004f), box(0.505f, y + 0.005f, 0.05f, 0.05f, 0.003f)};
+		b[0].small = true;
+		tr = tracker_update(t, b, f < 16 ? 1 : 2, f / 25.0);
+		if (f >= 16) {
+			const struct track *speck = find_near(tr, 0.5f, y);
+			assert_true(speck->small);
+			assert_float_equal(speck->area, 0.0004f, 1e-6);
+		}
+	}
+	tracker_destroy(t);
 }
 
 static void a_speck_cannot_jump_onto_a_large_blob(void **state)

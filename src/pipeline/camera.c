@@ -234,8 +234,8 @@ static void learnt_object_size(const struct camera *cam, float *area, float *ext
 {
 	*area = *extent = 0.0f;
 	for (int l = 0; l < cam->o.cfg->nlines; l++) {
-		const struct objsize *s = counter_objsize(cam->cnt[l]);
-		float a = objsize_one_area(s), e = objsize_one_extent(s);
+		float a, e;
+		counter_object_size(cam->cnt[l], &a, &e);
 		if (a > 0.0f && e > 0.0f && (*area == 0.0f || a < *area)) {
 			*area = a;
 			*extent = e;

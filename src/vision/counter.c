@@ -59,6 +59,7 @@ struct counter {
 	/* counter_stats, read from other threads; this counter's thread writes. */
 	atomic_uint_least64_t tracks_seen, turned_back;
 	_Atomic float object_area;
+	float object_extent;  /* objsize_one_extent, kept with object_area; this thread's */
 };
 
 int counter_create(const struct line *l, const struct counter_params *p, struct counter **out)
@@ -70,6 +71,7 @@ int counter_create(const struct line *l, const struct counter_params *p, struct 
 	c->p = *p;
 	objsize_init(&c->sizes, p->object_area);
 	atomic_store(&c->object_area, objsize_one_area(&c->sizes));
+	c->object_extent = objsize_one_extent(&c->sizes);
 	*out = c;
 	return 0;
 }
@@ -77,6 +79,12 @@ int counter_create(const struct line *l, const struct counter_params *p, struct 
 void counter_reset_tracks(struct counter *c)
 {
 	memset(c->s, 0, sizeof(c->s));
+}
+
+void counter_object_size(const struct counter *c, float *area, float *extent)
+{
+	*area = atomic_load_explicit(&c->object_area, memory_order_relaxed);
+	*extent = c->object_extent;
 }
 
 const struct objsize *counter_objsize(const struct counter *c)
@@ -90,6 +98,7 @@ void counter_set_objsize(struct counter *c, const struct objsize *s)
 	c->sizes = *s;
 	c->sizes.fixed_area = fixed;
 	atomic_store_explicit(&c->object_area, objsize_one_area(&c->sizes), memory_order_relaxed);
+	c->object_extent = objsize_one_extent(&c->sizes);
 }
 
 void counter_get_stats(const struct counter *c, struct counter_stats *out)
@@ -170,6 +179,7 @@ static int finish(struct counter *c, struct slot_state *st, struct crossing *out
 			      st->width_sum / (float)st->nsize, st->length_sum / (float)st->nsize);
 		atomic_store_explicit(&c->object_area, objsize_one_area(&c->sizes),
 				      memory_order_relaxed);
+		c->object_extent = objsize_one_extent(&c->sizes);
 	}
 	if (st->confirmed && st->in_band && !st->crossed && st->start_side && st->last_side == st->start_side)
 		bump(&c->turned_back);
@@ -309,17 +319,17 @@ static int split_from(struct counter *c, struct slot_state *st, const struct tra
 	 * parent turned out to hold, counted already. */
 	bool counted_own = st->crossed && st->last_dir != 0 && st->last_dir == st->side;
 	if (st->side != p->side && st->side != 0) {
-		if (counted_own)
-			return 0;
 		/* It was across the line from the rest of its parent when they
 		 * parted: it crossed inside the parent's blob. Counted already
 		 * if the parent's crossing was this part's (the parent jumped
-		 * back to the rest, handing it over); otherwise it counts now,
-		 * from where the parent started. */
+		 * back to the rest, handing it over), or by the piece itself;
+		 * otherwise it counts now, from where the parent started. */
 		if (p->handed == st->side) {
 			p->handed = 0;
 			return 0;
 		}
+		if (counted_own)
+			return 0;
 		if (p->start_side != -st->side ||
 		    !line_segment_crosses(&c->line, p->sx, p->sy, st->ax, st->ay))
 			return 0;
@@ -341,8 +351,8 @@ static int split_from(struct counter *c, struct slot_state *st, const struct tra
 	p->pieces++;
 	if (!p->last_dir || p->side != p->last_dir)
 		return 0;
-	if (counted_own && st->last_dir == p->last_dir) {
-		p->counted++;
+	if (counted_own) {
+		p->counted += st->counted;
 		return 0;
 	}
 	if (p->pieces <= p->counted || tr->area < PIECE_SHARE * p->crossed_area) {

@@ -64,6 +64,10 @@ struct counter_stats {
 /* A snapshot of the stats; any thread (relaxed atomics, one writer). */
 void counter_get_stats(const struct counter *c, struct counter_stats *out);
 
+/* One object's area and larger extent in use (objsize_one_area and _extent,
+ * kept as it learns); 0 while learning. The counter's own thread. */
+void counter_object_size(const struct counter *c, float *area, float *extent);
+
 /* The object-size model, to keep across runs (the state directory). */
 const struct objsize *counter_objsize(const struct counter *c);
 void counter_set_objsize(struct counter *c, const struct objsize *s);

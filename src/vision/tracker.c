@@ -19,10 +19,13 @@
 #define TENTATIVE_MAX_GROWTH 3.0f
 #define MAX_GROWTH 4.0f
 #define FRAGMENT_MAX_RATIO 0.5f
+#define BOX_REACH 0.6f          /* a track's box, a little enlarged: 0.6 of its size from its centre */
 /* Or under this share of one object, where its size is known: a dark body
  * on a floor of its own shade falls apart into pieces of a like size (head,
  * arms, the edges of a coat), none of them half another, each far under
- * one object; two people parting are one object each. */
+ * one object (0.07-0.21 of one in overhead-dark drawn from seed 2); two
+ * people parting are one object each. The same share says whether a track
+ * was an object once (its peak) and whether it is seen only in part now. */
 #define FRAGMENT_OF_ONE 0.5f
 /* The box size is a random walk: its variance grows by SIZE_WALK (in units
  * of one measurement's variance) per second unobserved, so a size seen
@@ -280,17 +283,33 @@ static float pair_cost(const struct tracker *t, int i, const struct blob *b)
 	return (1.0f - iou) + fminf(dist / gate, 1.0f) + (tr->confirmed ? 0.0f : TENTATIVE_PENALTY);
 }
 
+/* Whether track i, not a speck, was at least half an object once, so that
+ * what is under half of one may be a part of it. */
+static bool was_an_object(const struct tracker *t, int i)
+{
+	return !t->tracks[i].small && t->st[i].peak_area >= FRAGMENT_OF_ONE * t->object_area;
+}
+
+/* Whether a blob's centre lies inside a track's box, a little enlarged
+ * (the box is filtered: it lags a growing object). */
+static bool inside_box(const struct track *tr, const struct blob *b)
+{
+	return fabsf(b->cx - tr->x) <= BOX_REACH * tr->w && fabsf(b->cy - tr->y) <= BOX_REACH * tr->h;
+}
+
 /* A smaller blob whose centre lies inside a matched track's box (a little
  * enlarged) is a fragment of that object: a body split by a railing, legs
  * apart from the torso, a bag. It joins the track's observation instead of
  * starting a track of its own that could later be counted. */
-static bool is_fragment(const struct tracker *t, const struct track *tr, const struct obs *o,
-			const struct blob *b)
+static bool is_fragment(const struct tracker *t, int i, const struct obs *o, const struct blob *b)
 {
-	bool part_of_one = b->area < FRAGMENT_OF_ONE * t->object_area;
+	const struct track *tr = &t->tracks[i];
+	/* A speck's track takes no part of one: it may be a far object of
+	 * its own; a piece of a body (a head, a leg) may. */
+	bool part_of_one = b->area < FRAGMENT_OF_ONE * t->object_area && !tr->small;
 	if (b->area >= FRAGMENT_MAX_RATIO * o->area && !part_of_one)
 		return false;
-	if (fabsf(b->cx - tr->x) <= 0.6f * tr->w && fabsf(b->cy - tr->y) <= 0.6f * tr->h)
+	if (inside_box(tr, b))
 		return true;
 	/* Or inside the blob it took this frame, which may have outgrown the
 	 * track's box: someone who sat still stands up and walks off, and the
@@ -901,12 +920,12 @@ static int rejoin_queues(struct tracker *t, const struct blob *in, int n, struct
 static bool hosts_part(const struct tracker *t, int i, const struct blob *b)
 {
 	const struct track *tr = &t->tracks[i];
-	if (tr->small || t->st[i].peak_area < FRAGMENT_OF_ONE * t->object_area)
+	if (!was_an_object(t, i))
 		return false;
 	bool in_part = tr->area < FRAGMENT_OF_ONE * t->object_area;
 	if (b->small && !in_part)
 		return false;
-	if (fabsf(b->cx - tr->x) <= 0.6f * tr->w && fabsf(b->cy - tr->y) <= 0.6f * tr->h)
+	if (inside_box(tr, b))
 		return true;
 	if (!in_part)
 		return false;
@@ -1051,7 +1070,7 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs_i
 		for (int i = 0; i < TRACKER_MAX_TRACKS; i++) {
 			const struct track *tr = &t->tracks[i];
 			if (!(tr->id && tr->confirmed && match[i] >= 0 &&
-			      (is_fragment(t, tr, &obs[i], &blobs[b]) ||
+			      (is_fragment(t, i, &obs[i], &blobs[b]) ||
 			       is_stacked_part(tr, &obs[i], &blobs[b]))))
 				continue;
 			float gap, dist;

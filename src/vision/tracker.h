@@ -66,9 +66,10 @@ const struct track *tracker_update(struct tracker *t, const struct blob *blobs, 
 				   double t_sec);
 
 /* One object's area and larger extent (normalised), as the counters learnt
- * them; 0 while not known. Blobs each under half that area, inside a
- * track's box or together with it no larger than one object, are parts of
- * that track's object. */
+ * them; 0 while not known. Blobs each under half that area are parts of the
+ * object of a track that was once half an object or more: inside its box,
+ * or, while it is seen in part (under half an object), together with it no
+ * larger than one object. */
 void tracker_set_object_size(struct tracker *t, float area, float extent);
 
 /* Ends every track at once (ids stay unique in the run): for a camera that
